@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the kernel programs hand to user space. This is the one definition of the layout;
+ * the agent's SocketRecordLayout mirrors it and a test compares both against the BTF that
+ * clang emits for this struct, so a field added on one side only fails the build.
+ */
+#ifndef CHELONIA_H
+#define CHELONIA_H
+
+/* Which end of the connection this socket is. */
+enum chelonia_role {
+	ROLE_UNKNOWN = 0,
+	ROLE_CLIENT = 1,
+	ROLE_SERVER = 2,
+};
+
+/* How the role was decided, for sockets the probes did not see being born. */
+enum chelonia_flags {
+	FLAG_BORN_SEEN = 1 << 0,        /* seen at SYN_SENT / SYN_RECV: role is certain */
+	FLAG_ESTABLISHED = 1 << 1,      /* reached ESTABLISHED at some point */
+	FLAG_DISCOVERED = 1 << 2,       /* found by the iterator, older than the agent's probes */
+	FLAG_CLOSED = 1 << 3,           /* final record: the socket went to CLOSE */
+	FLAG_FIN_SENT = 1 << 4,         /* our FIN is in the sequence space (FIN_WAIT1 / LAST_ACK) */
+	FLAG_ROLE_BY_LISTENER = 1 << 5, /* role from a listening socket on the local port */
+	FLAG_ROLE_BY_BACKLOG = 1 << 6,  /* role from sk_max_ack_backlog inherited from a listener */
+	FLAG_IN_RING_FALLBACK = 1 << 7, /* ring buffer was full: the closed record waits in the map */
+};
+
+/* Indexes of the per-CPU counters in the stats map. */
+enum chelonia_stat {
+	STAT_SOCKET_MAP_FULL = 0,
+	STAT_RING_FULL = 1,
+	STAT_LISTENER_MAP_FULL = 2,
+	STAT_COUNT = 3,
+};
+
+/*
+ * One TCP socket, one life: keyed by the kernel's socket cookie, which is unique for the
+ * life of the machine, so a struct sock reused by the kernel gets a new cookie and a new record.
+ * Byte counters are payload only: the SYN and FIN sequence numbers are taken out, and the
+ * baseline (at ESTABLISHED, or at discovery for older sockets) is subtracted.
+ */
+struct socket_record {
+	__u64 cookie;
+	__u64 cgroup_id;
+	__u64 bytes_sent;      /* payload acknowledged by the peer */
+	__u64 bytes_received;  /* payload received in order from the peer */
+	__u64 base_sent;       /* raw bytes_acked (less FIN) when counting started */
+	__u64 base_received;   /* raw bytes_received (less FIN) when counting started */
+	__u64 first_seen_ns;   /* bpf_ktime_get_boot_ns() */
+	__u64 established_ns;
+	__u64 closed_ns;
+	__u32 netns;           /* network namespace inode number */
+	__u32 pid;             /* tgid of the connecting task, 0 when not known */
+	__u32 tid;
+	__u32 segs_in;
+	__u32 segs_out;
+	__u32 srtt_us;         /* smoothed RTT in microseconds */
+	__u32 total_retrans;
+	__s32 sk_err;          /* error at close: ECONNREFUSED, ETIMEDOUT, ... */
+	__s32 sk_err_soft;     /* last soft error (ICMP) seen on the socket */
+	__u32 flags;           /* enum chelonia_flags */
+	__u8 saddr[16];        /* local address: IPv4 in the first 4 bytes */
+	__u8 daddr[16];        /* peer address */
+	__u16 sport;           /* local port, host order */
+	__u16 dport;           /* peer port, host order */
+	__u16 family;          /* AF_INET or AF_INET6 */
+	__u8 role;             /* enum chelonia_role */
+	__u8 state;            /* TCP state at the last update */
+	char comm[16];
+};
+
+/* A listening port in a network namespace: how the iterator names the server side. */
+struct listener_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+#endif

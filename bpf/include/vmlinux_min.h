@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The few kernel types Chelonia's programs read, written by hand.
+ *
+ * Every struct carries preserve_access_index, so clang records each field access as a CO-RE
+ * relocation and libbpf rewrites the offsets against the running kernel's BTF at load time.
+ * Only the members we touch are declared; their order and offsets here do not matter.
+ * This keeps the build independent of the build host's kernel (no generated vmlinux.h).
+ */
+#ifndef CHELONIA_VMLINUX_MIN_H
+#define CHELONIA_VMLINUX_MIN_H
+
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+typedef signed char __s8;
+typedef short __s16;
+typedef int __s32;
+typedef long long __s64;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+typedef __u32 uid_t;
+enum { false = 0, true = 1 };
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_RINGBUF = 27,
+};
+
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+	BPF_EXIST = 2,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = 1,
+};
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__be32 u6_addr32[4];
+	} in6_u;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct sock_common {
+	union {
+		struct {
+			__be32 skc_daddr;
+			__be32 skc_rcv_saddr;
+		};
+	};
+	union {
+		struct {
+			__be16 skc_dport;
+			__u16 skc_num;
+		};
+	};
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	possible_net_t skc_net;
+	unsigned long skc_flags; /* since 6.10; sk_flags in struct sock before */
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct kernfs_node {
+	u64 id;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	int sk_err;
+	int sk_err_soft;
+	u32 sk_max_ack_backlog;
+	unsigned long sk_flags;
+	struct sock_cgroup_data sk_cgrp_data;
+};
+
+struct tcp_sock {
+	u32 segs_in;
+	u32 segs_out;
+	u32 write_seq;
+	u32 snd_una;
+	u32 srtt_us;
+	u32 total_retrans;
+	u64 bytes_received;
+	u64 bytes_acked;
+};
+
+struct sk_buff {
+	unsigned int len;
+};
+
+struct bpf_iter_meta {
+	void *seq;
+	u64 session_id;
+	u64 seq_num;
+};
+
+struct bpf_iter__tcp {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct sock_common *sk_common;
+	};
+	uid_t uid;
+};
+
+#pragma clang attribute pop
+
+/* enum sock_flags: read through CO-RE so a renumbering in a future kernel is followed. */
+enum sock_flags {
+	SOCK_DEAD = 0,
+	SOCK_DONE = 1,
+};
+
+#endif
