@@ -1,0 +1,32 @@
+package io.chelonia.agent.kernel;
+
+/**
+ * Sizes of the kernel maps, fixed at load time.
+ *
+ * @param maxSockets sockets tracked at once; beyond it new sockets are counted as dropped
+ * @param maxListeners listening ports remembered across all namespaces
+ * @param ringBufferBytes ring buffer for closed sockets; a power of two, at least one page
+ */
+public record KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
+  public static final int DEFAULT_MAX_SOCKETS = 65_536;
+  public static final int DEFAULT_MAX_LISTENERS = 8_192;
+  public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
+  private static final int PAGE = 4096;
+
+  public KernelOptions {
+    if (maxSockets < 1) {
+      throw new IllegalArgumentException("maxSockets must be at least 1, was " + maxSockets);
+    }
+    if (maxListeners < 1) {
+      throw new IllegalArgumentException("maxListeners must be at least 1, was " + maxListeners);
+    }
+    if (ringBufferBytes < PAGE || Integer.bitCount(ringBufferBytes) != 1) {
+      throw new IllegalArgumentException(
+          "ringBufferBytes must be a power of two of at least " + PAGE + ", was " + ringBufferBytes);
+    }
+  }
+
+  public static KernelOptions defaults() {
+    return new KernelOptions(DEFAULT_MAX_SOCKETS, DEFAULT_MAX_LISTENERS, DEFAULT_RING_BUFFER_BYTES);
+  }
+}

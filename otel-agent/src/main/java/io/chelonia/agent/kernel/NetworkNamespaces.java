@@ -1,0 +1,115 @@
+package io.chelonia.agent.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.function.IntSupplier;
+
+/**
+ * Runs a step inside another network namespace on the calling thread, then returns the thread
+ * to the agent's own namespace. setns(2) with CLONE_NEWNET moves only the calling thread, which
+ * is why the agent runs this on its own platform poll thread and never on a virtual thread.
+ */
+final class NetworkNamespaces {
+  private static final int CLONE_NEWNET = 0x40000000;
+  private static final int O_RDONLY = 0;
+  private static final int O_CLOEXEC = 0x80000;
+
+  private final Libbpf libbpf;
+  private final int home;
+
+  NetworkNamespaces(Libbpf libbpf) {
+    this.libbpf = libbpf;
+    this.home = open(Path.of("/proc/self/ns/net"));
+  }
+
+  /**
+   * Runs the step with the calling thread in the namespace of the given nsfs file (for example
+   * /proc/PID/ns/net or /run/netns/NAME).
+   */
+  int runIn(Path namespace, IntSupplier step) {
+    int target = open(namespace);
+    try {
+      enter(target, namespace);
+      try {
+        return step.getAsInt();
+      } finally {
+        enter(home, Path.of("/proc/self/ns/net"));
+      }
+    } finally {
+      close(target);
+    }
+  }
+
+  private void enter(int fd, Path namespace) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment state = Libbpf.callState(call);
+      int rc = (int) libbpf.setns.invokeExact(state, fd, CLONE_NEWNET);
+      if (rc < 0) {
+        int errno = Libbpf.errno(state);
+        throw new KernelException(
+            "cannot enter network namespace " + namespace + ": " + Errno.describe(errno)
+                + (errno == Errno.EPERM ? " (needs CAP_SYS_ADMIN)" : ""),
+            errno);
+      }
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  int open(Path file) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment state = Libbpf.callState(call);
+      int fd = (int) libbpf.open.invokeExact(state, call.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        int errno = Libbpf.errno(state);
+        throw new KernelException("cannot open " + file + ": " + Errno.describe(errno), errno);
+      }
+      return fd;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a descriptor to its end, discarding the bytes; returns how many there were. */
+  long drain(int fd, MemorySegment buffer) {
+    long total = 0;
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment state = Libbpf.callState(call);
+      while (true) {
+        long n = (long) libbpf.read.invokeExact(state, fd, buffer, buffer.byteSize());
+        if (n == 0) {
+          return total;
+        }
+        if (n < 0) {
+          int errno = Libbpf.errno(state);
+          if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
+            continue;
+          }
+          throw new KernelException("reading iterator failed: " + Errno.describe(errno), errno);
+        }
+        total += n;
+      }
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void close(int fd) {
+    try (Arena call = Arena.ofConfined()) {
+      int ignored = (int) libbpf.close.invokeExact(Libbpf.callState(call), fd);
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void closeHome() {
+    close(home);
+  }
+}

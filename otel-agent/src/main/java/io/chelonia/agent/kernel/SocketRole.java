@@ -1,0 +1,16 @@
+package io.chelonia.agent.kernel;
+
+/** Which end of a TCP connection a socket is, as the kernel programs decided it. */
+public enum SocketRole {
+  UNKNOWN,
+  CLIENT,
+  SERVER;
+
+  static SocketRole fromKernel(int value) {
+    return switch (value) {
+      case 1 -> CLIENT;
+      case 2 -> SERVER;
+      default -> UNKNOWN;
+    };
+  }
+}

@@ -1,0 +1,90 @@
+package io.chelonia.agent.kernel;
+
+import java.net.InetAddress;
+
+/**
+ * One TCP socket as the kernel programs last recorded it. Byte counters are payload bytes since
+ * the agent began counting this socket (at ESTABLISHED, or when it found an older socket).
+ *
+ * @param cookie the kernel's socket cookie: unique for one life of one socket
+ * @param netns inode number of the socket's network namespace
+ * @param cgroupId cgroup v2 id of the process that created the socket (server: the listener's)
+ * @param pid tgid of the task that connected, 0 when not known (server sockets, older sockets)
+ * @param comm that task's command name, empty when not known
+ * @param state TCP state at the last update (include/net/tcp_states.h numbering)
+ * @param flags how the socket was seen, see the {@code is...} methods
+ * @param bytesSent payload bytes the peer acknowledged
+ * @param bytesReceived payload bytes received in order from the peer
+ * @param smoothedRttMicros the kernel's smoothed RTT, 0 before the first sample
+ * @param error sk_err at close (an errno such as ECONNREFUSED), 0 if none
+ * @param softError sk_err_soft: the last soft error (ICMP) seen, 0 if none
+ */
+public record SocketSnapshot(
+    long cookie,
+    long netns,
+    long cgroupId,
+    int pid,
+    int tid,
+    String comm,
+    SocketRole role,
+    int state,
+    int flags,
+    InetAddress localAddress,
+    int localPort,
+    InetAddress remoteAddress,
+    int remotePort,
+    long bytesSent,
+    long bytesReceived,
+    long segmentsIn,
+    long segmentsOut,
+    int smoothedRttMicros,
+    long retransmits,
+    int error,
+    int softError,
+    long firstSeenNanos,
+    long establishedNanos,
+    long closedNanos) {
+
+  static final int FLAG_BORN_SEEN = 1;
+  static final int FLAG_ESTABLISHED = 1 << 1;
+  static final int FLAG_DISCOVERED = 1 << 2;
+  static final int FLAG_CLOSED = 1 << 3;
+  static final int FLAG_ROLE_BY_LISTENER = 1 << 5;
+  static final int FLAG_ROLE_BY_BACKLOG = 1 << 6;
+  static final int FLAG_IN_RING_FALLBACK = 1 << 7;
+
+  /** The probes saw the socket being born (SYN_SENT or SYN_RECV): its role is certain. */
+  public boolean bornSeen() {
+    return (flags & FLAG_BORN_SEEN) != 0;
+  }
+
+  /** The connection reached ESTABLISHED (for an older socket: it was established when found). */
+  public boolean established() {
+    return (flags & FLAG_ESTABLISHED) != 0;
+  }
+
+  /** Found by the namespace iterator: the socket is older than the agent's probes. */
+  public boolean discovered() {
+    return (flags & FLAG_DISCOVERED) != 0;
+  }
+
+  /** This is the socket's final record: it went to CLOSE. */
+  public boolean closed() {
+    return (flags & FLAG_CLOSED) != 0;
+  }
+
+  /** The role was read from a listening socket on the local port. */
+  public boolean roleByListener() {
+    return (flags & FLAG_ROLE_BY_LISTENER) != 0;
+  }
+
+  /** The role was read from the listen backlog that accepted sockets inherit. */
+  public boolean roleByBacklog() {
+    return (flags & FLAG_ROLE_BY_BACKLOG) != 0;
+  }
+
+  /** Closed while the ring buffer was full: the record waits in the map for the harvest. */
+  public boolean inRingFallback() {
+    return (flags & FLAG_IN_RING_FALLBACK) != 0;
+  }
+}
