@@ -1,0 +1,61 @@
+package io.chelonia.agent.cli;
+
+import io.chelonia.agent.link.FailureReason;
+import io.chelonia.agent.link.Link;
+import io.chelonia.agent.link.LinkTable;
+import io.chelonia.agent.tracing.SocketPoll;
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The link table as a terminal table, busiest links first. */
+final class TextLinkView implements LinkView {
+  private static final String ROW = "%-34s %-40s %-6s %12s %12s %7s %6s %-14s %7s %9s%n";
+
+  private final PrintWriter out;
+
+  TextLinkView(PrintWriter out) {
+    this.out = out;
+  }
+
+  @Override
+  public void show(SocketPoll poll, List<Link> links, LinkTable table) {
+    out.printf("%s  %d links, %d sockets tracked, poll %d ms, %d namespaces%s%n",
+        poll.time(), links.size(), table.trackedSockets(), poll.duration().toMillis(),
+        poll.namespaces(), dropped(poll));
+    out.printf(ROW, "CLIENT", "SERVER:PORT", "SEEN", "BYTES C>S", "BYTES S>C", "OPENED",
+        "ACTIVE", "FAILED", "RETRANS", "RTT(us)");
+    links.stream()
+        .sorted(Comparator.comparingLong((Link l) -> l.bytesClientToServer() + l.bytesServerToClient())
+            .reversed())
+        .forEach(link -> out.printf(ROW,
+            link.key().client().name(),
+            link.key().server().name() + ":" + link.key().serverPort(),
+            link.key().observer().value(),
+            link.bytesClientToServer(),
+            link.bytesServerToClient(),
+            link.connectionsOpened(),
+            link.activeConnections(),
+            failures(link.failures()),
+            link.retransmits(),
+            link.rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.rtt().meanMicros()))));
+    out.println();
+    out.flush();
+  }
+
+  private static String dropped(SocketPoll poll) {
+    long lost = poll.kernel().socketMapFull() + poll.kernel().listenerMapFull();
+    return lost == 0 ? "" : ", " + lost + " not tracked (maps full)";
+  }
+
+  private static String failures(Map<FailureReason, Long> failures) {
+    if (failures.isEmpty()) {
+      return "0";
+    }
+    return failures.entrySet().stream()
+        .map(e -> e.getKey().value() + "=" + e.getValue())
+        .collect(Collectors.joining(","));
+  }
+}

@@ -1,0 +1,22 @@
+package io.chelonia.agent.identity;
+
+import java.net.InetAddress;
+
+/**
+ * The resolver of last resort: names an end by its address, {@code Host} when it is on this node
+ * (the socket's own side, or a loopback peer), {@code External} otherwise.
+ */
+public final class AddressResolver implements EndpointResolver {
+  @Override
+  public Endpoint resolve(EndpointQuery query) {
+    String address = query.address().getHostAddress();
+    if (query.local() || isLoopback(query.address())) {
+      return Endpoint.host(address);
+    }
+    return Endpoint.external(address);
+  }
+
+  private static boolean isLoopback(InetAddress address) {
+    return address.isLoopbackAddress();
+  }
+}

@@ -1,0 +1,208 @@
+package io.chelonia.agent.link;
+
+import io.chelonia.agent.identity.Endpoint;
+import io.chelonia.agent.identity.EndpointQuery;
+import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.kernel.SocketRole;
+import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.tracing.SocketPoll;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll
+ * adds only what is new, and a closed socket adds its final bytes exactly once. Each socket's two
+ * ends are named once, at first sight, and keep that name for the socket's life.
+ *
+ * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
+ */
+public final class LinkTable {
+  /** A socket neither open nor reported closed for this many polls is taken as gone. */
+  static final int POLLS_BEFORE_LOST = 3;
+
+  private final EndpointResolver resolver;
+  private final PortRange ephemeralPorts;
+  private final Map<Long, TrackedSocket> sockets = new HashMap<>();
+  private final Map<LinkKey, Totals> links = new HashMap<>();
+  private long polls;
+  private long unknownRoleSockets;
+  private long lostSockets;
+
+  public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts) {
+    this.resolver = resolver;
+    this.ephemeralPorts = ephemeralPorts;
+  }
+
+  public void apply(SocketPoll poll) {
+    polls++;
+    Instant now = poll.time();
+    for (SocketSnapshot socket : poll.live()) {
+      fold(socket, now);
+    }
+    for (SocketSnapshot socket : poll.closed()) {
+      fold(socket, now);
+    }
+    sweepLost();
+  }
+
+  private void fold(SocketSnapshot socket, Instant now) {
+    TrackedSocket tracked = sockets.get(socket.cookie());
+    if (tracked == null) {
+      tracked = track(socket);
+      sockets.put(socket.cookie(), tracked);
+    }
+    tracked.lastPoll = polls;
+    Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
+
+    long sent = Math.max(0, socket.bytesSent() - tracked.bytesSent);
+    long received = Math.max(0, socket.bytesReceived() - tracked.bytesReceived);
+    long retransmits = Math.max(0, socket.retransmits() - tracked.retransmits);
+    tracked.bytesSent = Math.max(tracked.bytesSent, socket.bytesSent());
+    tracked.bytesReceived = Math.max(tracked.bytesReceived, socket.bytesReceived());
+    tracked.retransmits = Math.max(tracked.retransmits, socket.retransmits());
+    if (tracked.key.observer() == Observer.CLIENT) {
+      link.bytesClientToServer += sent;
+      link.bytesServerToClient += received;
+    } else {
+      link.bytesClientToServer += received;
+      link.bytesServerToClient += sent;
+    }
+    link.retransmits += retransmits;
+    if (socket.established() && !tracked.established) {
+      tracked.established = true;
+      link.active++;
+      if (!socket.discovered()) {
+        link.opened++;
+      }
+    }
+    // One RTT sample per socket per poll in which it carried data: idle sockets repeat old news.
+    if (socket.smoothedRttMicros() > 0 && (sent > 0 || received > 0)) {
+      link.rtt = link.rtt.plus(socket.smoothedRttMicros());
+    }
+    if (socket.closed()) {
+      close(socket, tracked, link);
+    }
+    link.lastSeen = now;
+  }
+
+  private void close(SocketSnapshot socket, TrackedSocket tracked, Totals link) {
+    sockets.remove(socket.cookie());
+    if (tracked.established) {
+      link.active--;
+    }
+    FailureReason.of(socket.established(), socket.error(), socket.softError())
+        .ifPresent(reason -> link.failures.merge(reason, 1L, Long::sum));
+  }
+
+  private TrackedSocket track(SocketSnapshot socket) {
+    Endpoint local = resolver.resolve(new EndpointQuery(
+        socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
+        socket.netns(), socket.localPort()));
+    Endpoint remote = resolver.resolve(new EndpointQuery(
+        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort()));
+    boolean client = isClient(socket);
+    LinkKey key =
+        client
+            ? new LinkKey(local, remote, socket.remotePort(), NetworkType.of(socket.remoteAddress()), Observer.CLIENT)
+            : new LinkKey(remote, local, socket.localPort(), NetworkType.of(socket.remoteAddress()), Observer.SERVER);
+    TrackedSocket tracked = new TrackedSocket(key);
+    // An older socket's retransmits before the agent are not ours to report; its bytes are
+    // already counted from zero by the kernel side.
+    if (socket.discovered()) {
+      tracked.retransmits = socket.retransmits();
+    }
+    return tracked;
+  }
+
+  /**
+   * The kernel knows the role of sockets it saw born, and of older sockets whose local port is
+   * listening or that inherited a listen backlog. For the rest, a local port in the ephemeral
+   * range means a client; failing that, the lower port is taken as the server's, and counted.
+   */
+  private boolean isClient(SocketSnapshot socket) {
+    if (socket.role() != SocketRole.UNKNOWN) {
+      return socket.role() == SocketRole.CLIENT;
+    }
+    if (ephemeralPorts.contains(socket.localPort())) {
+      return true;
+    }
+    unknownRoleSockets++;
+    return socket.localPort() > socket.remotePort();
+  }
+
+  private void sweepLost() {
+    Iterator<TrackedSocket> it = sockets.values().iterator();
+    while (it.hasNext()) {
+      TrackedSocket tracked = it.next();
+      if (polls - tracked.lastPoll >= POLLS_BEFORE_LOST) {
+        it.remove();
+        lostSockets++;
+        if (tracked.established) {
+          links.get(tracked.key).active--;
+        }
+      }
+    }
+  }
+
+  /** Every link's totals now. */
+  public List<Link> links() {
+    List<Link> snapshot = new ArrayList<>(links.size());
+    for (Map.Entry<LinkKey, Totals> entry : links.entrySet()) {
+      Totals t = entry.getValue();
+      snapshot.add(new Link(
+          entry.getKey(), t.bytesClientToServer, t.bytesServerToClient, t.opened, t.active,
+          t.failures, t.retransmits, t.rtt, t.firstSeen, t.lastSeen));
+    }
+    return snapshot;
+  }
+
+  /** Sockets followed now. */
+  public int trackedSockets() {
+    return sockets.size();
+  }
+
+  /** Sockets whose role neither the kernel nor the ephemeral port range could tell. */
+  public long unknownRoleSockets() {
+    return unknownRoleSockets;
+  }
+
+  /** Sockets that vanished without a close record (should stay 0; counted, never silent). */
+  public long lostSockets() {
+    return lostSockets;
+  }
+
+  private static final class TrackedSocket {
+    final LinkKey key;
+    long lastPoll;
+    long bytesSent;
+    long bytesReceived;
+    long retransmits;
+    boolean established;
+
+    TrackedSocket(LinkKey key) {
+      this.key = key;
+    }
+  }
+
+  private static final class Totals {
+    final Instant firstSeen;
+    Instant lastSeen;
+    long bytesClientToServer;
+    long bytesServerToClient;
+    long opened;
+    long active;
+    long retransmits;
+    RttSummary rtt = RttSummary.EMPTY;
+    final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
+
+    Totals(Instant firstSeen) {
+      this.firstSeen = firstSeen;
+      this.lastSeen = firstSeen;
+    }
+  }
+}
