@@ -15,14 +15,14 @@ public record KernelOptions(int maxSockets, int maxListeners, int ringBufferByte
 
   public KernelOptions {
     if (maxSockets < 1) {
-      throw new IllegalArgumentException("maxSockets must be at least 1, was " + maxSockets);
+      throw new IllegalArgumentException("max sockets must be at least 1, was " + maxSockets);
     }
     if (maxListeners < 1) {
-      throw new IllegalArgumentException("maxListeners must be at least 1, was " + maxListeners);
+      throw new IllegalArgumentException("max listeners must be at least 1, was " + maxListeners);
     }
     if (ringBufferBytes < PAGE || Integer.bitCount(ringBufferBytes) != 1) {
       throw new IllegalArgumentException(
-          "ringBufferBytes must be a power of two of at least " + PAGE + ", was " + ringBufferBytes);
+          "ring buffer bytes must be a power of two of at least " + PAGE + ", was " + ringBufferBytes);
     }
   }
 

@@ -1,0 +1,267 @@
+package io.chelonia.agent.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chelonia.agent.config.TracerConfig;
+import io.chelonia.agent.identity.AddressResolver;
+import io.chelonia.agent.identity.Endpoint;
+import io.chelonia.agent.kernel.KernelOptions;
+import io.chelonia.agent.testing.NetnsHosts;
+import io.chelonia.agent.testing.TrafficPeerProcess;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole data path on the real kernel: probes, ring buffer, namespace iterator, link table,
+ * driven by real TCP traffic from other processes, on loopback and between two network-namespace
+ * hosts. Needs root; fails, never skips, without it.
+ */
+class LinkPipelineKernelTest {
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
+  private static NetnsHosts hosts;
+
+  private LinkPipeline pipeline;
+
+  @BeforeAll
+  static void createHosts() {
+    hosts = NetnsHosts.create();
+  }
+
+  @AfterAll
+  static void removeHosts() {
+    hosts.close();
+  }
+
+  @BeforeEach
+  void attachProbes() {
+    pipeline = openPipeline();
+  }
+
+  @AfterEach
+  void detachProbes() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+  }
+
+  private static LinkPipeline openPipeline() {
+    TracerConfig config =
+        new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), true, false);
+    return LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC());
+  }
+
+  @Test
+  void loopbackTransferShowsExactBytesBothWaysFromBothEnds() {
+    pipeline.pollOnce();
+    int port = exchange(Optional.empty(), Optional.empty(), "127.0.0.1", 1_234_567, 7_654_321, 1);
+
+    pipeline.pollOnce();
+
+    for (Observer observer : Observer.values()) {
+      Link link = link(port, observer);
+      assertThat(link.key().client()).isEqualTo(Endpoint.host("127.0.0.1"));
+      assertThat(link.key().server()).isEqualTo(Endpoint.host("127.0.0.1"));
+      assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV4);
+      assertThat(link.bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
+      assertThat(link.bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
+      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.activeConnections()).isZero();
+      assertThat(link.failures()).isEmpty();
+    }
+  }
+
+  @Test
+  void transferBetweenNamespaceHostsShowsExactBytesAndBothEnds() {
+    int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
+        hosts.ipv4B().getHostAddress(), 333_333, 55_555, 1);
+
+    pipeline.pollOnce();
+
+    Link seenByClient = link(port, Observer.CLIENT);
+    assertThat(seenByClient.key().client()).isEqualTo(Endpoint.host("198.18.0.1"));
+    assertThat(seenByClient.key().server()).isEqualTo(Endpoint.external("198.18.0.2"));
+    Link seenByServer = link(port, Observer.SERVER);
+    assertThat(seenByServer.key().client()).isEqualTo(Endpoint.external("198.18.0.1"));
+    assertThat(seenByServer.key().server()).isEqualTo(Endpoint.host("198.18.0.2"));
+    for (Link link : List.of(seenByClient, seenByServer)) {
+      assertThat(link.key().serverPort()).isEqualTo(port);
+      assertThat(link.bytesClientToServer()).isEqualTo(333_333);
+      assertThat(link.bytesServerToClient()).isEqualTo(55_555);
+      assertThat(link.connectionsOpened()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void ipv6TransferBetweenNamespaceHostsIsCountedAsIpv6() {
+    int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
+        hosts.ipv6B().getHostAddress(), 10_001, 20_003, 1);
+
+    pipeline.pollOnce();
+
+    Link link = link(port, Observer.CLIENT);
+    assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV6);
+    assertThat(link.key().client().name()).isEqualTo(hosts.ipv6A().getHostAddress());
+    assertThat(link.key().server().name()).isEqualTo(hosts.ipv6B().getHostAddress());
+    assertThat(link.bytesClientToServer()).isEqualTo(10_001);
+    assertThat(link.bytesServerToClient()).isEqualTo(20_003);
+    assertThat(link(port, Observer.SERVER).bytesClientToServer()).isEqualTo(10_001);
+  }
+
+  @Test
+  void liveConnectionIsExactAtEveryPollAndKeepsItsBytesWhenItClosesBetweenPolls() {
+    try (TrafficPeerProcess server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
+            "server", "198.18.0.2", "0", "501", "1001", "1", "--hold")) {
+      int port = port(server);
+      try (TrafficPeerProcess client = startClient(port, Optional.of(hosts.nameA()), "198.18.0.2",
+          "1001", "501", "1", "--hold")) {
+      client.awaitLine("HELD", PEER_TIMEOUT);
+
+      pipeline.pollOnce();
+      Link open = link(port, Observer.CLIENT);
+      assertThat(open.bytesClientToServer()).isEqualTo(1001);
+      assertThat(open.bytesServerToClient()).isEqualTo(501);
+      assertThat(open.activeConnections()).isEqualTo(1);
+
+      client.send("SEND 2222");
+      client.awaitLine("SENT", PEER_TIMEOUT);
+      client.send("CLOSE");
+      server.send("CLOSE");
+      assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+      assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+
+      pipeline.pollOnce();
+      for (Observer observer : Observer.values()) {
+        Link closed = link(port, observer);
+        assertThat(closed.bytesClientToServer()).as("%s", observer).isEqualTo(1001 + 2222);
+        assertThat(closed.bytesServerToClient()).as("%s", observer).isEqualTo(501 + 2222);
+        assertThat(closed.connectionsOpened()).isEqualTo(1);
+        assertThat(closed.activeConnections()).isZero();
+      }
+      }
+    }
+  }
+
+  @Test
+  void thousandShortConnectionsGiveExactlyThousandOpens() {
+    int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
+        hosts.ipv4B().getHostAddress(), 17, 3, 1000);
+
+    pipeline.pollOnce();
+
+    for (Observer observer : Observer.values()) {
+      Link link = link(port, observer);
+      assertThat(link.connectionsOpened()).as("%s opens", observer).isEqualTo(1000);
+      assertThat(link.activeConnections()).isZero();
+      assertThat(link.bytesClientToServer()).isEqualTo(17_000);
+      assertThat(link.bytesServerToClient()).isEqualTo(3_000);
+    }
+    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isZero();
+    assertThat(pipeline.lastPoll().kernel().socketMapFull()).isZero();
+  }
+
+  @Test
+  void connectionOlderThanTheAgentIsFoundAndCountsOnlyLaterBytes() {
+    pipeline.close();
+    pipeline = null;
+    try (TrafficPeerProcess server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
+            "server", "198.18.0.2", "0", "4000", "5000", "1", "--hold")) {
+      int port = port(server);
+      try (TrafficPeerProcess client = startClient(port, Optional.of(hosts.nameA()), "198.18.0.2",
+          "5000", "4000", "1", "--hold")) {
+      client.awaitLine("HELD", PEER_TIMEOUT);
+
+      pipeline = openPipeline();
+      pipeline.pollOnce();
+      for (Observer observer : Observer.values()) {
+        Link found = link(port, observer);
+        assertThat(found.activeConnections()).as("%s active", observer).isEqualTo(1);
+        assertThat(found.connectionsOpened()).as("%s opened before the agent", observer).isZero();
+        assertThat(found.bytesClientToServer()).isZero();
+        assertThat(found.bytesServerToClient()).isZero();
+      }
+
+      client.send("SEND 3333");
+      client.awaitLine("SENT", PEER_TIMEOUT);
+      pipeline.pollOnce();
+      assertThat(link(port, Observer.CLIENT).bytesClientToServer()).isEqualTo(3333);
+      assertThat(link(port, Observer.CLIENT).bytesServerToClient()).isEqualTo(3333);
+
+      client.send("CLOSE");
+      server.send("CLOSE");
+      assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+      assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+      pipeline.pollOnce();
+      for (Observer observer : Observer.values()) {
+        Link closed = link(port, observer);
+        assertThat(closed.bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.activeConnections()).isZero();
+      }
+      assertThat(pipeline.links().unknownRoleSockets()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void refusedConnectionCountsAsRefusedFailure() {
+    try (TrafficPeerProcess refused = TrafficPeerProcess.start(Optional.of(hosts.nameA()),
+        "connect-refused", hosts.ipv4B().getHostAddress(), "9")) {
+      assertThat(refused.awaitExit(PEER_TIMEOUT)).isZero();
+    }
+
+    pipeline.pollOnce();
+
+    Link link = link(9, Observer.CLIENT);
+    assertThat(link.key().server()).isEqualTo(Endpoint.external("198.18.0.2"));
+    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(link.connectionsOpened()).isZero();
+    assertThat(link.activeConnections()).isZero();
+  }
+
+  /** Runs a server and a client to completion; returns the server's port. */
+  private static int exchange(Optional<String> clientNs, Optional<String> serverNs, String address,
+      long clientSends, long serverSends, int connections) {
+    try (TrafficPeerProcess server = TrafficPeerProcess.start(serverNs, "server", address, "0",
+            String.valueOf(serverSends), String.valueOf(clientSends), String.valueOf(connections))) {
+      int port = port(server);
+      try (TrafficPeerProcess client = startClient(port, clientNs, address,
+          String.valueOf(clientSends), String.valueOf(serverSends), String.valueOf(connections))) {
+        assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
+        assertThat(server.awaitExit(PEER_TIMEOUT)).as("server exit").isZero();
+        return port;
+      }
+    }
+  }
+
+  private static TrafficPeerProcess startClient(int port, Optional<String> ns,
+      String address, String... exchange) {
+    String[] args = new String[exchange.length + 3];
+    args[0] = "client";
+    args[1] = address;
+    args[2] = String.valueOf(port);
+    System.arraycopy(exchange, 0, args, 3, exchange.length);
+    return TrafficPeerProcess.start(ns, args);
+  }
+
+  private static int port(TrafficPeerProcess server) {
+    return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+  }
+
+  private Link link(int serverPort, Observer observer) {
+    List<Link> matching = pipeline.links().links().stream()
+        .filter(l -> l.key().serverPort() == serverPort && l.key().observer() == observer)
+        .toList();
+    assertThat(matching).as("links to port %d seen by %s", serverPort, observer).hasSize(1);
+    return matching.getFirst();
+  }
+
+}

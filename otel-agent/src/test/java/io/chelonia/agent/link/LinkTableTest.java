@@ -1,0 +1,422 @@
+package io.chelonia.agent.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chelonia.agent.identity.AddressResolver;
+import io.chelonia.agent.identity.Endpoint;
+import io.chelonia.agent.identity.EndpointQuery;
+import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.kernel.KernelCounters;
+import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.testing.Sockets;
+import io.chelonia.agent.tracing.SocketPoll;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LinkTableTest {
+  private static final PortRange EPHEMERAL = new PortRange(32768, 60999);
+  private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+  private static final int ECONNRESET = 104;
+  private static final int EHOSTUNREACH = 113;
+  private static final int ECONNREFUSED = 111;
+
+  private static final String CLIENT_IP = "10.0.0.1";
+  private static final String SERVER_IP = "10.0.0.2";
+
+  private final LinkTable table = new LinkTable(new AddressResolver(), EPHEMERAL);
+  private int polls;
+
+  // --- deltas ------------------------------------------------------------------------------
+
+  @Test
+  void clientSocketSeenTwiceAddsOnlyTheGrowthOfItsCounters() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    poll(live(conn.sent(1_000).received(4_000)));
+    Link first = onlyLink();
+    assertThat(first.bytesClientToServer()).isEqualTo(1_000);
+    assertThat(first.bytesServerToClient()).isEqualTo(4_000);
+
+    poll(live(conn.sent(1_500).received(6_500)));
+    Link second = onlyLink();
+    assertThat(second.key().observer()).isEqualTo(Observer.CLIENT);
+    assertThat(second.bytesClientToServer()).isEqualTo(1_500);
+    assertThat(second.bytesServerToClient()).isEqualTo(6_500);
+  }
+
+  @Test
+  void serverSocketCountsReceivedBytesAsClientToServerAndKeysTheLinkByTheLocalPort() {
+    Sockets accepted = Sockets.server(SERVER_IP, 5432, CLIENT_IP, 41000).established();
+
+    poll(live(accepted.sent(300).received(700)));
+
+    Link link = onlyLink();
+    assertThat(link.key())
+        .isEqualTo(new LinkKey(
+            Endpoint.external(CLIENT_IP), Endpoint.host(SERVER_IP), 5432, NetworkType.IPV4, Observer.SERVER));
+    assertThat(link.bytesClientToServer()).isEqualTo(700);
+    assertThat(link.bytesServerToClient()).isEqualTo(300);
+  }
+
+  @Test
+  void clientLinkIsKeyedByTheRemotePortWithTheLocalEndAsClient() {
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
+
+    assertThat(onlyLink().key())
+        .isEqualTo(new LinkKey(
+            Endpoint.host(CLIENT_IP), Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
+  }
+
+  @Test
+  void shortLivedSocketSeenOnlyClosedAddsItsBytesOnceAndIsNotActive() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(120).received(3_400).closed()));
+    poll();
+
+    Link link = onlyLink();
+    assertThat(link.bytesClientToServer()).isEqualTo(120);
+    assertThat(link.bytesServerToClient()).isEqualTo(3_400);
+    assertThat(link.connectionsOpened()).isEqualTo(1);
+    assertThat(link.activeConnections()).isZero();
+    assertThat(link.failures()).isEmpty();
+    assertThat(table.trackedSockets()).isZero();
+  }
+
+  @Test
+  void socketSeenLiveThenClosedCountsItsBytesExactlyOnce() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    poll(live(conn.sent(1_000).received(2_000)));
+    assertThat(onlyLink().activeConnections()).isEqualTo(1);
+
+    poll(closed(conn.sent(1_800).received(2_600).closed()));
+    Link link = onlyLink();
+    assertThat(link.bytesClientToServer()).isEqualTo(1_800);
+    assertThat(link.bytesServerToClient()).isEqualTo(2_600);
+    assertThat(link.connectionsOpened()).isEqualTo(1);
+    assertThat(link.activeConnections()).isZero();
+    assertThat(table.trackedSockets()).isZero();
+  }
+
+  @Test
+  void twoLivesOfTheSameFourTupleAreTwoSocketsThatNeverMixCounters() {
+    Sockets firstLife = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).cookie(1).established();
+    Sockets secondLife = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).cookie(2).established();
+
+    poll(live(firstLife.sent(1_000).received(5_000)));
+    // The kernel reused the 4-tuple: the new life is live while the old one's close is harvested.
+    poll(List.of(secondLife.sent(100).received(200).build()),
+        List.of(firstLife.sent(1_500).received(5_500).closed().build()));
+    poll(live(secondLife.sent(400).received(900)));
+
+    Link link = onlyLink();
+    assertThat(link.bytesClientToServer()).isEqualTo(1_500 + 400);
+    assertThat(link.bytesServerToClient()).isEqualTo(5_500 + 900);
+    assertThat(link.connectionsOpened()).isEqualTo(2);
+    assertThat(link.activeConnections()).isEqualTo(1);
+    assertThat(table.trackedSockets()).isEqualTo(1);
+  }
+
+  @Test
+  void thousandShortConnectionsFromEphemeralPortsMakeOneLink() {
+    for (int batch = 0; batch < 10; batch++) {
+      List<SocketSnapshot> closed = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        int port = 32768 + batch * 100 + i;
+        closed.add(Sockets.client(CLIENT_IP, port, SERVER_IP, 443).established().sent(10).received(20).closed().build());
+      }
+      poll(List.of(), closed);
+    }
+
+    Link link = onlyLink();
+    assertThat(link.key().serverPort()).isEqualTo(443);
+    assertThat(link.connectionsOpened()).isEqualTo(1_000);
+    assertThat(link.activeConnections()).isZero();
+    assertThat(link.bytesClientToServer()).isEqualTo(10_000);
+    assertThat(link.bytesServerToClient()).isEqualTo(20_000);
+  }
+
+  @Test
+  void linkIsFirstSeenAtItsFirstPollAndLastSeenAtItsLatest() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    poll(live(conn.sent(1)));
+    poll(live(conn.sent(2)));
+    poll(live(conn.sent(3)));
+
+    Link link = onlyLink();
+    assertThat(link.firstSeen()).isEqualTo(T0);
+    assertThat(link.lastSeen()).isEqualTo(T0.plusSeconds(2));
+  }
+
+  // --- older sockets -----------------------------------------------------------------------
+
+  @Test
+  void discoveredEstablishedSocketIsActiveButNotOpened() {
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established().sent(50)));
+
+    Link link = onlyLink();
+    assertThat(link.activeConnections()).isEqualTo(1);
+    assertThat(link.connectionsOpened()).isZero();
+  }
+
+  @Test
+  void discoveredSocketCountsOnlyRetransmitsAfterItWasFound() {
+    Sockets older = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established();
+
+    poll(live(older.retransmits(7)));
+    assertThat(onlyLink().retransmits()).isZero();
+
+    poll(live(older.retransmits(9)));
+    assertThat(onlyLink().retransmits()).isEqualTo(2);
+  }
+
+  @Test
+  void socketSeenBornCountsItsRetransmitsFromFirstSight() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).bornSeen().established();
+
+    poll(live(conn.retransmits(3)));
+    poll(live(conn.retransmits(5)));
+
+    assertThat(onlyLink().retransmits()).isEqualTo(5);
+  }
+
+  // --- failures ----------------------------------------------------------------------------
+
+  @Test
+  void neverEstablishedSocketClosedWithConnectionRefusedIsRefused() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).error(ECONNREFUSED).closed()));
+
+    Link link = onlyLink();
+    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(link.connectionsOpened()).isZero();
+    assertThat(link.activeConnections()).isZero();
+  }
+
+  @Test
+  void neverEstablishedSocketWithOnlyASoftHostUnreachableIsUnreachable() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).error(0).softError(EHOSTUNREACH).closed()));
+
+    assertThat(onlyLink().failures()).isEqualTo(Map.of(FailureReason.UNREACHABLE, 1L));
+  }
+
+  @Test
+  void neverEstablishedSocketWithNoErrorAtAllTimedOut() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).closed()));
+
+    assertThat(onlyLink().failures()).isEqualTo(Map.of(FailureReason.TIMEOUT, 1L));
+  }
+
+  @Test
+  void establishedSocketClosedByConnectionResetIsReset() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    poll(live(conn.sent(10)));
+    poll(closed(conn.sent(10).error(ECONNRESET).closed()));
+
+    Link link = onlyLink();
+    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
+    assertThat(link.failureCount()).isEqualTo(1);
+    assertThat(link.connectionsOpened()).isEqualTo(1);
+    assertThat(link.activeConnections()).isZero();
+  }
+
+  @Test
+  void establishedSocketClosedNormallyIsNoFailure() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).closed()));
+
+    assertThat(onlyLink().failures()).isEmpty();
+    assertThat(onlyLink().failureCount()).isZero();
+  }
+
+  // --- role fallback -----------------------------------------------------------------------
+
+  @Test
+  void socketOfUnknownRoleOnAnEphemeralLocalPortIsAClient() {
+    poll(live(Sockets.unknownRole(CLIENT_IP, 45000, SERVER_IP, 8080).discovered().established()));
+
+    LinkKey key = onlyLink().key();
+    assertThat(key.observer()).isEqualTo(Observer.CLIENT);
+    assertThat(key.client()).isEqualTo(Endpoint.host(CLIENT_IP));
+    assertThat(key.server()).isEqualTo(Endpoint.external(SERVER_IP));
+    assertThat(key.serverPort()).isEqualTo(8080);
+    assertThat(table.unknownRoleSockets()).isZero();
+  }
+
+  @Test
+  void socketOfUnknownRoleWithNeitherPortEphemeralTakesTheLowerPortAsTheServers() {
+    // Local 9000, remote 5432: the remote is the server, this end dialled out.
+    poll(live(Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established()));
+    // Local 443, remote 20000: this end is the server.
+    poll(live(Sockets.unknownRole(SERVER_IP, 443, CLIENT_IP, 20000).discovered().established()));
+
+    Map<Observer, LinkKey> keys = new HashMap<>();
+    table.links().forEach(link -> keys.put(link.key().observer(), link.key()));
+    assertThat(keys).hasSize(2);
+    assertThat(keys.get(Observer.CLIENT))
+        .isEqualTo(new LinkKey(
+            Endpoint.host(CLIENT_IP), Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
+    assertThat(keys.get(Observer.SERVER))
+        .isEqualTo(new LinkKey(
+            Endpoint.external(CLIENT_IP), Endpoint.host(SERVER_IP), 443, NetworkType.IPV4, Observer.SERVER));
+  }
+
+  @Test
+  void socketOfUnknownRoleIsCountedOnceHoweverManyPollsSeeIt() {
+    Sockets guessed = Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established();
+
+    poll(live(guessed.sent(1)));
+    poll(live(guessed.sent(2)));
+    poll(live(guessed.sent(3)));
+
+    assertThat(table.unknownRoleSockets()).isEqualTo(1);
+  }
+
+  // --- lost sockets ------------------------------------------------------------------------
+
+  @Test
+  void socketMissingForFewerPollsThanTheLimitIsStillFollowed() {
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
+    for (int i = 0; i < LinkTable.POLLS_BEFORE_LOST - 1; i++) {
+      poll();
+    }
+
+    assertThat(table.trackedSockets()).isEqualTo(1);
+    assertThat(table.lostSockets()).isZero();
+    assertThat(onlyLink().activeConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void socketMissingForThreePollsWithoutACloseRecordIsLost() {
+    assertThat(LinkTable.POLLS_BEFORE_LOST).isEqualTo(3);
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10)));
+
+    poll();
+    poll();
+    poll();
+
+    assertThat(table.lostSockets()).isEqualTo(1);
+    assertThat(table.trackedSockets()).isZero();
+    Link link = onlyLink();
+    assertThat(link.activeConnections()).isZero();
+    assertThat(link.connectionsOpened()).isEqualTo(1);
+    assertThat(link.failures()).isEmpty();
+    assertThat(link.bytesClientToServer()).isEqualTo(10);
+  }
+
+  // --- names -------------------------------------------------------------------------------
+
+  @Test
+  void socketKeepsTheNamesItWasGivenAtFirstSightWhileANewSocketGetsNewOnes() {
+    LinkTable renaming = new LinkTable(new RenamingResolver(), EPHEMERAL);
+    Sockets first = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).cookie(1).established();
+    Sockets second = Sockets.client(CLIENT_IP, 40001, SERVER_IP, 5432).cookie(2).established();
+
+    renaming.apply(pollOf(T0, List.of(first.sent(100).build()), List.of()));
+    renaming.apply(pollOf(T0.plusSeconds(1), List.of(first.sent(250).build(), second.sent(40).build()), List.of()));
+
+    List<Link> links = new ArrayList<>(renaming.links());
+    links.sort(Comparator.comparing(link -> link.key().server().name()));
+    assertThat(links).hasSize(2);
+    assertThat(links.get(0).key().client()).isEqualTo(Endpoint.host(CLIENT_IP + "#1"));
+    assertThat(links.get(0).key().server()).isEqualTo(Endpoint.external(SERVER_IP + "#1"));
+    assertThat(links.get(0).bytesClientToServer()).isEqualTo(250);
+    assertThat(links.get(1).key().client()).isEqualTo(Endpoint.host(CLIENT_IP + "#2"));
+    assertThat(links.get(1).key().server()).isEqualTo(Endpoint.external(SERVER_IP + "#2"));
+    assertThat(links.get(1).bytesClientToServer()).isEqualTo(40);
+  }
+
+  @Test
+  void resolverIsAskedOncePerSocketEndNotOncePerPoll() {
+    RenamingResolver resolver = new RenamingResolver();
+    LinkTable counting = new LinkTable(resolver, EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    for (int i = 0; i < 5; i++) {
+      counting.apply(pollOf(T0.plusSeconds(i), List.of(conn.sent(10L * i).build()), List.of()));
+    }
+
+    assertThat(resolver.calls.get()).isEqualTo(2);
+  }
+
+  // --- RTT ---------------------------------------------------------------------------------
+
+  @Test
+  void rttIsSampledOnlyInPollsWhereTheSocketMovedBytes() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    poll(live(conn.sent(100).srtt(200)));                // moved: sample 200
+    poll(live(conn.sent(100).srtt(900)));                // idle: no sample
+    poll(live(conn.sent(100).received(50).srtt(500)));   // moved: sample 500
+    poll(live(conn.sent(300).received(50).srtt(350)));   // moved: sample 350
+    poll(live(conn.sent(300).received(50).srtt(50)));    // idle: no sample
+
+    RttSummary rtt = onlyLink().rtt();
+    assertThat(rtt).isEqualTo(new RttSummary(3, 1_050, 200, 500));
+    assertThat(rtt.meanMicros()).isEqualTo(350.0);
+  }
+
+  @Test
+  void socketWithoutAnRttSampleYetAddsNone() {
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(100).srtt(0)));
+
+    assertThat(onlyLink().rtt()).isEqualTo(RttSummary.EMPTY);
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  /** Names every address with how many times it was asked for: 10.0.0.2#1, 10.0.0.2#2... */
+  private static final class RenamingResolver implements EndpointResolver {
+    final AtomicInteger calls = new AtomicInteger();
+    private final Map<String, Integer> asked = new HashMap<>();
+
+    @Override
+    public Endpoint resolve(EndpointQuery query) {
+      calls.incrementAndGet();
+      String address = query.address().getHostAddress();
+      int n = asked.merge(address, 1, Integer::sum);
+      String name = address + "#" + n;
+      return query.local() ? Endpoint.host(name) : Endpoint.external(name);
+    }
+  }
+
+  private Link onlyLink() {
+    List<Link> links = table.links();
+    assertThat(links).hasSize(1);
+    return links.getFirst();
+  }
+
+  /** What one poll harvests. */
+  private record Harvest(List<SocketSnapshot> live, List<SocketSnapshot> closed) {}
+
+  private static Harvest live(Sockets... sockets) {
+    return new Harvest(Arrays.stream(sockets).map(Sockets::build).toList(), List.of());
+  }
+
+  private static Harvest closed(Sockets... sockets) {
+    return new Harvest(List.of(), Arrays.stream(sockets).map(Sockets::build).toList());
+  }
+
+  private void poll(Harvest harvest) {
+    poll(harvest.live(), harvest.closed());
+  }
+
+  /** A poll in which no socket shows up. */
+  private void poll() {
+    poll(List.of(), List.of());
+  }
+
+  private void poll(List<SocketSnapshot> live, List<SocketSnapshot> closed) {
+    table.apply(pollOf(T0.plusSeconds(polls++), live, closed));
+  }
+
+  private static SocketPoll pollOf(Instant time, List<SocketSnapshot> live, List<SocketSnapshot> closed) {
+    return new SocketPoll(time, live, closed, new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1));
+  }
+}
