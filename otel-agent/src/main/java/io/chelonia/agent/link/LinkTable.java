@@ -6,8 +6,10 @@ import io.chelonia.agent.identity.EndpointResolver;
 import io.chelonia.agent.kernel.SocketRole;
 import io.chelonia.agent.kernel.SocketSnapshot;
 import io.chelonia.agent.tracing.SocketPoll;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -32,6 +34,7 @@ public final class LinkTable {
   private long polls;
   private long unknownRoleSockets;
   private long lostSockets;
+  private long expiredLinks;
 
   public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts) {
     this.resolver = resolver;
@@ -82,7 +85,7 @@ public final class LinkTable {
     }
     // One RTT sample per socket per poll in which it carried data: idle sockets repeat old news.
     if (socket.smoothedRttMicros() > 0 && (sent > 0 || received > 0)) {
-      link.rtt = link.rtt.plus(socket.smoothedRttMicros());
+      link.rtt.record(socket.smoothedRttMicros());
     }
     if (socket.closed()) {
       close(socket, tracked, link);
@@ -153,12 +156,37 @@ public final class LinkTable {
   public List<Link> links() {
     List<Link> snapshot = new ArrayList<>(links.size());
     for (Map.Entry<LinkKey, Totals> entry : links.entrySet()) {
-      Totals t = entry.getValue();
-      snapshot.add(new Link(
-          entry.getKey(), t.bytesClientToServer, t.bytesServerToClient, t.opened, t.active,
-          t.failures, t.retransmits, t.rtt, t.firstSeen, t.lastSeen));
+      snapshot.add(entry.getValue().toLink(entry.getKey()));
     }
     return snapshot;
+  }
+
+  /**
+   * Forgets links with no open connection that carried nothing since {@code now - idle}, so a
+   * node that talked to many peers once does not keep their series forever. A link that comes
+   * back later starts a new cumulative series.
+   *
+   * @return the links forgotten, with their final totals
+   */
+  public List<Link> expireIdle(Instant now, Duration idle) {
+    Instant cutoff = now.minus(idle);
+    List<Link> expired = new ArrayList<>();
+    Iterator<Map.Entry<LinkKey, Totals>> it = links.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<LinkKey, Totals> entry = it.next();
+      Totals totals = entry.getValue();
+      if (totals.active == 0 && totals.lastSeen.isBefore(cutoff)) {
+        expired.add(totals.toLink(entry.getKey()));
+        it.remove();
+      }
+    }
+    expiredLinks += expired.size();
+    return expired;
+  }
+
+  /** Links forgotten as idle since the table was made. */
+  public long expiredLinks() {
+    return expiredLinks;
   }
 
   /** Sockets followed now. */
@@ -197,12 +225,38 @@ public final class LinkTable {
     long opened;
     long active;
     long retransmits;
-    RttSummary rtt = RttSummary.EMPTY;
+    final RttHistogram rtt = new RttHistogram();
     final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
 
     Totals(Instant firstSeen) {
       this.firstSeen = firstSeen;
       this.lastSeen = firstSeen;
+    }
+
+    Link toLink(LinkKey key) {
+      return new Link(key, bytesClientToServer, bytesServerToClient, opened, active, failures,
+          retransmits, rtt.summary(), firstSeen, lastSeen);
+    }
+  }
+
+  /** A link's RTT samples, counted in place: no allocation per sample. */
+  private static final class RttHistogram {
+    final long[] buckets = new long[RttSummary.BOUNDARIES_MICROS.size() + 1];
+    long samples;
+    long sum;
+    long min;
+    long max;
+
+    void record(long micros) {
+      min = samples == 0 ? micros : Math.min(min, micros);
+      max = Math.max(max, micros);
+      samples++;
+      sum += micros;
+      buckets[RttSummary.bucketOf(micros)]++;
+    }
+
+    RttSummary summary() {
+      return new RttSummary(samples, sum, min, max, Arrays.stream(buckets).boxed().toList());
     }
   }
 }

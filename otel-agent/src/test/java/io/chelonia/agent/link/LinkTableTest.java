@@ -358,8 +358,13 @@ class LinkTableTest {
     poll(live(conn.sent(300).received(50).srtt(50)));    // idle: no sample
 
     RttSummary rtt = onlyLink().rtt();
-    assertThat(rtt).isEqualTo(new RttSummary(3, 1_050, 200, 500));
+    assertThat(rtt.samples()).isEqualTo(3);
+    assertThat(rtt.sumMicros()).isEqualTo(1_050);
+    assertThat(rtt.minMicros()).isEqualTo(200);
+    assertThat(rtt.maxMicros()).isEqualTo(500);
     assertThat(rtt.meanMicros()).isEqualTo(350.0);
+    // 200 µs falls in (100, 250]; 350 and 500 µs in (250, 500].
+    assertThat(rtt.bucketCounts()).containsExactly(0L, 1L, 2L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
   }
 
   @Test
@@ -367,6 +372,33 @@ class LinkTableTest {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(100).srtt(0)));
 
     assertThat(onlyLink().rtt()).isEqualTo(RttSummary.EMPTY);
+  }
+
+  // --- idle expiry -------------------------------------------------------------------------
+
+  @Test
+  void linkWithoutOpenConnectionsIdleLongerThanTheLimitIsForgottenWithItsFinalTotals() {
+    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).received(20).closed()));
+    // The poll ran at T0; the link last moved then.
+
+    assertThat(table.expireIdle(T0.plusSeconds(59), Duration.ofMinutes(1))).isEmpty();
+    List<Link> expired = table.expireIdle(T0.plusSeconds(61), Duration.ofMinutes(1));
+
+    assertThat(expired).singleElement().satisfies(link -> {
+      assertThat(link.bytesClientToServer()).isEqualTo(10);
+      assertThat(link.bytesServerToClient()).isEqualTo(20);
+    });
+    assertThat(table.links()).isEmpty();
+    assertThat(table.expiredLinks()).isEqualTo(1);
+  }
+
+  @Test
+  void linkWithAnOpenConnectionNeverExpires() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    poll(live(conn.sent(10)));
+
+    assertThat(table.expireIdle(T0.plusSeconds(3600), Duration.ofMinutes(1))).isEmpty();
+    assertThat(onlyLink().activeConnections()).isEqualTo(1);
   }
 
   // --- helpers -----------------------------------------------------------------------------
