@@ -20,19 +20,13 @@ final class BpfLink implements AutoCloseable {
    * thread at this moment. The caller reads the returned descriptor to the end and closes it.
    */
   int openIterator() {
-    try {
-      int linkFd = (int) libbpf.linkFd.invokeExact(link);
-      int fd = (int) libbpf.iterCreate.invokeExact(linkFd);
-      if (fd < 0) {
-        throw new KernelException(
-            "cannot start iterator " + program + ": " + Errno.describe(fd), -fd);
-      }
-      return fd;
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+    int linkFd = NativeCalls.callInt(() -> (int) libbpf.linkFd.invokeExact(link));
+    int fd = NativeCalls.callInt(() -> (int) libbpf.iterCreate.invokeExact(linkFd));
+    if (fd < 0) {
+      throw new KernelException(
+          "cannot start iterator " + program + ": " + Errno.describe(fd), -fd);
     }
+    return fd;
   }
 
   @Override
@@ -41,13 +35,9 @@ final class BpfLink implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      int rc = (int) libbpf.linkDestroy.invokeExact(link);
-      if (rc < 0) {
-        Libbpf.LIBBPF_LOG.warn("detaching {} failed: {}", program, Errno.describe(rc));
-      }
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+    int rc = NativeCalls.callInt(() -> (int) libbpf.linkDestroy.invokeExact(link));
+    if (rc < 0) {
+      Libbpf.LIBBPF_LOG.warn("detaching {} failed: {}", program, Errno.describe(rc));
     }
   }
 }

@@ -36,14 +36,9 @@ final class BpfMap {
     MemorySegment inBatch = MemorySegment.NULL;
     while (true) {
       buffers.count.set(JAVA_INT, 0, buffers.capacity);
-      int rc;
-      try {
-        rc = (int) libbpf.mapLookupBatch.invokeExact(
-            fd, inBatch, buffers.cursor, buffers.keys, buffers.values, buffers.count,
-            MemorySegment.NULL);
-      } catch (Throwable e) {
-        throw new IllegalStateException(e);
-      }
+      MemorySegment in = inBatch;
+      int rc = NativeCalls.callInt(() -> (int) libbpf.mapLookupBatch.invokeExact(
+          fd, in, buffers.cursor, buffers.keys, buffers.values, buffers.count, MemorySegment.NULL));
       // ENOENT means "no more entries"; the last batch may still carry some.
       if (rc < 0 && rc != -Errno.ENOENT) {
         throw new KernelException(
@@ -65,14 +60,10 @@ final class BpfMap {
     try (Arena call = Arena.ofConfined()) {
       MemorySegment keySegment = call.allocate(JAVA_LONG);
       keySegment.set(JAVA_LONG, 0, key);
-      int rc = (int) libbpf.mapDeleteElem.invokeExact(fd, keySegment);
+      int rc = NativeCalls.callInt(() -> (int) libbpf.mapDeleteElem.invokeExact(fd, keySegment));
       if (rc < 0 && rc != -Errno.ENOENT) {
         throw new KernelException("delete from map " + name + " failed: " + Errno.describe(rc), -rc);
       }
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -82,7 +73,7 @@ final class BpfMap {
       MemorySegment key = call.allocate(JAVA_INT);
       key.set(JAVA_INT, 0, index);
       MemorySegment values = call.allocate(JAVA_LONG, possibleCpus);
-      int rc = (int) libbpf.mapLookupElem.invokeExact(fd, key, values);
+      int rc = NativeCalls.callInt(() -> (int) libbpf.mapLookupElem.invokeExact(fd, key, values));
       if (rc < 0) {
         throw new KernelException("lookup in map " + name + " failed: " + Errno.describe(rc), -rc);
       }
@@ -91,10 +82,6 @@ final class BpfMap {
         sum += values.getAtIndex(JAVA_LONG, cpu);
       }
       return sum;
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
     }
   }
 

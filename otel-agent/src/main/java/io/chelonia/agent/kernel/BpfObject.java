@@ -1,7 +1,9 @@
 package io.chelonia.agent.kernel;
 
+import io.chelonia.agent.kernel.NativeCalls.Outcome;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,28 +34,25 @@ final class BpfObject implements AutoCloseable {
     try {
       MemorySegment buffer = arena.allocate(elf.length, 8);
       buffer.copyFrom(MemorySegment.ofArray(elf));
-      MemorySegment state = Libbpf.callState(arena);
-      MemorySegment object =
+      Outcome<MemorySegment> opened = NativeCalls.callWithErrno(state ->
           (MemorySegment) libbpf.objectOpenMem.invokeExact(
-              state, buffer, (long) elf.length, MemorySegment.NULL);
-      if (object.equals(MemorySegment.NULL)) {
-        int errno = Libbpf.errno(state);
+              state, buffer, (long) elf.length, MemorySegment.NULL));
+      if (opened.value().equals(MemorySegment.NULL)) {
+        int errno = opened.errno();
         throw new KernelException(
             "cannot open BPF object " + name + ": " + Errno.describe(errno), errno);
       }
-      return new BpfObject(libbpf, name, arena, object);
+      return new BpfObject(libbpf, name, arena, opened.value());
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
-    } catch (Throwable e) {
-      arena.close();
-      throw new IllegalStateException(e);
     }
   }
 
   /** Sizes a map before load; for a ring buffer the size is in bytes (a power-of-two of pages). */
   void setMaxEntries(String mapName, int maxEntries) {
-    int rc = invokeInt(libbpf.mapSetMaxEntries, findMap(mapName), maxEntries);
+    MemorySegment map = findMap(mapName);
+    int rc = NativeCalls.callInt(() -> (int) libbpf.mapSetMaxEntries.invokeExact(map, maxEntries));
     if (rc < 0) {
       throw new KernelException(
           "cannot size map " + mapName + " to " + maxEntries + ": " + Errno.describe(rc), -rc);
@@ -62,12 +61,7 @@ final class BpfObject implements AutoCloseable {
 
   /** Verifies and loads every program and creates every map. */
   void load() {
-    int rc;
-    try {
-      rc = (int) libbpf.objectLoad.invokeExact(object);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
+    int rc = NativeCalls.callInt(() -> (int) libbpf.objectLoad.invokeExact(object));
     if (rc < 0) {
       int errno = -rc;
       String hint =
@@ -95,30 +89,23 @@ final class BpfObject implements AutoCloseable {
 
   private BpfLink attachWith(String programName, boolean iterator) {
     MemorySegment program = findProgram(programName);
-    try (Arena call = Arena.ofConfined()) {
-      MemorySegment state = Libbpf.callState(call);
-      MemorySegment link =
-          iterator
-              ? (MemorySegment) libbpf.programAttachIter.invokeExact(state, program, MemorySegment.NULL)
-              : (MemorySegment) libbpf.programAttach.invokeExact(state, program);
-      if (link.equals(MemorySegment.NULL)) {
-        int errno = Libbpf.errno(state);
-        throw new KernelException(
-            "cannot attach program " + programName + ": " + Errno.describe(errno), errno);
-      }
-      BpfLink attached = new BpfLink(libbpf, programName, link);
-      links.add(attached);
-      return attached;
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
+        iterator
+            ? (MemorySegment) libbpf.programAttachIter.invokeExact(state, program, MemorySegment.NULL)
+            : (MemorySegment) libbpf.programAttach.invokeExact(state, program));
+    if (link.value().equals(MemorySegment.NULL)) {
+      int errno = link.errno();
+      throw new KernelException(
+          "cannot attach program " + programName + ": " + Errno.describe(errno), errno);
     }
+    BpfLink attached = new BpfLink(libbpf, programName, link.value());
+    links.add(attached);
+    return attached;
   }
 
   BpfMap map(String mapName) {
     MemorySegment map = findMap(mapName);
-    int fd = invokeInt(libbpf.mapFd, map);
+    int fd = NativeCalls.callInt(() -> (int) libbpf.mapFd.invokeExact(map));
     if (fd < 0) {
       throw new KernelException("map " + mapName + " has no file descriptor: was the object loaded?");
     }
@@ -133,33 +120,14 @@ final class BpfObject implements AutoCloseable {
     return find(libbpf.objectFindProgramByName, "program", programName);
   }
 
-  private MemorySegment find(java.lang.invoke.MethodHandle finder, String kind, String wanted) {
+  private MemorySegment find(MethodHandle finder, String kind, String wanted) {
     try (Arena call = Arena.ofConfined()) {
-      MemorySegment found = (MemorySegment) finder.invokeExact(object, call.allocateFrom(wanted));
+      MemorySegment cName = call.allocateFrom(wanted);
+      MemorySegment found = NativeCalls.callPointer(() -> (MemorySegment) finder.invokeExact(object, cName));
       if (found.equals(MemorySegment.NULL)) {
         throw new KernelException("BPF object " + name + " has no " + kind + " named " + wanted);
       }
       return found;
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static int invokeInt(java.lang.invoke.MethodHandle handle, MemorySegment target, int value) {
-    try {
-      return (int) handle.invokeExact(target, value);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static int invokeInt(java.lang.invoke.MethodHandle handle, MemorySegment target) {
-    try {
-      return (int) handle.invokeExact(target);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -173,9 +141,10 @@ final class BpfObject implements AutoCloseable {
       links.get(i).close();
     }
     try {
-      libbpf.objectClose.invokeExact(object);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+      NativeCalls.callVoid(() -> {
+        // A block body, not an expression: see NativeCalls.VoidCall.
+        libbpf.objectClose.invokeExact(object);
+      });
     } finally {
       arena.close();
     }

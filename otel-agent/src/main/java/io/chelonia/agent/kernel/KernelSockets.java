@@ -42,11 +42,7 @@ public final class KernelSockets implements AutoCloseable {
     this.namespaces = new NetworkNamespaces(libbpf);
     this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
     this.iteratorReadBuffer = buffers.allocate(ITERATOR_READ_BUFFER);
-    try {
-      this.possibleCpus = (int) libbpf.numPossibleCpus.invokeExact();
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
+    this.possibleCpus = NativeCalls.callInt(() -> (int) libbpf.numPossibleCpus.invokeExact());
     this.closedSockets =
         new RingBuffer(object.map("closed_sockets"),
             segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));

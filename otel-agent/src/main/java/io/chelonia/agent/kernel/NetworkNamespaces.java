@@ -1,5 +1,6 @@
 package io.chelonia.agent.kernel;
 
+import io.chelonia.agent.kernel.NativeCalls.Outcome;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -42,71 +43,53 @@ final class NetworkNamespaces {
   }
 
   private void enter(int fd, Path namespace) {
-    try (Arena call = Arena.ofConfined()) {
-      MemorySegment state = Libbpf.callState(call);
-      int rc = (int) libbpf.setns.invokeExact(state, fd, CLONE_NEWNET);
-      if (rc < 0) {
-        int errno = Libbpf.errno(state);
-        throw new KernelException(
-            "cannot enter network namespace " + namespace + ": " + Errno.describe(errno)
-                + (errno == Errno.EPERM ? " (needs CAP_SYS_ADMIN)" : ""),
-            errno);
-      }
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+    Outcome<Integer> entered =
+        NativeCalls.callWithErrno(state -> (int) libbpf.setns.invokeExact(state, fd, CLONE_NEWNET));
+    if (entered.value() < 0) {
+      int errno = entered.errno();
+      throw new KernelException(
+          "cannot enter network namespace " + namespace + ": " + Errno.describe(errno)
+              + (errno == Errno.EPERM ? " (needs CAP_SYS_ADMIN)" : ""),
+          errno);
     }
   }
 
   int open(Path file) {
     try (Arena call = Arena.ofConfined()) {
-      MemorySegment state = Libbpf.callState(call);
-      int fd = (int) libbpf.open.invokeExact(state, call.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        int errno = Libbpf.errno(state);
+      MemorySegment path = call.allocateFrom(file.toString());
+      Outcome<Integer> opened = NativeCalls.callWithErrno(state ->
+          (int) libbpf.open.invokeExact(state, path, O_RDONLY | O_CLOEXEC));
+      if (opened.value() < 0) {
+        int errno = opened.errno();
         throw new KernelException("cannot open " + file + ": " + Errno.describe(errno), errno);
       }
-      return fd;
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+      return opened.value();
     }
   }
 
   /** Reads a descriptor to its end, discarding the bytes; returns how many there were. */
   long drain(int fd, MemorySegment buffer) {
     long total = 0;
-    try (Arena call = Arena.ofConfined()) {
-      MemorySegment state = Libbpf.callState(call);
-      while (true) {
-        long n = (long) libbpf.read.invokeExact(state, fd, buffer, buffer.byteSize());
-        if (n == 0) {
-          return total;
-        }
-        if (n < 0) {
-          int errno = Libbpf.errno(state);
-          if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-            continue;
-          }
-          throw new KernelException("reading iterator failed: " + Errno.describe(errno), errno);
-        }
-        total += n;
+    while (true) {
+      Outcome<Long> read = NativeCalls.callWithErrno(state ->
+          (long) libbpf.read.invokeExact(state, fd, buffer, buffer.byteSize()));
+      long n = read.value();
+      if (n == 0) {
+        return total;
       }
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+      if (n < 0) {
+        int errno = read.errno();
+        if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
+          continue;
+        }
+        throw new KernelException("reading iterator failed: " + Errno.describe(errno), errno);
+      }
+      total += n;
     }
   }
 
   void close(int fd) {
-    try (Arena call = Arena.ofConfined()) {
-      int ignored = (int) libbpf.close.invokeExact(Libbpf.callState(call), fd);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
+    NativeCalls.callWithErrno(state -> (int) libbpf.close.invokeExact(state, fd));
   }
 
   void closeHome() {

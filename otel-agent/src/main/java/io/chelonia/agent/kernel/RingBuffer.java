@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.chelonia.agent.kernel.NativeCalls.Outcome;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -35,40 +36,40 @@ final class RingBuffer implements AutoCloseable {
     this.libbpf = Libbpf.get();
     this.sink = sink;
     try {
-      MethodHandle onSample =
-          MethodHandles.lookup()
-              .bind(this, "onSample",
-                  MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
-      MemorySegment stub =
-          Linker.nativeLinker()
-              .upcallStub(onSample, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
-      MemorySegment state = Libbpf.callState(arena);
-      MemorySegment created =
+      MemorySegment stub = onSampleStub();
+      Outcome<MemorySegment> created = NativeCalls.callWithErrno(state ->
           (MemorySegment) libbpf.ringBufferNew.invokeExact(
-              state, map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL);
-      if (created.equals(MemorySegment.NULL)) {
-        int errno = Libbpf.errno(state);
+              state, map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL));
+      if (created.value().equals(MemorySegment.NULL)) {
+        int errno = created.errno();
         throw new KernelException(
             "cannot open ring buffer " + map.name() + ": " + Errno.describe(errno), errno);
       }
-      this.ring = created;
+      this.ring = created.value();
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
-    } catch (Throwable e) {
-      arena.close();
+    }
+  }
+
+  /** The upcall stub that calls {@link #onSample}, allocated in this object's arena. */
+  private MemorySegment onSampleStub() {
+    MethodHandle onSample;
+    try {
+      onSample =
+          MethodHandles.lookup()
+              .bind(this, "onSample",
+                  MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
+    } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
+    return Linker.nativeLinker()
+        .upcallStub(onSample, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
   }
 
   /** Hands every record waiting in the ring to the sink; returns how many there were. */
   int consume() {
-    int consumed;
-    try {
-      consumed = (int) libbpf.ringBufferConsume.invokeExact(ring);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
-    }
+    int consumed = NativeCalls.callInt(() -> (int) libbpf.ringBufferConsume.invokeExact(ring));
     if (callbackFailure != null) {
       RuntimeException failure = callbackFailure;
       callbackFailure = null;
@@ -103,9 +104,10 @@ final class RingBuffer implements AutoCloseable {
     }
     closed = true;
     try {
-      libbpf.ringBufferFree.invokeExact(ring);
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+      NativeCalls.callVoid(() -> {
+        // A block body, not an expression: see NativeCalls.VoidCall.
+        libbpf.ringBufferFree.invokeExact(ring);
+      });
     } finally {
       arena.close();
     }
