@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Maps the TCP links of this machine from the kernel.",
-    subcommands = {LinksCommand.class})
+    subcommands = {RunCommand.class, LinksCommand.class})
 public final class Main implements Runnable {
   static final int EXIT_FAILURE = 1;
 
@@ -34,16 +34,28 @@ public final class Main implements Runnable {
     return commandLine;
   }
 
+  /** Without a command, the agent runs: {@code java -jar chelonia-agent.jar} is {@code run}. */
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    CommandLine run = spec.commandLine().getSubcommands().get("run");
+    int exit = run.execute();
+    if (exit != 0) {
+      throw new CommandLine.ExecutionException(spec.commandLine(), "run failed", null) {
+        private static final long serialVersionUID = 1L;
+      };
+    }
+  }
+
+  /** The agent's version, from the jar's manifest; "development" when run from classes. */
+  static String version() {
+    String version = Main.class.getPackage().getImplementationVersion();
+    return version == null ? "development" : version;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"chelonia-agent " + (version == null ? "development" : version)};
+      return new String[] {"chelonia-agent " + version()};
     }
   }
 }

@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param namespace Kubernetes namespace, or {@code node} / {@code external} / a host name
  * @param kind Deployment, StatefulSet, Service, Node, Process, Host, External...
  * @param name the workload, node, process or address
+ * @param pod the pod, when pod names are switched on and the end is a pod; else empty
+ * @param address the IP address, when addresses are switched on; else empty
  */
-public record Endpoint(String namespace, String kind, String name) {
+public record Endpoint(String namespace, String kind, String name, String pod, String address) {
   public static final String KIND_HOST = "Host";
   public static final String KIND_EXTERNAL = "External";
   public static final String NAMESPACE_NODE = "node";
@@ -20,6 +22,13 @@ public record Endpoint(String namespace, String kind, String name) {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(pod, "pod");
+    Objects.requireNonNull(address, "address");
+  }
+
+  /** An end without pod or address detail: what links are keyed by unless those are asked for. */
+  public Endpoint(String namespace, String kind, String name) {
+    this(namespace, kind, name, "", "");
   }
 
   /** An address on this node, not named yet. */
@@ -30,6 +39,14 @@ public record Endpoint(String namespace, String kind, String name) {
   /** An address elsewhere, not named yet. */
   public static Endpoint external(String address) {
     return new Endpoint(NAMESPACE_EXTERNAL, KIND_EXTERNAL, address);
+  }
+
+  public Endpoint withPod(String pod) {
+    return new Endpoint(namespace, kind, name, pod, address);
+  }
+
+  public Endpoint withAddress(String address) {
+    return new Endpoint(namespace, kind, name, pod, address);
   }
 
   @Override

@@ -189,6 +189,11 @@ public final class LinkTable {
     return expiredLinks;
   }
 
+  /** Links in the table now. */
+  public int linkCount() {
+    return links.size();
+  }
+
   /** Sockets followed now. */
   public int trackedSockets() {
     return sockets.size();

@@ -33,6 +33,22 @@ public record RttSummary(
     }
   }
 
+  /** Both summaries' samples together. */
+  public RttSummary combine(RttSummary other) {
+    if (other.samples == 0) {
+      return this;
+    }
+    if (samples == 0) {
+      return other;
+    }
+    Long[] counts = new Long[bucketCounts.size()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = bucketCounts.get(i) + other.bucketCounts.get(i);
+    }
+    return new RttSummary(samples + other.samples, sumMicros + other.sumMicros,
+        Math.min(minMicros, other.minMicros), Math.max(maxMicros, other.maxMicros), List.of(counts));
+  }
+
   public double meanMicros() {
     return samples == 0 ? 0 : (double) sumMicros / samples;
   }

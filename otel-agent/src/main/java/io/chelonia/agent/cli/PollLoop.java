@@ -1,0 +1,59 @@
+package io.chelonia.agent.cli;
+
+import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.tracing.SocketPoll;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Polls at a fixed rate on the calling (platform) thread until the duration is over or the JVM is
+ * asked to stop; a stop request waits for the poll under way, so the probes are detached and the
+ * last figures exported before the process ends.
+ */
+final class PollLoop {
+  private static final long SHUTDOWN_WAIT_SECONDS = 15;
+
+  private PollLoop() {}
+
+  static void run(LinkPipeline pipeline, Duration interval, Double durationSeconds,
+      Consumer<SocketPoll> afterPoll) throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "chelonia-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      long deadline = durationSeconds == null
+          ? Long.MAX_VALUE
+          : System.nanoTime() + Math.round(durationSeconds * 1e9);
+      long next = System.nanoTime();
+      while (true) {
+        afterPoll.accept(pipeline.pollOnce());
+        next += interval.toNanos();
+        long now = System.nanoTime();
+        if (now >= deadline) {
+          return;
+        }
+        long wait = Math.min(next, deadline) - now;
+        if (wait > 0 && stop.await(wait, TimeUnit.NANOSECONDS)) {
+          return;
+        }
+      }
+    } finally {
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it waits for the countDown above.
+      }
+    }
+  }
+}

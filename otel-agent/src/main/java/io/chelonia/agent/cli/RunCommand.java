@@ -1,0 +1,145 @@
+package io.chelonia.agent.cli;
+
+import io.chelonia.agent.config.TracerConfig;
+import io.chelonia.agent.export.MetricsOptions;
+import io.chelonia.agent.export.Telemetry;
+import io.chelonia.agent.identity.AddressResolver;
+import io.chelonia.agent.identity.EndpointDetail;
+import io.chelonia.agent.link.Link;
+import io.chelonia.agent.link.LinkPipeline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The agent: traces links and exports them as OpenTelemetry metrics, on a Prometheus endpoint and,
+ * when an OTLP endpoint is configured, pushed over OTLP.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Trace this machine's TCP links and export them as OpenTelemetry metrics (the default command).",
+      "Prometheus endpoint on :9464/metrics (OTEL_EXPORTER_PROMETHEUS_PORT); OTLP push when",
+      "OTEL_EXPORTER_OTLP_ENDPOINT is set. Every standard OTEL_* variable is honoured."
+    })
+final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+  private static final int DEFAULT_PROMETHEUS_PORT = 9464;
+
+  @Mixin TracerOptions tracer;
+
+  @Option(
+      names = "--series-limit",
+      defaultValue = "${env:CHELONIA_SERIES_LIMIT:-" + MetricsOptions.DEFAULT_SERIES_LIMIT + "}",
+      description = "Attribute sets per metric, overflow series included; links past it are"
+          + " summed into the otel.metric.overflow series (default: ${DEFAULT-VALUE}).")
+  int seriesLimit;
+
+  @Option(
+      names = "--link-idle-expiry",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:CHELONIA_LINK_IDLE_EXPIRY:-3600}",
+      description = "Forget a link idle this long with no open connection (default: ${DEFAULT-VALUE}).")
+  long linkIdleExpirySeconds;
+
+  @Option(
+      names = "--caretta-compatible",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_CARETTA_COMPATIBLE:-false}",
+      description = "Also serve Caretta's caretta_links_observed gauge on the Prometheus endpoint"
+          + " (default: ${DEFAULT-VALUE}).")
+  boolean carettaCompatible;
+
+  @Option(
+      names = "--pod-names",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_POD_NAMES:-false}",
+      description = "Add client.k8s.pod.name and server.k8s.pod.name (default: ${DEFAULT-VALUE}).")
+  boolean podNames;
+
+  @Option(
+      names = "--addresses",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_ADDRESSES:-false}",
+      description = "Add client.address and server.address (default: ${DEFAULT-VALUE}).")
+  boolean addresses;
+
+  @Option(
+      names = "--node-name",
+      defaultValue = "${env:CHELONIA_NODE_NAME}",
+      description = "k8s.node.name of this node (the chart sets it from the downward API).")
+  String nodeName;
+
+  @Option(
+      names = "--cluster-name",
+      defaultValue = "${env:CHELONIA_CLUSTER_NAME}",
+      description = "k8s.cluster.name of this cluster.")
+  String clusterName;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    TracerConfig config = tracer.toConfig();
+    MetricsOptions metrics = new MetricsOptions(
+        seriesLimit, Duration.ofSeconds(linkIdleExpirySeconds), carettaCompatible);
+    EndpointDetail detail = new EndpointDetail(podNames, addresses);
+    Clock clock = Clock.systemUTC();
+    try (Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
+        LinkPipeline pipeline = LinkPipeline.open(
+            config, detail.applyTo(new AddressResolver()), Set.of(prometheusPort()), clock)) {
+      LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
+          config.pollInterval().toMillis(), prometheusPort(), pushTarget());
+      PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
+        List<Link> expired = pipeline.links().expireIdle(poll.time(), metrics.linkIdleExpiry());
+        telemetry.record(poll, pipeline.links(), expired);
+      });
+    }
+    return 0;
+  }
+
+  private Map<String, String> resource() {
+    Map<String, String> resource = new LinkedHashMap<>();
+    resource.put("host.name", hostName());
+    resource.put("k8s.node.name", nodeName);
+    resource.put("k8s.cluster.name", clusterName);
+    return resource;
+  }
+
+  private static String hostName() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static int prometheusPort() {
+    String port = System.getProperty("otel.exporter.prometheus.port",
+        System.getenv().getOrDefault("OTEL_EXPORTER_PROMETHEUS_PORT", ""));
+    try {
+      return port.isBlank() ? DEFAULT_PROMETHEUS_PORT : Integer.parseInt(port.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("OTEL_EXPORTER_PROMETHEUS_PORT is not a port: " + port);
+    }
+  }
+
+  private static String pushTarget() {
+    String endpoint = System.getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+    if (endpoint == null) {
+      endpoint = System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    return endpoint == null ? "" : "; pushing OTLP to " + endpoint;
+  }
+}

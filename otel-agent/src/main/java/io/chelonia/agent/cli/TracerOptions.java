@@ -1,0 +1,65 @@
+package io.chelonia.agent.cli;
+
+import io.chelonia.agent.config.TracerConfig;
+import io.chelonia.agent.kernel.KernelOptions;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options of the tracer, shared by every command that attaches the probes. */
+final class TracerOptions {
+  @Option(
+      names = "--poll-interval",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:CHELONIA_POLL_INTERVAL:-5}",
+      description = "Seconds between harvests of the kernel's socket table (default: ${DEFAULT-VALUE}).")
+  double pollIntervalSeconds;
+
+  @Option(
+      names = "--include-loopback",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_INCLUDE_LOOPBACK:-false}",
+      description = "Keep conversations over 127.0.0.0/8 and ::1 (default: ${DEFAULT-VALUE}).")
+  boolean includeLoopback;
+
+  @Option(
+      names = "--include-self",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_INCLUDE_SELF:-false}",
+      description = "Keep the agent's own connections (default: ${DEFAULT-VALUE}).")
+  boolean includeSelf;
+
+  @Option(
+      names = "--max-sockets",
+      defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
+      description = "Sockets the kernel tracks at once (default: ${DEFAULT-VALUE}).")
+  int maxSockets;
+
+  @Option(
+      names = "--max-listeners",
+      defaultValue = "${env:CHELONIA_MAX_LISTENERS:-" + KernelOptions.DEFAULT_MAX_LISTENERS + "}",
+      description = "Listening ports remembered across namespaces (default: ${DEFAULT-VALUE}).")
+  int maxListeners;
+
+  @Option(
+      names = "--ring-buffer-bytes",
+      defaultValue = "${env:CHELONIA_RING_BUFFER_BYTES:-" + KernelOptions.DEFAULT_RING_BUFFER_BYTES + "}",
+      description = "Ring buffer for closed sockets, a power of two (default: ${DEFAULT-VALUE}).")
+  int ringBufferBytes;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "SECONDS",
+      description = "Stop by itself after this many seconds (default: run until interrupted).")
+  Double durationSeconds;
+
+  TracerConfig toConfig() {
+    if (durationSeconds != null && durationSeconds <= 0) {
+      throw new IllegalArgumentException("--duration must be positive, was " + durationSeconds);
+    }
+    return new TracerConfig(
+        Duration.ofMillis(Math.round(pollIntervalSeconds * 1000)),
+        new KernelOptions(maxSockets, maxListeners, ringBufferBytes),
+        includeLoopback,
+        includeSelf);
+  }
+}

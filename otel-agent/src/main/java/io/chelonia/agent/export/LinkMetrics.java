@@ -1,0 +1,195 @@
+package io.chelonia.agent.export;
+
+import io.chelonia.agent.link.FailureReason;
+import io.chelonia.agent.link.Link;
+import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.RttSummary;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.GaugeData;
+import io.opentelemetry.sdk.metrics.data.HistogramData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.export.MetricProducer;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The link table as OpenTelemetry metrics. The agent aggregates links itself, so it hands the SDK
+ * finished data through a {@link MetricProducer}: that is how each link's cumulative series gets
+ * its own start time (when the link was first seen), which instruments cannot give.
+ *
+ * <p>The poll thread {@link #publish}es each poll's links; exporter threads {@link #produce} from
+ * the last published snapshot, never from the live table.
+ */
+public final class LinkMetrics implements MetricProducer {
+  public static final String BYTES = "chelonia.link.bytes";
+  public static final String CONNECTIONS = "chelonia.link.connections";
+  public static final String FAILURES = "chelonia.link.connection.failures";
+  public static final String ACTIVE = "chelonia.link.active";
+  public static final String RETRANSMITS = "chelonia.link.retransmits";
+  public static final String RTT = "chelonia.link.rtt";
+
+  private static final List<Double> RTT_BOUNDARIES_SECONDS =
+      RttSummary.BOUNDARIES_MICROS.stream().map(LinkMetrics::seconds).toList();
+
+  private final MetricsOptions options;
+  private final Clock clock;
+  private final InstrumentationScopeInfo scope;
+  private final LinkAttributes overflowAttributes = LinkAttributes.overflow();
+
+  // Poll thread only.
+  private final Map<LinkKey, Admitted> admitted = new HashMap<>();
+  private final Set<LinkKey> overflowed = new HashSet<>();
+  private SeriesValues retiredOverflow = SeriesValues.ZERO;
+  private Instant overflowSince;
+
+  private volatile Snapshot snapshot = new Snapshot(List.of(), null, 0);
+
+  public LinkMetrics(MetricsOptions options, Clock clock, String agentVersion) {
+    this.options = options;
+    this.clock = clock;
+    this.scope = InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion(agentVersion).build();
+  }
+
+  /**
+   * Takes a poll's links, and the links expired since the last call. A link is admitted to its own
+   * series at first sight while the limit allows and keeps it until it expires; the others are
+   * summed into the overflow series, which keeps what expired overflow links carried, so it never
+   * goes down.
+   */
+  public void publish(List<Link> links, List<Link> expired) {
+    for (Link gone : expired) {
+      if (admitted.remove(gone.key()) == null && overflowed.remove(gone.key())) {
+        retiredOverflow = retiredOverflow.plus(SeriesValues.of(gone).closed());
+      }
+    }
+    List<Series> series = new ArrayList<>(Math.min(links.size(), admitted.size() + 16));
+    SeriesValues overflow = retiredOverflow;
+    for (Link link : links) {
+      Admitted entry = admitted.get(link.key());
+      if (entry == null && !overflowed.contains(link.key())) {
+        entry = admit(link.key());
+      }
+      if (entry != null) {
+        series.add(new Series(entry, nanos(link.firstSeen()), SeriesValues.of(link)));
+      } else {
+        overflow = overflow.plus(SeriesValues.of(link));
+        if (overflowSince == null || link.firstSeen().isBefore(overflowSince)) {
+          overflowSince = link.firstSeen();
+        }
+      }
+    }
+    Series overflowSeries = overflowSince == null
+        ? null
+        : new Series(new Admitted(overflowAttributes, null), nanos(overflowSince), overflow);
+    snapshot = new Snapshot(List.copyOf(series), overflowSeries, overflowed.size());
+  }
+
+  private Admitted admit(LinkKey key) {
+    // One place is kept for the overflow series, as the SDK's cardinality limit does.
+    if (admitted.size() >= options.seriesLimit() - 1) {
+      overflowed.add(key);
+      return null;
+    }
+    Admitted entry = new Admitted(
+        LinkAttributes.of(key), options.carettaCompatible() ? CarettaLabels.of(key) : null);
+    admitted.put(key, entry);
+    return entry;
+  }
+
+  /** Links summed into the overflow series now. */
+  public int overflowLinks() {
+    return snapshot.overflowLinks();
+  }
+
+  @Override
+  public Collection<MetricData> produce(Resource resource) {
+    Snapshot current = snapshot;
+    long now = nanos(clock.instant());
+    int size = current.series().size() + 1;
+    List<LongPointData> bytes = new ArrayList<>(2 * size);
+    List<LongPointData> connections = new ArrayList<>(size);
+    List<LongPointData> failures = new ArrayList<>();
+    List<LongPointData> active = new ArrayList<>(size);
+    List<LongPointData> retransmits = new ArrayList<>(size);
+    List<HistogramPointData> rtt = new ArrayList<>(size);
+    List<LongPointData> caretta = new ArrayList<>(options.carettaCompatible() ? size : 0);
+    List<Series> all = new ArrayList<>(current.series());
+    if (current.overflow() != null) {
+      all.add(current.overflow());
+    }
+    for (Series s : all) {
+      LinkAttributes attributes = s.admitted().attributes();
+      SeriesValues v = s.values();
+      bytes.add(LongPointData.create(s.start(), now, attributes.transmit, v.bytesClientToServer()));
+      bytes.add(LongPointData.create(s.start(), now, attributes.receive, v.bytesServerToClient()));
+      connections.add(LongPointData.create(s.start(), now, attributes.link, v.connectionsOpened()));
+      for (Map.Entry<FailureReason, Long> failure : v.failures().entrySet()) {
+        failures.add(LongPointData.create(
+            s.start(), now, attributes.failure(failure.getKey()), failure.getValue()));
+      }
+      active.add(LongPointData.create(s.start(), now, attributes.link, v.activeConnections()));
+      retransmits.add(LongPointData.create(s.start(), now, attributes.link, v.retransmits()));
+      rtt.add(rttPoint(s.start(), now, attributes.link, v.rtt()));
+      if (s.admitted().caretta() != null) {
+        // Caretta's gauge carries the bytes seen both ways on the link.
+        caretta.add(LongPointData.create(s.start(), now, s.admitted().caretta(),
+            v.bytesClientToServer() + v.bytesServerToClient()));
+      }
+    }
+    List<MetricData> metrics = new ArrayList<>(7);
+    metrics.add(sum(resource, BYTES, "Payload bytes carried by the link, by direction (transmit: client to server).", "By", true, bytes));
+    metrics.add(sum(resource, CONNECTIONS, "Connections established on the link.", "{connection}", true, connections));
+    metrics.add(sum(resource, FAILURES, "Connections that failed, by reason.", "{connection}", true, failures));
+    metrics.add(sum(resource, ACTIVE, "Connections open on the link now.", "{connection}", false, active));
+    metrics.add(sum(resource, RETRANSMITS, "Segments retransmitted on the link's connections.", "{segment}", true, retransmits));
+    metrics.add(new MetricDataRecord(resource, scope, RTT, "Smoothed round-trip time of the link's connections.", "s",
+        MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
+    if (options.carettaCompatible()) {
+      metrics.add(new MetricDataRecord(resource, scope, CarettaLabels.METRIC,
+          "Bytes observed on the link (Caretta-compatible).", "", MetricDataType.LONG_GAUGE,
+          GaugeData.createLongGaugeData(caretta)));
+    }
+    return metrics;
+  }
+
+  private MetricData sum(Resource resource, String name, String description, String unit,
+      boolean monotonic, List<LongPointData> points) {
+    return new MetricDataRecord(resource, scope, name, description, unit, MetricDataType.LONG_SUM,
+        SumData.createLongSumData(monotonic, AggregationTemporality.CUMULATIVE, points));
+  }
+
+  private static HistogramPointData rttPoint(long start, long now, Attributes attributes, RttSummary rtt) {
+    return HistogramPointData.create(start, now, attributes, seconds(rtt.sumMicros()),
+        rtt.samples() > 0, seconds(rtt.minMicros()), rtt.samples() > 0, seconds(rtt.maxMicros()),
+        RTT_BOUNDARIES_SECONDS, rtt.bucketCounts());
+  }
+
+  private static double seconds(long micros) {
+    return micros / 1e6;
+  }
+
+  private static long nanos(Instant instant) {
+    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+  }
+
+  /** A link's attribute sets, built once when it is admitted. */
+  private record Admitted(LinkAttributes attributes, Attributes caretta) {}
+
+  private record Series(Admitted admitted, long start, SeriesValues values) {}
+
+  private record Snapshot(List<Series> series, Series overflow, int overflowLinks) {}
+}

@@ -1,0 +1,116 @@
+package io.chelonia.agent.export;
+
+import io.chelonia.agent.link.Link;
+import io.chelonia.agent.link.LinkTable;
+import io.chelonia.agent.tracing.SocketPoll;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OpenTelemetry SDK as the agent runs it, configured the standard way: every {@code OTEL_*}
+ * environment variable and {@code otel.*} system property is honoured (endpoint, headers,
+ * protocol, compression, certificates, export interval, exporters, resource attributes). The
+ * agent only changes defaults: a Prometheus endpoint on :9464 always, OTLP push (gRPC) as well
+ * when an OTLP endpoint is configured, cumulative temporality, reusable-data memory mode.
+ */
+public final class Telemetry implements AutoCloseable {
+  public static final String SERVICE_NAME = "chelonia-agent";
+
+  private final OpenTelemetrySdk sdk;
+  private final LinkMetrics links;
+  private final AgentStats stats;
+  private final AgentMetrics agentMetrics;
+
+  private Telemetry(OpenTelemetrySdk sdk, LinkMetrics links, AgentStats stats) {
+    this.sdk = sdk;
+    this.links = links;
+    this.stats = stats;
+    this.agentMetrics = new AgentMetrics(
+        sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
+  }
+
+  /**
+   * @param resource what this agent is: host.name, k8s.node.name, k8s.cluster.name... (the user's
+   *     OTEL_RESOURCE_ATTRIBUTES win over these)
+   * @param properties {@code otel.*} properties that win over the environment, for the command
+   *     line and tests; empty in production
+   */
+  public static Telemetry start(MetricsOptions options, Map<String, String> resource,
+      Map<String, String> properties, String version, Clock clock) {
+    LinkMetrics links = new LinkMetrics(options, clock, version);
+    AgentStats stats = new AgentStats();
+    Resource agent = agentResource(resource, version);
+    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(Telemetry::defaults)
+        .addPropertiesCustomizer(config -> {
+          Map<String, String> decided = new HashMap<>(properties);
+          if (config.getString("otel.metrics.exporter") == null && !properties.containsKey("otel.metrics.exporter")) {
+            decided.put("otel.metrics.exporter", pushConfigured(config, properties) ? "otlp,prometheus" : "prometheus");
+          }
+          return decided;
+        })
+        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricProducer(links))
+        .addMetricExporterCustomizer((exporter, config) -> new MonitoredMetricExporter(exporter, stats.exportFailures))
+        .addResourceCustomizer((detected, config) -> agent.merge(detected))
+        .disableShutdownHook()
+        .build()
+        .getOpenTelemetrySdk();
+    return new Telemetry(sdk, links, stats);
+  }
+
+  private static Map<String, String> defaults() {
+    return Map.of(
+        "otel.service.name", SERVICE_NAME,
+        "otel.traces.exporter", "none",
+        "otel.logs.exporter", "none",
+        "otel.exporter.otlp.protocol", "grpc",
+        "otel.exporter.otlp.metrics.temporality.preference", "cumulative",
+        "otel.java.exporter.memory_mode", "reusable_data");
+  }
+
+  private static boolean pushConfigured(ConfigProperties config, Map<String, String> properties) {
+    for (String key : List.of("otel.exporter.otlp.endpoint", "otel.exporter.otlp.metrics.endpoint")) {
+      if (properties.containsKey(key) || config.getString(key) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Resource agentResource(Map<String, String> attributes, String version) {
+    AttributesBuilder builder = Attributes.builder().put("service.version", version);
+    attributes.forEach((key, value) -> {
+      if (value != null && !value.isBlank()) {
+        builder.put(key, value);
+      }
+    });
+    return Resource.create(builder.build());
+  }
+
+  /** Poll thread: hands the SDK the links of a poll just folded, and the links expired since. */
+  public void record(SocketPoll poll, LinkTable table, List<Link> expired) {
+    links.publish(table.links(), expired);
+    stats.update(poll, table);
+    agentMetrics.recordPoll(poll);
+  }
+
+  public long exportFailures() {
+    return stats.exportFailures();
+  }
+
+  /** Exports what is pending, then stops the exporters and the Prometheus endpoint. */
+  @Override
+  public void close() {
+    sdk.getSdkMeterProvider().forceFlush().join(10, TimeUnit.SECONDS);
+    sdk.shutdown().join(10, TimeUnit.SECONDS);
+  }
+}
