@@ -1,6 +1,9 @@
 package io.chelonia.agent.cli;
 
 import io.chelonia.agent.kernel.KernelException;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import java.io.UncheckedIOException;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +20,10 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    // Without a command the agent runs: `java -jar chelonia-agent.jar` is `run` on its defaults.
+    System.exit(commandLine().execute(args.length == 0 ? new String[] {"run"} : args));
   }
 
   static CommandLine commandLine() {
@@ -25,8 +31,11 @@ public final class Main implements Runnable {
     // Errors the user can act on are one line on stderr, never a stack trace.
     commandLine.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
-          if (e instanceof KernelException || e instanceof IllegalArgumentException) {
-            cmd.getErr().println("chelonia-agent: " + e.getMessage());
+          if (e instanceof KernelException
+              || e instanceof IllegalArgumentException
+              || e instanceof ConfigurationException
+              || e instanceof UncheckedIOException) {
+            cmd.getErr().println("chelonia-agent: " + oneLine(e));
             return EXIT_FAILURE;
           }
           throw e;
@@ -34,16 +43,18 @@ public final class Main implements Runnable {
     return commandLine;
   }
 
-  /** Without a command, the agent runs: {@code java -jar chelonia-agent.jar} is {@code run}. */
+  /** The message, and the root cause's when there is one (e.g. the port already in use). */
+  static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root == e ? e.getMessage() : e.getMessage() + ": " + root.getMessage();
+  }
+
   @Override
   public void run() {
-    CommandLine run = spec.commandLine().getSubcommands().get("run");
-    int exit = run.execute();
-    if (exit != 0) {
-      throw new CommandLine.ExecutionException(spec.commandLine(), "run failed", null) {
-        private static final long serialVersionUID = 1L;
-      };
-    }
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /** The agent's version, from the jar's manifest; "development" when run from classes. */

@@ -73,6 +73,8 @@ public final class Telemetry implements AutoCloseable {
         "otel.traces.exporter", "none",
         "otel.logs.exporter", "none",
         "otel.exporter.otlp.protocol", "grpc",
+        // Scraped from other machines (a Prometheus, a Collector): listen on every interface.
+        "otel.exporter.prometheus.host", "0.0.0.0",
         "otel.exporter.otlp.metrics.temporality.preference", "cumulative",
         "otel.java.exporter.memory_mode", "reusable_data");
   }
