@@ -7,6 +7,12 @@ import java.net.InetAddress;
  * (the socket's own side, or a loopback peer), {@code External} otherwise.
  */
 public final class AddressResolver implements EndpointResolver {
+  /** Nothing else will ever be known here: the address is this resolver's final word. */
+  @Override
+  public boolean isFinal(Endpoint endpoint) {
+    return true;
+  }
+
   @Override
   public Endpoint resolve(EndpointQuery query) {
     String address = query.address().getHostAddress();

@@ -41,6 +41,24 @@ public record Endpoint(String namespace, String kind, String name, String pod, S
     return new Endpoint(NAMESPACE_EXTERNAL, KIND_EXTERNAL, address);
   }
 
+  /** Named by nothing but its address: what {@link AddressResolver} gives. */
+  public boolean isBareAddress() {
+    return (kind.equals(KIND_HOST) || kind.equals(KIND_EXTERNAL)) && isIpLiteral(name);
+  }
+
+  private static boolean isIpLiteral(String text) {
+    if (text.indexOf(':') >= 0) {
+      return true;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return !text.isEmpty();
+  }
+
   public Endpoint withPod(String pod) {
     return new Endpoint(namespace, kind, name, pod, address);
   }

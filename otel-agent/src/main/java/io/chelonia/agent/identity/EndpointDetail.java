@@ -16,10 +16,18 @@ public record EndpointDetail(boolean podNames, boolean addresses) {
     if (podNames && !addresses) {
       return resolver;
     }
-    return query -> {
-      Endpoint endpoint = resolver.resolve(query);
-      Endpoint detailed = podNames ? endpoint : endpoint.withPod("");
-      return addresses ? detailed.withAddress(query.address().getHostAddress()) : detailed;
+    return new EndpointResolver() {
+      @Override
+      public Endpoint resolve(EndpointQuery query) {
+        Endpoint endpoint = resolver.resolve(query);
+        Endpoint detailed = podNames ? endpoint : endpoint.withPod("");
+        return addresses ? detailed.withAddress(query.address().getHostAddress()) : detailed;
+      }
+
+      @Override
+      public boolean isFinal(Endpoint endpoint) {
+        return resolver.isFinal(endpoint);
+      }
     };
   }
 }

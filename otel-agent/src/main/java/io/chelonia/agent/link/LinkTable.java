@@ -19,13 +19,16 @@ import java.util.Map;
 /**
  * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll
  * adds only what is new, and a closed socket adds its final bytes exactly once. Each socket's two
- * ends are named once, at first sight, and keep that name for the socket's life.
+ * ends are named at first sight and keep that name for the socket's life; an end known then only
+ * by its address is asked again at later polls, until a source names it.
  *
  * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
  */
 public final class LinkTable {
   /** A socket neither open nor reported closed for this many polls is taken as gone. */
   static final int POLLS_BEFORE_LOST = 3;
+  /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
+  static final int MAX_NAMING_BACKOFF = 64;
 
   private final EndpointResolver resolver;
   private final PortRange ephemeralPorts;
@@ -58,6 +61,8 @@ public final class LinkTable {
     if (tracked == null) {
       tracked = track(socket);
       sockets.put(socket.cookie(), tracked);
+    } else if (!tracked.settled && polls >= tracked.nextNaming) {
+      rename(socket, tracked, now);
     }
     tracked.lastPoll = polls;
     Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
@@ -103,23 +108,49 @@ public final class LinkTable {
   }
 
   private TrackedSocket track(SocketSnapshot socket) {
-    Endpoint local = resolver.resolve(new EndpointQuery(
-        socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
-        socket.netns(), socket.localPort()));
-    Endpoint remote = resolver.resolve(new EndpointQuery(
-        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort()));
     boolean client = isClient(socket);
-    LinkKey key =
-        client
-            ? new LinkKey(local, remote, socket.remotePort(), NetworkType.of(socket.remoteAddress()), Observer.CLIENT)
-            : new LinkKey(remote, local, socket.localPort(), NetworkType.of(socket.remoteAddress()), Observer.SERVER);
-    TrackedSocket tracked = new TrackedSocket(key);
+    TrackedSocket tracked = new TrackedSocket(client, keyOf(socket, client));
+    tracked.settled = isSettled(tracked.key);
+    tracked.nextNaming = polls + 1;
     // An older socket's retransmits before the agent are not ours to report; its bytes are
     // already counted from zero by the kernel side.
     if (socket.discovered()) {
       tracked.retransmits = socket.retransmits();
     }
     return tracked;
+  }
+
+  /**
+   * Asks again for the names of a socket whose ends were only addresses at first sight: what the
+   * socket carries from now on goes to the named link, what it carried stays where it was counted.
+   * Asked at polls 1, 2, 4, 8... after first sight, then every {@value #MAX_NAMING_BACKOFF} polls.
+   */
+  private void rename(SocketSnapshot socket, TrackedSocket tracked, Instant now) {
+    LinkKey renamed = keyOf(socket, tracked.client);
+    if (!renamed.equals(tracked.key) && tracked.established) {
+      links.get(tracked.key).active--;
+      links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
+    }
+    tracked.key = renamed;
+    tracked.settled = isSettled(renamed);
+    tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
+    tracked.nextNaming = polls + tracked.namingBackoff;
+  }
+
+  private boolean isSettled(LinkKey key) {
+    return resolver.isFinal(key.client()) && resolver.isFinal(key.server());
+  }
+
+  private LinkKey keyOf(SocketSnapshot socket, boolean client) {
+    Endpoint local = resolver.resolve(new EndpointQuery(
+        socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
+        socket.netns(), socket.localPort()));
+    Endpoint remote = resolver.resolve(new EndpointQuery(
+        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort()));
+    NetworkType type = NetworkType.of(socket.remoteAddress());
+    return client
+        ? new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT)
+        : new LinkKey(remote, local, socket.localPort(), type, Observer.SERVER);
   }
 
   /**
@@ -210,14 +241,19 @@ public final class LinkTable {
   }
 
   private static final class TrackedSocket {
-    final LinkKey key;
+    final boolean client;
+    LinkKey key;
+    boolean settled;
+    long nextNaming;
+    long namingBackoff = 1;
     long lastPoll;
     long bytesSent;
     long bytesReceived;
     long retransmits;
     boolean established;
 
-    TrackedSocket(LinkKey key) {
+    TrackedSocket(boolean client, LinkKey key) {
+      this.client = client;
       this.key = key;
     }
   }

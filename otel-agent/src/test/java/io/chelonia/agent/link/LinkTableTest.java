@@ -6,6 +6,8 @@ import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.kernel.SocketSnapshot;
 import io.chelonia.agent.testing.Sockets;
@@ -343,6 +345,47 @@ class LinkTableTest {
     }
 
     assertThat(resolver.calls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void endKnownOnlyByItsAddressIsAskedAgainAndLaterTrafficGoesToTheNamedLink() {
+    AtomicInteger asked = new AtomicInteger();
+    // The server's name arrives late (a watch event on its way): bare address until the 3rd ask.
+    NameSource lateName = query -> !query.local() && asked.incrementAndGet() >= 3
+        ? java.util.Optional.of(new Endpoint("shop", "Deployment", "cart"))
+        : java.util.Optional.empty();
+    LinkTable late = new LinkTable(new ResolverChain(List.of(lateName)), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    late.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));             // ask 1
+    late.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(150).build()), List.of())); // ask 2
+    late.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(180).build()), List.of())); // no ask
+    late.apply(pollOf(T0.plusSeconds(3), List.of(conn.sent(400).build()), List.of())); // ask 3: named
+
+    Map<String, Link> byServer = new HashMap<>();
+    late.links().forEach(link -> byServer.put(link.key().server().name(), link));
+    assertThat(byServer.get(SERVER_IP).bytesClientToServer()).isEqualTo(180);
+    assertThat(byServer.get(SERVER_IP).activeConnections()).isZero();
+    assertThat(byServer.get("cart").bytesClientToServer()).isEqualTo(220);
+    assertThat(byServer.get("cart").activeConnections()).isEqualTo(1);
+    assertThat(byServer.get("cart").connectionsOpened()).isZero(); // opened where it was first seen
+  }
+
+  @Test
+  void namedEndsAreNotAskedAgain() {
+    AtomicInteger asked = new AtomicInteger();
+    NameSource named = query -> {
+      asked.incrementAndGet();
+      return java.util.Optional.of(new Endpoint("shop", "Deployment", query.local() ? "web" : "cart"));
+    };
+    LinkTable table = new LinkTable(new ResolverChain(List.of(named)), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    for (int i = 0; i < 10; i++) {
+      table.apply(pollOf(T0.plusSeconds(i), List.of(conn.sent(i).build()), List.of()));
+    }
+
+    assertThat(asked.get()).isEqualTo(2);
   }
 
   // --- RTT ---------------------------------------------------------------------------------
