@@ -1,7 +1,6 @@
 package io.chelonia.agent.cli;
 
 import io.chelonia.agent.config.TracerConfig;
-import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.link.LinkPipeline;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -23,6 +22,8 @@ final class LinksCommand implements Callable<Integer> {
 
   @Mixin TracerOptions tracer;
 
+  @Mixin IdentityOptions identity;
+
   @Option(names = "--json", description = "One JSON object per link per poll instead of a table.")
   boolean json;
 
@@ -31,8 +32,9 @@ final class LinksCommand implements Callable<Integer> {
     TracerConfig config = tracer.toConfig();
     PrintWriter out = spec.commandLine().getOut();
     LinkView view = json ? new JsonLinkView(out) : new TextLinkView(out);
-    try (LinkPipeline pipeline =
-        LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC())) {
+    try (IdentityOptions.Naming naming = identity.open();
+        LinkPipeline pipeline =
+            LinkPipeline.open(config, naming.resolver(), Set.of(), Clock.systemUTC())) {
       PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds,
           poll -> view.show(poll, pipeline.links().links(), pipeline.links()));
     }

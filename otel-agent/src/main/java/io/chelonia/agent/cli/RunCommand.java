@@ -3,13 +3,9 @@ package io.chelonia.agent.cli;
 import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.export.MetricsOptions;
 import io.chelonia.agent.export.Telemetry;
-import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.EndpointDetail;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -40,6 +36,8 @@ final class RunCommand implements Callable<Integer> {
   private static final int DEFAULT_PROMETHEUS_PORT = 9464;
 
   @Mixin TracerOptions tracer;
+
+  @Mixin IdentityOptions identity;
 
   @Option(
       names = "--series-limit",
@@ -97,8 +95,9 @@ final class RunCommand implements Callable<Integer> {
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
     try (Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
+        IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline = LinkPipeline.open(
-            config, detail.applyTo(new AddressResolver()), Set.of(prometheusPort()), clock)) {
+            config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock)) {
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
       PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
@@ -111,18 +110,10 @@ final class RunCommand implements Callable<Integer> {
 
   private Map<String, String> resource() {
     Map<String, String> resource = new LinkedHashMap<>();
-    resource.put("host.name", hostName());
+    resource.put("host.name", IdentityOptions.hostName());
     resource.put("k8s.node.name", nodeName);
     resource.put("k8s.cluster.name", clusterName);
     return resource;
-  }
-
-  private static String hostName() {
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-    } catch (IOException e) {
-      return "";
-    }
   }
 
   private static int prometheusPort() {

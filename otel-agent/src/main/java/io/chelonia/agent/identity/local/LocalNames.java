@@ -1,0 +1,108 @@
+package io.chelonia.agent.identity.local;
+
+import io.chelonia.agent.identity.Endpoint;
+import io.chelonia.agent.identity.EndpointQuery;
+import io.chelonia.agent.identity.NameSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Names the ends that live on this machine, with no cluster: the process behind a socket (kind
+ * {@code Process}, by command name) or, when that process runs in a container, the container (kind
+ * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
+ * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
+ * background. The namespace of a local end is the host name.
+ */
+public final class LocalNames implements NameSource, AutoCloseable {
+  public static final String KIND_PROCESS = "Process";
+  public static final String KIND_CONTAINER = "Container";
+  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(10);
+  private static final Logger LOG = LoggerFactory.getLogger(LocalNames.class);
+  private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final int SHORT_ID = 12;
+
+  private final String hostName;
+  private final ProcFs proc;
+  private final DockerNames docker;
+  private final ScheduledExecutorService background =
+      Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("chelonia-local-names").unstarted(r));
+  private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
+  private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_ON_DEMAND_NANOS);
+  private volatile SocketOwners owners = SocketOwners.empty();
+
+  LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
+    this.hostName = hostName;
+    this.proc = new ProcFs(proc);
+    this.docker = new DockerNames(dockerSocket);
+    refreshOwners();
+    background.scheduleWithFixedDelay(this::refreshOwners, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Reads this machine's /proc and Docker socket; the first owner index is built before returning. */
+  public static LocalNames start(String hostName, Duration refresh) {
+    return new LocalNames(hostName, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, refresh);
+  }
+
+  @Override
+  public Optional<Endpoint> name(EndpointQuery query) {
+    SocketOwners index = owners;
+    int pid;
+    if (query.local()) {
+      pid = query.pid() > 0 ? query.pid() : index.listenerPid(query.netns(), query.port()).orElse(0);
+    } else if (index.isLocal(query.address())) {
+      pid = index.ownerPid(query.netns(), query.address(), query.port()).orElse(0);
+    } else {
+      return Optional.empty();
+    }
+    Optional<Endpoint> named = proc.process(pid).flatMap(this::endpoint);
+    if (named.isEmpty()) {
+      // Not in the index yet (a process newer than the last scan): the end is asked again later.
+      refreshSoon();
+      return Optional.of(new Endpoint(hostName, Endpoint.KIND_HOST, query.address().getHostAddress()));
+    }
+    return named;
+  }
+
+  private Optional<Endpoint> endpoint(LocalProcess process) {
+    if (process.containerId().isEmpty()) {
+      return Optional.of(new Endpoint(hostName, KIND_PROCESS, process.comm()));
+    }
+    String id = process.containerId().get();
+    Optional<String> name = containerNames.get(id);
+    if (name == null) {
+      background.execute(() -> containerNames.put(id, docker.name(id)));
+      return Optional.empty();
+    }
+    return Optional.of(new Endpoint(hostName, KIND_CONTAINER, name.orElse(id.substring(0, SHORT_ID))));
+  }
+
+  private void refreshSoon() {
+    long last = lastRefresh.get();
+    if (System.nanoTime() - last >= MIN_ON_DEMAND_NANOS && lastRefresh.compareAndSet(last, System.nanoTime())) {
+      background.execute(this::refreshOwners);
+    }
+  }
+
+  private void refreshOwners() {
+    try {
+      owners = SocketOwners.scan(proc.root());
+      lastRefresh.set(System.nanoTime());
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+  }
+}
