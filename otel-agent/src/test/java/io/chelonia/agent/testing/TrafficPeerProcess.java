@@ -9,6 +9,7 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +51,33 @@ public final class TrafficPeerProcess implements AutoCloseable {
    * namespace} if one is given.
    */
   public static TrafficPeerProcess start(Optional<String> namespace, String... args) {
+    return launch(javaLauncher(), namespace, args);
+  }
+
+  /**
+   * The same, as a process whose command name ({@code comm}) is {@code processName}: the kernel
+   * names a process after the file it executed, so the java launcher is run through a symbolic
+   * link of that name (the launcher finds its JDK through /proc/self/exe, which resolves it).
+   */
+  public static TrafficPeerProcess startAs(String processName, Optional<String> namespace, String... args) {
+    try {
+      Path directory = Files.createTempDirectory("chelonia-peer");
+      Path launcher = Files.createSymbolicLink(directory.resolve(processName), javaLauncher());
+      launcher.toFile().deleteOnExit();
+      directory.toFile().deleteOnExit();
+      return launch(launcher, namespace, args);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a launcher named " + processName, e);
+    }
+  }
+
+  private static Path javaLauncher() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  private static TrafficPeerProcess launch(Path java, Optional<String> namespace, String... args) {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java.toString());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(TrafficPeer.class.getName());

@@ -29,6 +29,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalNames.class);
   private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int SHORT_ID = 12;
+  private static final long SCAN_COST_FACTOR = 50;
 
   private final String hostName;
   private final ProcFs proc;
@@ -38,6 +39,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
   private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_ON_DEMAND_NANOS);
   private volatile SocketOwners owners = SocketOwners.empty();
+  private volatile long lastScanNanos;
 
   LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
     this.hostName = hostName;
@@ -55,21 +57,30 @@ public final class LocalNames implements NameSource, AutoCloseable {
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
     SocketOwners index = owners;
-    int pid;
-    if (query.local()) {
-      pid = query.pid() > 0 ? query.pid() : index.listenerPid(query.netns(), query.port()).orElse(0);
-    } else if (index.isLocal(query.address())) {
-      pid = index.ownerPid(query.netns(), query.address(), query.port()).orElse(0);
-    } else {
+    if (!query.local() && !index.isLocal(query.address())) {
+      // Elsewhere, or in a namespace newer than the index: a fresh index will tell.
+      refreshSoon();
       return Optional.empty();
     }
-    Optional<Endpoint> named = proc.process(pid).flatMap(this::endpoint);
+    int pid = query.pid() > 0
+        ? query.pid()
+        : index.ownerPid(query.netns(), query.address(), query.port()).orElse(0);
+    Optional<LocalProcess> process = proc.process(pid);
+    Optional<Endpoint> named = process.isPresent() ? endpoint(process.get()) : exited(query);
     if (named.isEmpty()) {
       // Not in the index yet (a process newer than the last scan): the end is asked again later.
       refreshSoon();
       return Optional.of(new Endpoint(hostName, Endpoint.KIND_HOST, query.address().getHostAddress()));
     }
     return named;
+  }
+
+  /** A short-lived client gone before its first poll: the kernel kept its command name. */
+  private Optional<Endpoint> exited(EndpointQuery query) {
+    if (query.local() && query.pid() > 0 && !query.comm().isEmpty()) {
+      return Optional.of(new Endpoint(hostName, KIND_PROCESS, query.comm()));
+    }
+    return Optional.empty();
   }
 
   private Optional<Endpoint> endpoint(LocalProcess process) {
@@ -85,20 +96,27 @@ public final class LocalNames implements NameSource, AutoCloseable {
     return Optional.of(new Endpoint(hostName, KIND_CONTAINER, name.orElse(id.substring(0, SHORT_ID))));
   }
 
+  /**
+   * Asks for a fresh index on a miss, at most once a second and never more often than fifty times
+   * the last scan took: a machine where scanning /proc is slow spends at most 2 % of a core on it.
+   */
   private void refreshSoon() {
     long last = lastRefresh.get();
-    if (System.nanoTime() - last >= MIN_ON_DEMAND_NANOS && lastRefresh.compareAndSet(last, System.nanoTime())) {
+    long wait = Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * lastScanNanos);
+    if (System.nanoTime() - last >= wait && lastRefresh.compareAndSet(last, System.nanoTime())) {
       background.execute(this::refreshOwners);
     }
   }
 
   private void refreshOwners() {
+    long started = System.nanoTime();
     try {
       owners = SocketOwners.scan(proc.root());
-      lastRefresh.set(System.nanoTime());
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
+    lastScanNanos = System.nanoTime() - started;
+    lastRefresh.set(System.nanoTime());
   }
 
   @Override

@@ -75,43 +75,36 @@ final class SocketOwners {
     return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connected), Map.copyOf(pids));
   }
 
-  /** The process listening on a port in a namespace: who a server socket there belongs to. */
-  Optional<Integer> listenerPid(long netns, int port) {
+  /**
+   * The process behind an address and port of this machine: a listener on them (a server), or a
+   * connected socket bound to them (an accepted or a connecting socket). Loopback addresses are
+   * looked for in the asking socket's own namespace, others in the namespaces that own them.
+   */
+  Optional<Integer> ownerPid(long fromNetns, InetAddress address, int port) {
+    if (address.isLoopbackAddress()) {
+      return ownerIn(fromNetns, address, port);
+    }
+    for (Map.Entry<Long, Set<InetAddress>> namespace : addressesByNamespace.entrySet()) {
+      if (namespace.getValue().contains(address)) {
+        Optional<Integer> owner = ownerIn(namespace.getKey(), address, port);
+        if (owner.isPresent()) {
+          return owner;
+        }
+      }
+    }
+    return ownerIn(fromNetns, address, port);
+  }
+
+  private Optional<Integer> ownerIn(long netns, InetAddress address, int port) {
     for (Socket listener : listenersByNamespace.getOrDefault(netns, List.of())) {
-      if (listener.port() == port) {
+      if (listener.port() == port
+          && (listener.address().isAnyLocalAddress() || listener.address().equals(address))) {
         return pid(listener);
       }
     }
-    return Optional.empty();
-  }
-
-  /**
-   * The process behind an address and port of this machine, seen from a socket in {@code
-   * fromNetns}: a listener there (a server), or a connected socket bound to them (a client).
-   * Loopback addresses are looked for in the asking socket's own namespace.
-   */
-  Optional<Integer> ownerPid(long fromNetns, InetAddress address, int port) {
-    Set<Long> candidates = new HashSet<>();
-    if (address.isLoopbackAddress()) {
-      candidates.add(fromNetns);
-    } else {
-      addressesByNamespace.forEach((netns, local) -> {
-        if (local.contains(address)) {
-          candidates.add(netns);
-        }
-      });
-    }
-    for (long netns : candidates) {
-      for (Socket listener : listenersByNamespace.getOrDefault(netns, List.of())) {
-        if (listener.port() == port
-            && (listener.address().isAnyLocalAddress() || listener.address().equals(address))) {
-          return pid(listener);
-        }
-      }
-      for (Socket socket : connectedByNamespace.getOrDefault(netns, List.of())) {
-        if (socket.port() == port && socket.address().equals(address)) {
-          return pid(socket);
-        }
+    for (Socket socket : connectedByNamespace.getOrDefault(netns, List.of())) {
+      if (socket.port() == port && socket.address().equals(address)) {
+        return pid(socket);
       }
     }
     return Optional.empty();
