@@ -17,6 +17,7 @@ final class IdentityOptions {
   @Option(
       names = "--local-names",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_LOCAL_NAMES:-true}",
       description = "Name ends on this machine by process or container (default: ${DEFAULT-VALUE}).")
   boolean localNames;
@@ -24,6 +25,7 @@ final class IdentityOptions {
   @Option(
       names = "--reverse-dns",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_REVERSE_DNS:-true}",
       description = "Name external addresses by reverse DNS, cached, off the poll thread"
           + " (default: ${DEFAULT-VALUE}).")

@@ -56,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--caretta-compatible",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_CARETTA_COMPATIBLE:-false}",
       description = "Also serve Caretta's caretta_links_observed gauge on the Prometheus endpoint"
           + " (default: ${DEFAULT-VALUE}).")
@@ -64,6 +65,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--pod-names",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_POD_NAMES:-false}",
       description = "Add client.k8s.pod.name and server.k8s.pod.name (default: ${DEFAULT-VALUE}).")
   boolean podNames;
@@ -71,6 +73,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--addresses",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_ADDRESSES:-false}",
       description = "Add client.address and server.address (default: ${DEFAULT-VALUE}).")
   boolean addresses;

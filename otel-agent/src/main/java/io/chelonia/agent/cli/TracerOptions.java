@@ -5,7 +5,11 @@ import io.chelonia.agent.kernel.KernelOptions;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** Options of the tracer, shared by every command that attaches the probes. */
+/**
+ * Options of the tracer, shared by every command that attaches the probes. Negatable switches
+ * carry {@code fallbackValue = "true"}: without it picocli sets a switch to the opposite of its
+ * default, so {@code --no-x} would do nothing when x defaults to true.
+ */
 final class TracerOptions {
   @Option(
       names = "--poll-interval",
@@ -17,6 +21,7 @@ final class TracerOptions {
   @Option(
       names = "--include-loopback",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_INCLUDE_LOOPBACK:-false}",
       description = "Keep conversations over 127.0.0.0/8 and ::1 (default: ${DEFAULT-VALUE}).")
   boolean includeLoopback;
@@ -24,6 +29,7 @@ final class TracerOptions {
   @Option(
       names = "--include-self",
       negatable = true,
+      fallbackValue = "true",
       defaultValue = "${env:CHELONIA_INCLUDE_SELF:-false}",
       description = "Keep the agent's own connections (default: ${DEFAULT-VALUE}).")
   boolean includeSelf;

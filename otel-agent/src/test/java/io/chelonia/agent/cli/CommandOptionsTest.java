@@ -1,0 +1,46 @@
+package io.chelonia.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Switches say what they do, whatever their default. */
+class CommandOptionsTest {
+  @Test
+  void switchesDefaultingToTrueAreTurnedOffByTheirNegatedForm() {
+    LinksCommand links = parse(new LinksCommand(), "--no-local-names", "--no-reverse-dns");
+    assertThat(links.identity.localNames).isFalse();
+    assertThat(links.identity.reverseDns).isFalse();
+  }
+
+  @Test
+  void switchesDefaultingToFalseAreTurnedOnByTheirName() {
+    LinksCommand links = parse(new LinksCommand(), "--include-loopback", "--include-self");
+    assertThat(links.tracer.includeLoopback).isTrue();
+    assertThat(links.tracer.includeSelf).isTrue();
+    assertThat(links.identity.localNames).isTrue();
+  }
+
+  @Test
+  void namingASwitchThatIsAlreadyOnKeepsItOn() {
+    LinksCommand links = parse(new LinksCommand(), "--local-names", "--no-include-loopback");
+    assertThat(links.identity.localNames).isTrue();
+    assertThat(links.tracer.includeLoopback).isFalse();
+  }
+
+  @Test
+  void runSwitches() {
+    RunCommand run = parse(new RunCommand(), "--caretta-compatible", "--pod-names", "--no-addresses",
+        "--cidr-group", "10.0.0.0/8=corp,192.0.2.0/24=docs");
+    assertThat(run.carettaCompatible).isTrue();
+    assertThat(run.podNames).isTrue();
+    assertThat(run.addresses).isFalse();
+    assertThat(run.identity.cidrGroups).containsExactly("10.0.0.0/8=corp", "192.0.2.0/24=docs");
+  }
+
+  private static <T> T parse(T command, String... args) {
+    new CommandLine(command).parseArgs(args);
+    return command;
+  }
+}
