@@ -1,5 +1,9 @@
 package io.chelonia.agent.link;
 
+import static io.chelonia.agent.testing.PeerExchange.PEER_TIMEOUT;
+import static io.chelonia.agent.testing.PeerExchange.exchange;
+import static io.chelonia.agent.testing.PeerExchange.port;
+import static io.chelonia.agent.testing.PeerExchange.startClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.config.TracerConfig;
@@ -7,6 +11,7 @@ import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.testing.NetnsHosts;
+import io.chelonia.agent.testing.PeerExchange;
 import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +31,6 @@ import org.junit.jupiter.api.Test;
  * hosts. Needs root; fails, never skips, without it.
  */
 class LinkPipelineKernelTest {
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static NetnsHosts hosts;
 
   private LinkPipeline pipeline;
@@ -213,10 +217,7 @@ class LinkPipelineKernelTest {
 
   @Test
   void refusedConnectionCountsAsRefusedFailure() {
-    try (TrafficPeerProcess refused = TrafficPeerProcess.start(Optional.of(hosts.nameA()),
-        "connect-refused", hosts.ipv4B().getHostAddress(), "9")) {
-      assertThat(refused.awaitExit(PEER_TIMEOUT)).isZero();
-    }
+    PeerExchange.connectRefused(Optional.of(hosts.nameA()), hosts.ipv4B().getHostAddress(), 9);
 
     pipeline.pollOnce();
 
@@ -225,35 +226,6 @@ class LinkPipelineKernelTest {
     assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
     assertThat(link.connectionsOpened()).isZero();
     assertThat(link.activeConnections()).isZero();
-  }
-
-  /** Runs a server and a client to completion; returns the server's port. */
-  private static int exchange(Optional<String> clientNs, Optional<String> serverNs, String address,
-      long clientSends, long serverSends, int connections) {
-    try (TrafficPeerProcess server = TrafficPeerProcess.start(serverNs, "server", address, "0",
-            String.valueOf(serverSends), String.valueOf(clientSends), String.valueOf(connections))) {
-      int port = port(server);
-      try (TrafficPeerProcess client = startClient(port, clientNs, address,
-          String.valueOf(clientSends), String.valueOf(serverSends), String.valueOf(connections))) {
-        assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
-        assertThat(server.awaitExit(PEER_TIMEOUT)).as("server exit").isZero();
-        return port;
-      }
-    }
-  }
-
-  private static TrafficPeerProcess startClient(int port, Optional<String> ns,
-      String address, String... exchange) {
-    String[] args = new String[exchange.length + 3];
-    args[0] = "client";
-    args[1] = address;
-    args[2] = String.valueOf(port);
-    System.arraycopy(exchange, 0, args, 3, exchange.length);
-    return TrafficPeerProcess.start(ns, args);
-  }
-
-  private static int port(TrafficPeerProcess server) {
-    return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
   }
 
   private Link link(int serverPort, Observer observer) {
