@@ -6,18 +6,22 @@ import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.EndpointDetail;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
+import java.io.Console;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The agent: traces links and exports them as OpenTelemetry metrics, on a Prometheus endpoint and,
@@ -79,6 +83,15 @@ final class RunCommand implements Callable<Integer> {
   boolean addresses;
 
   @Option(
+      names = "--table",
+      negatable = true,
+      fallbackValue = "true",
+      description = "Also print the link table at every poll (default: when stdout is a terminal).")
+  Boolean table;
+
+  @Spec CommandSpec spec;
+
+  @Option(
       names = "--node-name",
       defaultValue = "${env:CHELONIA_NODE_NAME}",
       description = "k8s.node.name of this node (the chart sets it from the downward API).")
@@ -103,12 +116,25 @@ final class RunCommand implements Callable<Integer> {
             config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock)) {
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
+      Optional<LinkView> view = showTable()
+          ? Optional.of(new TextLinkView(spec.commandLine().getOut()))
+          : Optional.empty();
       PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
         List<Link> expired = pipeline.links().expireIdle(poll.time(), metrics.linkIdleExpiry());
         telemetry.record(poll, pipeline.links(), expired);
+        view.ifPresent(v -> v.show(poll, pipeline.links().links(), pipeline.links()));
       });
     }
     return 0;
+  }
+
+  /** On a terminal, `java -jar chelonia-agent.jar` shows the map as well as serving it. */
+  private boolean showTable() {
+    if (table != null) {
+      return table;
+    }
+    Console console = System.console();
+    return console != null && console.isTerminal();
   }
 
   private Map<String, String> resource() {

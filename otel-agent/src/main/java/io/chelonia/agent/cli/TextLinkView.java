@@ -1,5 +1,6 @@
 package io.chelonia.agent.cli;
 
+import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkTable;
@@ -12,7 +13,7 @@ import java.util.stream.Collectors;
 
 /** The link table as a terminal table, busiest links first. */
 final class TextLinkView implements LinkView {
-  private static final String ROW = "%-34s %-40s %-6s %12s %12s %7s %6s %-14s %7s %9s%n";
+  private static final String ROW = "%-36s %-42s %-6s %12s %12s %7s %6s %-14s %7s %9s%n";
 
   private final PrintWriter out;
 
@@ -31,8 +32,8 @@ final class TextLinkView implements LinkView {
         .sorted(Comparator.comparingLong((Link l) -> l.bytesClientToServer() + l.bytesServerToClient())
             .reversed())
         .forEach(link -> out.printf(ROW,
-            link.key().client().name(),
-            link.key().server().name() + ":" + link.key().serverPort(),
+            label(link.key().client()),
+            label(link.key().server()) + ":" + link.key().serverPort(),
             link.key().observer().value(),
             link.bytesClientToServer(),
             link.bytesServerToClient(),
@@ -43,6 +44,11 @@ final class TextLinkView implements LinkView {
             link.rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.rtt().meanMicros()))));
     out.println();
     out.flush();
+  }
+
+  /** An address stands for itself; a named end reads like kubectl's kind/name. */
+  private static String label(Endpoint end) {
+    return end.isBareAddress() ? end.name() : end.kind() + "/" + end.name();
   }
 
   private static String dropped(SocketPoll poll) {

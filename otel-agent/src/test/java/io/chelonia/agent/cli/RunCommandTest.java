@@ -1,0 +1,62 @@
+package io.chelonia.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The agent as `java -jar chelonia-agent.jar run` runs it, on the real kernel (root). */
+class RunCommandTest {
+  @AfterEach
+  void clearOtelProperties() {
+    System.clearProperty("otel.metrics.exporter");
+    System.clearProperty("otel.exporter.prometheus.port");
+    System.clearProperty("otel.exporter.prometheus.host");
+  }
+
+  @Test
+  void servesItsMetricsOnThePrometheusEndpointPrintsTheTableAndStopsByItself() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    // Standard OpenTelemetry configuration, as system properties instead of OTEL_* variables.
+    System.setProperty("otel.metrics.exporter", "prometheus");
+    System.setProperty("otel.exporter.prometheus.port", String.valueOf(port));
+    System.setProperty("otel.exporter.prometheus.host", "127.0.0.1");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine command = Main.commandLine();
+    command.setOut(new PrintWriter(out));
+    command.setErr(new PrintWriter(err));
+
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
+        command.execute("run", "--duration", "4", "--poll-interval", "0.5", "--table", "--no-reverse-dns"));
+    String metrics = "";
+    HttpClient http = HttpClient.newHttpClient();
+    for (int i = 0; i < 30 && !metrics.contains("chelonia_agent_polls_total"); i++) {
+      Thread.sleep(200);
+      try {
+        metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+      } catch (java.io.IOException notYet) {
+        // The endpoint starts with the agent.
+      }
+    }
+
+    assertThat(exit.get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", err).isZero();
+    assertThat(metrics).contains("chelonia_agent_polls_total").contains("target_info{")
+        .contains("service_name=\"chelonia-agent\"");
+    assertThat(out.toString()).contains("CLIENT").contains("SERVER:PORT");
+  }
+}
