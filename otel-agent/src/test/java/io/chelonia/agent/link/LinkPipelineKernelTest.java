@@ -173,6 +173,51 @@ class LinkPipelineKernelTest {
   }
 
   @Test
+  void closedSocketsThatFindTheRingBufferFullAreStillCountedExactlyAndTheEventIsCounted() {
+    pipeline.close();
+    // One page holds about 24 records: 300 closes between two polls overflow it many times.
+    pipeline = LinkPipeline.open(
+        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(65_536, 8_192, 4096), true, false),
+        new AddressResolver(), Set.of(), Clock.systemUTC());
+    pipeline.pollOnce();
+
+    int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
+        hosts.ipv4B().getHostAddress(), 11, 7, 300);
+    pipeline.pollOnce();
+
+    Link link = link(port, Observer.CLIENT);
+    assertThat(link.connectionsOpened()).isEqualTo(300);
+    assertThat(link.bytesClientToServer()).isEqualTo(3_300);
+    assertThat(link.bytesServerToClient()).isEqualTo(2_100);
+    assertThat(link.activeConnections()).isZero();
+    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isPositive();
+  }
+
+  @Test
+  void socketsBeyondTheMapSizeAreCountedAsNotTracked() {
+    pipeline.close();
+    pipeline = LinkPipeline.open(
+        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES), true, false),
+        new AddressResolver(), Set.of(), Clock.systemUTC());
+    try (TrafficPeerProcess server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
+        "server", "198.18.0.2", "0", "1", "1", "8", "--hold")) {
+      int port = port(server);
+      try (TrafficPeerProcess client = startClient(port, Optional.of(hosts.nameA()), "198.18.0.2",
+          "1", "1", "8", "--hold")) {
+        client.awaitLine("HELD", PEER_TIMEOUT);
+        pipeline.pollOnce();
+
+        // 8 connections are 16 sockets on this machine; the map holds 4.
+        assertThat(pipeline.links().trackedSockets()).isLessThanOrEqualTo(4);
+        assertThat(pipeline.lastPoll().kernel().socketMapFull()).isGreaterThanOrEqualTo(12);
+        client.send("CLOSE");
+        server.send("CLOSE");
+        assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+      }
+    }
+  }
+
+  @Test
   void connectionOlderThanTheAgentIsFoundAndCountsOnlyLaterBytes() {
     pipeline.close();
     pipeline = null;
