@@ -3,6 +3,7 @@ package io.chelonia.agent.export;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -94,7 +95,7 @@ public final class LinkMetrics implements MetricProducer {
     }
     Series overflowSeries = overflowSince == null
         ? null
-        : new Series(new Admitted(overflowAttributes, null), nanos(overflowSince), overflow);
+        : new Series(new Admitted(overflowAttributes, null, Observer.CLIENT), nanos(overflowSince), overflow);
     snapshot = new Snapshot(List.copyOf(series), overflowSeries, overflowed.size());
   }
 
@@ -104,8 +105,8 @@ public final class LinkMetrics implements MetricProducer {
       overflowed.add(key);
       return null;
     }
-    Admitted entry = new Admitted(
-        LinkAttributes.of(key), options.carettaCompatible() ? CarettaLabels.of(key) : null);
+    Admitted entry = new Admitted(LinkAttributes.of(key),
+        options.carettaCompatible() ? CarettaLabels.of(key) : null, key.observer());
     admitted.put(key, entry);
     return entry;
   }
@@ -145,9 +146,9 @@ public final class LinkMetrics implements MetricProducer {
       retransmits.add(LongPointData.create(s.start(), now, attributes.link, v.retransmits()));
       rtt.add(rttPoint(s.start(), now, attributes.link, v.rtt()));
       if (s.admitted().caretta() != null) {
-        // Caretta's gauge carries the bytes seen both ways on the link.
+        // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
         caretta.add(LongPointData.create(s.start(), now, s.admitted().caretta(),
-            v.bytesClientToServer() + v.bytesServerToClient()));
+            s.admitted().observer() == Observer.CLIENT ? v.bytesClientToServer() : v.bytesServerToClient()));
       }
     }
     List<MetricData> metrics = new ArrayList<>(7);
@@ -160,7 +161,7 @@ public final class LinkMetrics implements MetricProducer {
         MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
     if (options.carettaCompatible()) {
       metrics.add(new MetricDataRecord(resource, scope, CarettaLabels.METRIC,
-          "Bytes observed on the link (Caretta-compatible).", "", MetricDataType.LONG_GAUGE,
+          "Bytes sent by the observing side of the link (Caretta-compatible).", "", MetricDataType.LONG_GAUGE,
           GaugeData.createLongGaugeData(caretta)));
     }
     return metrics;
@@ -187,7 +188,7 @@ public final class LinkMetrics implements MetricProducer {
   }
 
   /** A link's attribute sets, built once when it is admitted. */
-  private record Admitted(LinkAttributes attributes, Attributes caretta) {}
+  private record Admitted(LinkAttributes attributes, Attributes caretta, Observer observer) {}
 
   private record Series(Admitted admitted, long start, SeriesValues values) {}
 
