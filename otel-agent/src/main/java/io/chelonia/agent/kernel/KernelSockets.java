@@ -27,28 +27,35 @@ public final class KernelSockets implements AutoCloseable {
   private final RingBuffer closedSockets;
   private final BpfLink iterator;
   private final NetworkNamespaces namespaces;
-  private final Arena buffers = Arena.ofShared();
+  private final Arena buffers;
   private final BpfMap.BatchBuffers batch;
   private final MemorySegment iteratorReadBuffer;
   private final int possibleCpus;
   private Consumer<SocketSnapshot> closedSink = snapshot -> {};
   private boolean closed;
 
+  /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
   private KernelSockets(BpfObject object) {
     Libbpf libbpf = Libbpf.get();
     this.object = object;
     this.sockets = object.map("sockets");
     this.stats = object.map("stats");
-    this.namespaces = new NetworkNamespaces(libbpf);
-    this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
-    this.iteratorReadBuffer = buffers.allocate(ITERATOR_READ_BUFFER);
     this.possibleCpus = NativeCalls.callInt(() -> (int) libbpf.numPossibleCpus.invokeExact());
-    this.closedSockets =
-        new RingBuffer(object.map("closed_sockets"),
-            segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
     object.attach("on_state_change");
     object.attach("on_segment_received");
     this.iterator = object.attachIterator("refresh_namespace");
+    this.closedSockets =
+        new RingBuffer(object.map("closed_sockets"),
+            segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
+    try {
+      this.namespaces = new NetworkNamespaces(libbpf);
+    } catch (RuntimeException | Error e) {
+      closedSockets.close();
+      throw e;
+    }
+    this.buffers = Arena.ofShared();
+    this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
+    this.iteratorReadBuffer = buffers.allocate(ITERATOR_READ_BUFFER);
   }
 
   /**
