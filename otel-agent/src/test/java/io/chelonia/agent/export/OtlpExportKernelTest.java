@@ -1,19 +1,22 @@
 package io.chelonia.agent.export;
 
+import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
+import static io.chelonia.agent.testing.AgentUnderTest.nanos;
+import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
+import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
+import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import io.chelonia.agent.config.TracerConfig;
-import io.chelonia.agent.identity.AddressResolver;
-import io.chelonia.agent.kernel.KernelOptions;
-import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.testing.AgentUnderTest;
+import io.chelonia.agent.testing.Await;
+import io.chelonia.agent.testing.Cleanup;
+import io.chelonia.agent.testing.ExportTraffic;
+import io.chelonia.agent.testing.HeldExchange;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.OtlpReceiver;
-import io.chelonia.agent.testing.PeerExchange;
-import io.chelonia.agent.testing.TrafficPeerProcess;
-import io.chelonia.agent.tracing.SocketPoll;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -23,9 +26,7 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +34,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,89 +48,44 @@ import org.junit.jupiter.api.Test;
 class OtlpExportKernelTest {
   private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(60);
-  private static final String VERSION = "9.9.9";
-  private static final String SERVER_ADDRESS = "198.18.0.2";
-  private static final long CLIENT_SENDS = 123_457;
-  private static final long SERVER_SENDS = 76_543;
-  private static final int CONNECTIONS = 2;
-  /** A closed port on host B, for a refused connection. */
-  private static final int REFUSED_PORT = 9;
 
   private static final List<String> MONOTONIC_SUMS = List.of(
       LinkMetrics.BYTES, LinkMetrics.CONNECTIONS, LinkMetrics.FAILURES, LinkMetrics.RETRANSMITS);
 
-  private static NetnsHosts hosts;
+  @AutoClose private static NetnsHosts hosts;
 
-  private final MetricsOptions options = MetricsOptions.defaults();
-  private final Clock clock = Clock.systemUTC();
-  private final List<TrafficPeerProcess> peers = new ArrayList<>();
   private OtlpReceiver receiver;
-  private LinkPipeline pipeline;
-  private Telemetry telemetry;
+  private AgentUnderTest agent;
+  private HeldExchange held;
 
   @BeforeAll
   static void createHosts() {
     hosts = NetnsHosts.create();
   }
 
-  @AfterAll
-  static void removeHosts() {
-    if (hosts != null) {
-      hosts.close();
-    }
-  }
-
   @BeforeEach
   void startAgent() {
     receiver = new OtlpReceiver().start();
-    TracerConfig config =
-        new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false);
-    pipeline = LinkPipeline.open(config, new AddressResolver(), Set.of(), clock);
-    Map<String, String> resource = new LinkedHashMap<>();
-    resource.put("host.name", "test-host");
-    resource.put("k8s.node.name", "node-1");
-    resource.put("k8s.cluster.name", "cluster-1");
     Map<String, String> properties = Map.of(
         "otel.metrics.exporter", "otlp",
         "otel.exporter.otlp.endpoint", receiver.endpoint(),
         "otel.metric.export.interval", "500",
         "otel.resource.attributes", "deployment.environment.name=test");
-    telemetry = Telemetry.start(options, resource, properties, VERSION, clock);
+    agent = AgentUnderTest.start(
+        MetricsOptions.defaults(), AgentUnderTest.RESOURCE, properties, Set.of());
   }
 
   @AfterEach
   void stopAgent() {
-    List<AutoCloseable> closing = new ArrayList<>();
-    closing.add(telemetry);
-    closing.add(pipeline);
-    closing.add(receiver);
-    closing.addAll(peers);
-    RuntimeException failure = null;
-    for (AutoCloseable c : closing) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = new IllegalStateException("cleanup failed", e);
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    Cleanup.closeAll(agent, receiver, held);
   }
 
   @Test
   void exportedLinkMetricsHaveTheContractNamesUnitsTemporalityAttributesAndExactBytes() {
-    int port = PeerExchange.exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        SERVER_ADDRESS, CLIENT_SENDS, SERVER_SENDS, CONNECTIONS);
-    PeerExchange.connectRefused(Optional.of(hosts.nameA()), SERVER_ADDRESS, REFUSED_PORT);
+    int port = ExportTraffic.exchange(hosts);
+    ExportTraffic.connectRefused(hosts);
 
-    long recorded = poll();
+    long recorded = agent.poll();
     OtlpReceiver.Received first = receiver.awaitLatest(
         carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT);
     ExportMetricsServiceRequest request = first.request();
@@ -234,7 +190,7 @@ class OtlpExportKernelTest {
 
     // Each series starts when its link was first seen.
     for (Observer observer : Observer.values()) {
-      long firstSeen = nanos(link(port, observer).firstSeen());
+      long firstSeen = nanos(agent.link(port, observer).firstSeen());
       for (NumberDataPoint point : List.of(
           sumPoint(request, LinkMetrics.BYTES, port, observer, "transmit"),
           sumPoint(request, LinkMetrics.BYTES, port, observer, "receive"),
@@ -250,7 +206,7 @@ class OtlpExportKernelTest {
     }
 
     // The next export, after another poll, never goes back.
-    long recordedAgain = poll();
+    long recordedAgain = agent.poll();
     OtlpReceiver.Received second = receiver.awaitLatestAfter(first.index(),
         carriesLinkCollectedSince(port, Observer.CLIENT, recordedAgain), EXPORT_TIMEOUT);
     for (Observer observer : Observer.values()) {
@@ -271,7 +227,7 @@ class OtlpExportKernelTest {
             .isGreaterThanOrEqualTo(before.getBucketCounts(i));
       }
     }
-    assertThat(telemetry.exportFailures()).isZero();
+    assertThat(agent.telemetry().exportFailures()).isZero();
   }
 
   @Test
@@ -279,14 +235,11 @@ class OtlpExportKernelTest {
     long clientSends = 31_415;
     long serverSends = 27_182;
     long later = 16_180;
-    TrafficPeerProcess server = peer(TrafficPeerProcess.start(Optional.of(hosts.nameB()), "server",
-        SERVER_ADDRESS, "0", String.valueOf(serverSends), String.valueOf(clientSends), "1", "--hold"));
-    int port = PeerExchange.port(server);
-    TrafficPeerProcess client = peer(PeerExchange.startClient(port, Optional.of(hosts.nameA()),
-        SERVER_ADDRESS, String.valueOf(clientSends), String.valueOf(serverSends), "1", "--hold"));
-    client.awaitLine("HELD", PeerExchange.PEER_TIMEOUT);
+    held = HeldExchange.start(Optional.of(hosts.nameA()),
+        Optional.of(hosts.nameB()), SERVER_ADDRESS, clientSends, serverSends, 1);
+    int port = held.port();
 
-    long recorded = poll();
+    long recorded = agent.poll();
     ExportMetricsServiceRequest before = receiver.awaitLatest(
         carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT).request();
     for (Observer observer : Observer.values()) {
@@ -296,17 +249,15 @@ class OtlpExportKernelTest {
           .isEqualTo(serverSends);
       assertThat(sumPoint(before, LinkMetrics.ACTIVE, port, observer, null).getAsInt()).isEqualTo(1);
     }
-    assertThat(telemetry.exportFailures()).isZero();
+    assertThat(agent.telemetry().exportFailures()).isZero();
 
     // The collector goes away; traffic goes on and the connection closes meanwhile.
     receiver.stop();
-    client.send("SEND " + later);
-    client.awaitLine("SENT", PeerExchange.PEER_TIMEOUT);
-    client.send("CLOSE");
-    server.send("CLOSE");
-    assertThat(client.awaitExit(PeerExchange.PEER_TIMEOUT)).as("client exit").isZero();
-    assertThat(server.awaitExit(PeerExchange.PEER_TIMEOUT)).as("server exit").isZero();
-    poll();
+    held.sendMore(later);
+    held.hangUp();
+    assertThat(held.clientExit()).as("client exit").isZero();
+    assertThat(held.serverExit()).as("server exit").isZero();
+    agent.poll();
     awaitExportFailure();
     int requestsBeforeRestart = receiver.requests().size();
 
@@ -314,11 +265,11 @@ class OtlpExportKernelTest {
     int samePort = receiver.port();
     receiver.start();
     assertThat(receiver.port()).isEqualTo(samePort);
-    long recordedAfter = poll();
+    long recordedAfter = agent.poll();
     OtlpReceiver.Received after = receiver.awaitLatestAfter(requestsBeforeRestart - 1,
         carriesLinkCollectedSince(port, Observer.CLIENT, recordedAfter), EXPORT_TIMEOUT);
     for (Observer observer : Observer.values()) {
-      long firstSeen = nanos(link(port, observer).firstSeen());
+      long firstSeen = nanos(agent.link(port, observer).firstSeen());
       NumberDataPoint transmit = sumPoint(after.request(), LinkMetrics.BYTES, port, observer, "transmit");
       assertThat(transmit.getAsInt()).as("%s transmit", observer).isEqualTo(clientSends + later);
       assertThat(transmit.getStartTimeUnixNano()).as("%s start", observer).isEqualTo(firstSeen);
@@ -331,42 +282,10 @@ class OtlpExportKernelTest {
     }
   }
 
-  // --- the agent, driven as RunCommand drives it ---
-
-  /** One poll, published to the SDK; returns when, in epoch nanos, it was published. */
-  private long poll() {
-    SocketPoll poll = pipeline.pollOnce();
-    List<Link> expired = pipeline.links().expireIdle(poll.time(), options.linkIdleExpiry());
-    telemetry.record(poll, pipeline.links(), expired);
-    return nanos(clock.instant());
-  }
-
   private void awaitExportFailure() {
-    long deadline = System.nanoTime() + FAILURE_TIMEOUT.toNanos();
-    while (telemetry.exportFailures() == 0) {
-      if (System.nanoTime() > deadline) {
-        fail("no export failure counted within %s of the receiver stopping", FAILURE_TIMEOUT);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-  }
-
-  private TrafficPeerProcess peer(TrafficPeerProcess peer) {
-    peers.add(peer);
-    return peer;
-  }
-
-  private Link link(int serverPort, Observer observer) {
-    List<Link> matching = pipeline.links().links().stream()
-        .filter(l -> l.key().serverPort() == serverPort && l.key().observer() == observer)
-        .toList();
-    assertThat(matching).as("links to port %d seen by %s", serverPort, observer).hasSize(1);
-    return matching.getFirst();
+    Await.until(FAILURE_TIMEOUT, Duration.ofMillis(100),
+        () -> agent.telemetry().exportFailures() > 0,
+        () -> "no export failure counted within " + FAILURE_TIMEOUT + " of the receiver stopping");
   }
 
   // --- reading OTLP requests ---
@@ -484,9 +403,5 @@ class OtlpExportKernelTest {
     Map<String, Object> copy = new LinkedHashMap<>(base);
     copy.put(key, value);
     return copy;
-  }
-
-  private static long nanos(Instant instant) {
-    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
   }
 }

@@ -1,17 +1,20 @@
 package io.chelonia.agent.export;
 
+import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
+import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
+import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
+import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chelonia.agent.config.TracerConfig;
-import io.chelonia.agent.identity.AddressResolver;
-import io.chelonia.agent.kernel.KernelOptions;
-import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.testing.AgentUnderTest;
+import io.chelonia.agent.testing.Await;
+import io.chelonia.agent.testing.Cleanup;
+import io.chelonia.agent.testing.ExportTraffic;
 import io.chelonia.agent.testing.NetnsHosts;
-import io.chelonia.agent.testing.PeerExchange;
-import io.chelonia.agent.tracing.SocketPoll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -24,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +35,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,26 +57,16 @@ class PrometheusScrapeKernelTest {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
-  private static final String VERSION = "9.9.9";
-  private static final String SERVER_ADDRESS = "198.18.0.2";
-  private static final long CLIENT_SENDS = 123_457;
-  private static final long SERVER_SENDS = 76_543;
-  private static final int CONNECTIONS = 2;
-  /** A closed port on host B, for a refused connection. */
-  private static final int REFUSED_PORT = 9;
 
-  private static NetnsHosts hosts;
+  @AutoClose private static NetnsHosts hosts;
 
   @TempDir Path temp;
 
-  private final Clock clock = Clock.systemUTC();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).build();
   private final ObjectMapper json = new ObjectMapper();
   private int agentPort;
   private int prometheusPort;
-  private MetricsOptions options;
-  private LinkPipeline pipeline;
-  private Telemetry telemetry;
+  private AgentUnderTest agent;
   private Process prometheus;
   private Path prometheusLog;
 
@@ -82,63 +75,27 @@ class PrometheusScrapeKernelTest {
     hosts = NetnsHosts.create();
   }
 
-  @AfterAll
-  static void removeHosts() {
-    if (hosts != null) {
-      hosts.close();
-    }
-  }
-
   @BeforeEach
-  void checkPrometheusAndOpenPipeline() {
+  void checkPrometheusAndChoosePorts() {
     assertThat(Files.isExecutable(PROMETHEUS))
         .as("%s is missing: install Debian's prometheus package (apt-get install prometheus)", PROMETHEUS)
         .isTrue();
     agentPort = freePort();
     prometheusPort = freePort();
-    TracerConfig config =
-        new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false);
-    pipeline = LinkPipeline.open(config, new AddressResolver(), Set.of(agentPort), clock);
   }
 
   @AfterEach
   void stopEverything() {
-    List<Runnable> steps = List.of(this::stopPrometheus,
-        () -> {
-          if (telemetry != null) {
-            telemetry.close();
-          }
-        },
-        () -> {
-          if (pipeline != null) {
-            pipeline.close();
-          }
-        });
-    RuntimeException failure = null;
-    for (Runnable step : steps) {
-      try {
-        step.run();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    Cleanup.closeAll(this::stopPrometheus, agent);
   }
 
   @Test
   void prometheusScrapesTheLinkSeriesWithExactValuesAndTheirLabels() {
     startAgent(MetricsOptions.defaults());
     startPrometheus();
-    int port = PeerExchange.exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        SERVER_ADDRESS, CLIENT_SENDS, SERVER_SENDS, CONNECTIONS);
-    PeerExchange.connectRefused(Optional.of(hosts.nameA()), SERVER_ADDRESS, REFUSED_PORT);
-    poll();
+    int port = ExportTraffic.exchange(hosts);
+    ExportTraffic.connectRefused(hosts);
+    agent.poll();
 
     String link = "server_port=\"" + port + "\",chelonia_observer=\"client\"";
     JsonNode transmit = awaitValue(
@@ -191,9 +148,8 @@ class PrometheusScrapeKernelTest {
   void carettaGaugeCarriesTheBytesSentByTheObservingSideWithCarettaLabels() {
     startAgent(new MetricsOptions(2000, Duration.ofHours(1), true));
     startPrometheus();
-    int port = PeerExchange.exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        SERVER_ADDRESS, CLIENT_SENDS, SERVER_SENDS, CONNECTIONS);
-    poll();
+    int port = ExportTraffic.exchange(hosts);
+    agent.poll();
 
     JsonNode observed = awaitValue(
         "caretta_links_observed{server_port=\"" + port + "\",role=\"1\"}",
@@ -215,25 +171,13 @@ class PrometheusScrapeKernelTest {
         CONNECTIONS * SERVER_SENDS);
   }
 
-  // --- the agent, driven as RunCommand drives it ---
-
-  private void startAgent(MetricsOptions metricsOptions) {
-    options = metricsOptions;
-    Map<String, String> resource = new LinkedHashMap<>();
-    resource.put("host.name", "test-host");
-    resource.put("k8s.node.name", "node-1");
-    resource.put("k8s.cluster.name", "cluster-1");
+  /** The agent serving Prometheus on {@code agentPort}, its own endpoint's sockets left out. */
+  private void startAgent(MetricsOptions options) {
     Map<String, String> properties = Map.of(
         "otel.metrics.exporter", "prometheus",
         "otel.exporter.prometheus.port", String.valueOf(agentPort),
         "otel.exporter.prometheus.host", LOOPBACK);
-    telemetry = Telemetry.start(options, resource, properties, VERSION, clock);
-  }
-
-  private void poll() {
-    SocketPoll poll = pipeline.pollOnce();
-    List<Link> expired = pipeline.links().expireIdle(poll.time(), options.linkIdleExpiry());
-    telemetry.record(poll, pipeline.links(), expired);
+    agent = AgentUnderTest.start(options, AgentUnderTest.RESOURCE, properties, Set.of(agentPort));
   }
 
   // --- Prometheus ---
@@ -266,23 +210,18 @@ class PrometheusScrapeKernelTest {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + PROMETHEUS, e);
     }
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (true) {
-      if (!prometheus.isAlive()) {
-        throw new AssertionError("prometheus exited with " + prometheus.exitValue() + ":\n" + prometheusLogTail());
-      }
-      try {
-        HttpResponse<String> ready = get("/-/ready");
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // Not listening yet.
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("prometheus not ready within " + READY_TIMEOUT + ":\n" + prometheusLogTail());
-      }
-      sleep(100);
+    Await.until(READY_TIMEOUT, Duration.ofMillis(100), this::prometheusReady,
+        () -> "prometheus not ready within " + READY_TIMEOUT + ":\n" + prometheusLogTail());
+  }
+
+  private boolean prometheusReady() {
+    if (!prometheus.isAlive()) {
+      throw new AssertionError("prometheus exited with " + prometheus.exitValue() + ":\n" + prometheusLogTail());
+    }
+    try {
+      return get("/-/ready").statusCode() == 200;
+    } catch (IOException notYet) {
+      return false; // Not listening yet.
     }
   }
 
@@ -311,31 +250,24 @@ class PrometheusScrapeKernelTest {
 
   /** Queries until the result (the array of series) satisfies {@code condition}; returns it. */
   private JsonNode awaitSeries(String promql, Predicate<JsonNode> condition) {
-    long deadline = System.nanoTime() + QUERY_TIMEOUT.toNanos();
-    String last = "(no answer)";
-    while (true) {
+    AtomicReference<String> last = new AtomicReference<>("(no answer)");
+    return Await.until(QUERY_TIMEOUT, Duration.ofMillis(250), () -> {
       try {
         HttpResponse<String> response =
             get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-        last = response.statusCode() + " " + response.body();
+        last.set(response.statusCode() + " " + response.body());
         if (response.statusCode() == 200) {
           JsonNode body = json.readTree(response.body());
-          assertThat(body.path("status").asText()).as("query %s: %s", promql, last).isEqualTo("success");
-          JsonNode result = body.path("data").path("result");
-          if (condition.test(result)) {
-            return result;
-          }
+          assertThat(body.path("status").asText()).as("query %s: %s", promql, last.get()).isEqualTo("success");
+          return Optional.of(body.path("data").path("result")).filter(condition);
         }
       } catch (IOException e) {
-        last = e.toString();
+        last.set(e.toString());
       }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("PromQL " + promql + " did not give the expected answer within "
-            + QUERY_TIMEOUT + "; last answer: " + last + "\nagent endpoint:\n" + agentMetricsText()
-            + "\nprometheus log:\n" + prometheusLogTail());
-      }
-      sleep(250);
-    }
+      return Optional.empty();
+    }, () -> "PromQL " + promql + " did not give the expected answer within "
+        + QUERY_TIMEOUT + "; last answer: " + last.get() + "\nagent endpoint:\n" + agentMetricsText()
+        + "\nprometheus log:\n" + prometheusLogTail());
   }
 
   private static double value(JsonNode series) {
@@ -389,15 +321,6 @@ class PrometheusScrapeKernelTest {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port", e);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Two test hosts, A and B: network namespaces joined by a veth pair that carries IPv4 and IPv6.
- * Create it in {@code @BeforeAll} and close it in {@code @AfterAll}. Needs root and iproute2's
- * {@code ip}.
+ * Create it in {@code @BeforeAll} into an {@code @AutoClose} static field, which closes it after
+ * all the tests. Needs root and iproute2's {@code ip}.
  */
 public final class NetnsHosts implements AutoCloseable {
   private static final Path NETNS_DIR = Path.of("/run/netns");
@@ -45,12 +45,7 @@ public final class NetnsHosts implements AutoCloseable {
       hosts.setUp();
       return hosts;
     } catch (RuntimeException e) {
-      try {
-        hosts.close();
-      } catch (RuntimeException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
+      throw Cleanup.closeAfter(e, hosts);
     }
   }
 
@@ -121,21 +116,7 @@ public final class NetnsHosts implements AutoCloseable {
       return;
     }
     closed = true;
-    RuntimeException failure = null;
-    for (String ns : List.of(nameA, nameB)) {
-      try {
-        deleteIfPresent(ns);
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    Cleanup.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
   }
 
   private static void deleteIfPresent(String ns) {

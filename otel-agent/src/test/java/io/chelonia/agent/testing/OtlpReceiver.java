@@ -78,7 +78,7 @@ public final class OtlpReceiver implements AutoCloseable {
         if (port == 0 || System.nanoTime() > deadline) {
           throw new UncheckedIOException("cannot start the OTLP receiver on 127.0.0.1:" + port, e);
         }
-        sleep(100);
+        Await.sleep(Duration.ofMillis(100));
       }
     }
   }
@@ -181,14 +181,5 @@ public final class OtlpReceiver implements AutoCloseable {
   @Override
   public void close() {
     stop();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 }

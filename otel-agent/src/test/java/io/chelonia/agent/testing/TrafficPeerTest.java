@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,18 +13,11 @@ class TrafficPeerTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   /** Created unconditionally: without namespaces the kernel tests cannot run, so this must fail. */
-  private static NetnsHosts hosts;
+  @AutoClose private static NetnsHosts hosts;
 
   @BeforeAll
   static void createHosts() {
     hosts = NetnsHosts.create();
-  }
-
-  @AfterAll
-  static void deleteHosts() {
-    if (hosts != null) {
-      hosts.close();
-    }
   }
 
   @Test
