@@ -3,8 +3,10 @@ package io.chelonia.agent.cli;
 import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.export.MetricsOptions;
 import io.chelonia.agent.export.Telemetry;
-import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.EndpointDetail;
+import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.identity.ResolverChain;
+import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -89,6 +92,21 @@ final class RunCommand implements Callable<Integer> {
       description = "k8s.cluster.name of this cluster.")
   String clusterName;
 
+  @Option(
+      names = "--kubernetes",
+      negatable = true,
+      defaultValue = "${env:CHELONIA_KUBERNETES}",
+      description = "Name ends from the Kubernetes API (default: on when running in a cluster).")
+  Boolean kubernetes;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "PATH",
+      defaultValue = "${env:KUBECONFIG}",
+      description = "kubeconfig to reach the API server (default: the pod's service account in a"
+          + " cluster, else ~/.kube/config).")
+  Path kubeconfig;
+
   @Override
   public Integer call() throws InterruptedException {
     TracerConfig config = tracer.toConfig();
@@ -96,9 +114,13 @@ final class RunCommand implements Callable<Integer> {
         seriesLimit, Duration.ofSeconds(linkIdleExpirySeconds), carettaCompatible);
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
-    try (Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
-        LinkPipeline pipeline = LinkPipeline.open(
-            config, detail.applyTo(new AddressResolver()), Set.of(prometheusPort()), clock)) {
+    try (KubernetesNames kubernetesNames = kubernetesNames();
+        Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
+        LinkPipeline pipeline = LinkPipeline.open(config,
+            detail.applyTo(new ResolverChain(sources(kubernetesNames))), Set.of(prometheusPort()), clock)) {
+      if (kubernetesNames != null) {
+        telemetry.countKubernetesErrors(kubernetesNames::errors);
+      }
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
       PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
@@ -107,6 +129,30 @@ final class RunCommand implements Callable<Integer> {
       });
     }
     return 0;
+  }
+
+  /**
+   * Kubernetes names when asked for, or by default in a cluster. An API server that cannot be
+   * reached does not stop the agent: the informers keep retrying in the background.
+   */
+  private KubernetesNames kubernetesNames() {
+    boolean wanted = kubernetes != null ? kubernetes : System.getenv("KUBERNETES_SERVICE_HOST") != null;
+    if (!wanted) {
+      return null;
+    }
+    try {
+      KubernetesNames names =
+          KubernetesNames.builder(KubernetesNames.client(Optional.ofNullable(kubeconfig))).start();
+      LOG.info("naming ends from the Kubernetes API");
+      return names;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("kubernetes: no API client ({}); ends are named by address", e.toString());
+      return null;
+    }
+  }
+
+  private static List<NameSource> sources(KubernetesNames kubernetesNames) {
+    return kubernetesNames == null ? List.of() : List.of(kubernetesNames);
   }
 
   private Map<String, String> resource() {

@@ -67,6 +67,11 @@ public final class Telemetry implements AutoCloseable {
     return new Telemetry(sdk, links, stats);
   }
 
+  /** Counts, in {@code chelonia.agent.kubernetes.errors}, the failed calls to the Kubernetes API. */
+  public void countKubernetesErrors(java.util.function.LongSupplier errors) {
+    stats.kubernetesErrors = errors;
+  }
+
   private static Map<String, String> defaults() {
     return Map.of(
         "otel.service.name", SERVICE_NAME,

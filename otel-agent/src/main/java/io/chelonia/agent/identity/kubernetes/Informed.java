@@ -13,7 +13,6 @@ import io.kubernetes.client.util.Watchable;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,7 +40,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
   private final TransformFunc transform;
   private final Map<String, Function<T, List<String>>> indexers;
   private final Timing timing;
-  private final AtomicLong errors;
+  private final ApiHealth health;
   private final LongSupplier nanoTime;
   private volatile SharedIndexInformer<T> running;
   private volatile SharedIndexInformer<T> serving;
@@ -51,7 +50,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
   private long restarts;
 
   Informed(Class<T> type, String resource, ListerWatcher<T, L> api, TransformFunc transform,
-      Map<String, Function<T, List<String>>> indexers, Timing timing, AtomicLong errors,
+      Map<String, Function<T, List<String>>> indexers, Timing timing, ApiHealth health,
       LongSupplier nanoTime) {
     this.type = type;
     this.resource = resource;
@@ -59,7 +58,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
     this.transform = transform;
     this.indexers = Map.copyOf(indexers);
     this.timing = timing;
-    this.errors = errors;
+    this.health = health;
     this.nanoTime = nanoTime;
   }
 
@@ -127,8 +126,8 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
 
   /** Failures the reflector met reading a watch; failed calls were counted already. */
   private void failedInWatch(Class<T> type, Throwable failure) {
-    if (failure != lastCounted) {
-      errors.incrementAndGet();
+    if (failure != lastCounted && !interrupted(failure)) {
+      health.failed(resource, message(failure));
       LOG.debug("kubernetes: watching {} failed", resource, failure);
     }
   }
@@ -184,30 +183,34 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
 
     private void succeeded() {
       synchronized (Informed.this) {
-        if (failures > 0) {
-          LOG.info("kubernetes: {} reachable again", resource);
-        }
         failures = 0;
       }
+      health.succeeded(resource);
     }
 
     private void failed(String verb, Exception failure) {
-      if (Thread.currentThread().isInterrupted() || failure.getCause() instanceof InterruptedIOException) {
-        return; // the informer is being stopped: not the server's failure
+      if (interrupted(failure)) {
+        return;
       }
-      errors.incrementAndGet();
       lastCounted = failure;
       synchronized (Informed.this) {
-        if (failures == 0) {
-          LOG.warn("kubernetes: cannot {} {}: {}; keeping the last known state and retrying",
-              verb, resource, message(failure));
-        }
         failures++;
       }
+      health.failed(resource, verb + ": " + message(failure));
     }
   }
 
-  private static String message(Exception failure) {
+  /** The informer is being stopped (its threads are interrupted): not the server's failure. */
+  private static boolean interrupted(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof InterruptedIOException || cause instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return Thread.currentThread().isInterrupted();
+  }
+
+  private static String message(Throwable failure) {
     if (failure instanceof ApiException api && api.getCode() != 0) {
       return "HTTP " + api.getCode();
     }

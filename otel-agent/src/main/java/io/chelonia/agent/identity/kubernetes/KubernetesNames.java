@@ -41,7 +41,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -72,7 +71,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
   private final Informed<V1Job, V1JobList> jobs;
   private final List<Informed<?, ?>> all;
   private final CgroupPods cgroups;
-  private final AtomicLong errors;
+  private final ApiHealth health;
   private final ScheduledExecutorService watchdog;
   private final ExecutorService background;
 
@@ -80,26 +79,26 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     ApiClient client = builder.client;
     // Watches are long-lived: the server ends them (timeoutSeconds), not a client read timeout.
     client.setReadTimeout(0);
-    errors = new AtomicLong();
+    health = new ApiHealth();
     LongSupplier clock = System::nanoTime;
     Timing timing = builder.timing;
     pods = new Informed<>(V1Pod.class, "pods",
         listerWatcher(new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client)),
         Slim::pod, Map.of(BY_IP, KubernetesNames::podIps, BY_UID, pod -> List.of(pod.getMetadata().getUid()),
             BY_NODE_PORT, KubernetesNames::hostNetworkPorts),
-        timing, errors, clock);
+        timing, health, clock);
     services = new Informed<>(V1Service.class, "services",
         listerWatcher(new GenericKubernetesApi<>(V1Service.class, V1ServiceList.class, "", "v1", "services", client)),
-        Slim::service, Map.of(BY_IP, KubernetesNames::serviceIps), timing, errors, clock);
+        Slim::service, Map.of(BY_IP, KubernetesNames::serviceIps), timing, health, clock);
     nodes = new Informed<>(V1Node.class, "nodes",
         listerWatcher(new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client)),
-        Slim::node, Map.of(BY_IP, KubernetesNames::nodeIps), timing, errors, clock);
+        Slim::node, Map.of(BY_IP, KubernetesNames::nodeIps), timing, health, clock);
     replicaSets = new Informed<>(V1ReplicaSet.class, "replicasets.apps",
         listerWatcher(new GenericKubernetesApi<>(V1ReplicaSet.class, V1ReplicaSetList.class, "apps", "v1", "replicasets", client)),
-        Slim::ownerOnly, Map.of(), timing, errors, clock);
+        Slim::ownerOnly, Map.of(), timing, health, clock);
     jobs = new Informed<>(V1Job.class, "jobs.batch",
         listerWatcher(new GenericKubernetesApi<>(V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
-        Slim::ownerOnly, Map.of(), timing, errors, clock);
+        Slim::ownerOnly, Map.of(), timing, health, clock);
     all = List.of(pods, services, nodes, replicaSets, jobs);
     background = Executors.newSingleThreadExecutor(daemon("chelonia-cgroups"));
     cgroups = new CgroupPods(builder.cgroupRoot, background, clock, Duration.ofSeconds(1).toNanos());
@@ -235,7 +234,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
   /** Failed calls to the API server and failed watches since the start. */
   public long errors() {
-    return errors.get();
+    return health.errors();
   }
 
   /** Whether every kind has been listed at least once. */
