@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -33,8 +35,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +49,7 @@ import java.util.regex.Pattern;
  * calls; a small HTTP front serves watches the way the real server does, as a streamed HTTP
  * response of one JSON event per line, from a watch cache: a log of the changes to each listed
  * resource, so a watch from a resource version gets every change after it, deletions included.
+ * The caches look at the store again after each write to it.
  *
  * <p>The front is needed because the mock serves watches over WebSocket only (client-java, like
  * client-go, watches over HTTP), keeps no event history, and blocks its event loop for up to a
@@ -60,8 +67,8 @@ public final class FakeApiServer implements AutoCloseable {
       + "\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}\n";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The mock logs every request at INFO; the watch cache lists every few milliseconds. */
-  private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+  /** The mock logs every request at INFO, and the watch cache lists every few milliseconds. */
+  private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   private final KubernetesMockServer mock;
   private final NamespacedKubernetesClient objects;
@@ -70,6 +77,8 @@ public final class FakeApiServer implements AutoCloseable {
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(daemon("fake-api-server-watch-cache"));
   private final Map<String, WatchCache> caches = new ConcurrentHashMap<>();
+  /** The store changed since the watch caches last looked. */
+  private final AtomicBoolean written = new AtomicBoolean();
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
   private final int port;
   private HttpServer front;
@@ -78,12 +87,18 @@ public final class FakeApiServer implements AutoCloseable {
 
   private FakeApiServer() {
     mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        new HashMap<>(), new WritesSeen(), false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
     objects = mock.createClient();
+    // Once logging is set up (logback resets java.util.logging levels as it starts).
+    MOCK_LOG.setLevel(Level.WARNING);
     port = startFront(0);
     refresher.scheduleWithFixedDelay(
-        () -> caches.values().forEach(WatchCache::refresh),
+        () -> {
+          if (written.getAndSet(false)) {
+            caches.values().forEach(WatchCache::refresh);
+          }
+        },
         CACHE_REFRESH_MILLIS, CACHE_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -236,18 +251,40 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
-  private static java.util.logging.Logger quiet(String name) {
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-    logger.setLevel(java.util.logging.Level.WARNING);
-    return logger;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /** The mock's CRUD store, telling the watch caches when it changed. */
+  private final class WritesSeen extends KubernetesCrudDispatcher {
+    @Override
+    public MockResponse handleCreate(RecordedRequest request) {
+      return written(super.handleCreate(request));
+    }
+
+    @Override
+    public MockResponse handleUpdate(RecordedRequest request) {
+      return written(super.handleUpdate(request));
+    }
+
+    @Override
+    public MockResponse handlePatch(RecordedRequest request) {
+      return written(super.handlePatch(request));
+    }
+
+    @Override
+    public MockResponse handleDelete(String path) {
+      return written(super.handleDelete(path));
+    }
+
+    private MockResponse written(MockResponse response) {
+      written.set(true);
+      return response;
+    }
   }
 
   private record Event(long version, boolean deletion, String line) {}

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -26,6 +28,7 @@ final class CgroupPods {
   private static final Pattern POD_UID = Pattern.compile(
       "pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})");
   private static final String NOT_A_POD = "";
+  private static final long FORGET_MISSING_NANOS = Duration.ofMinutes(10).toNanos();
 
   private final Path root;
   private final Executor background;
@@ -34,7 +37,9 @@ final class CgroupPods {
   private final AtomicBoolean scanning = new AtomicBoolean();
   /** Every cgroup at the last walk: the pod UID, or {@link #NOT_A_POD}. */
   private volatile Map<Long, String> pods = Map.of();
-  private volatile long lastScanNanos;
+  /** Cgroups asked for and not found yet: when first asked. */
+  private final Map<Long, Long> unknown = new ConcurrentHashMap<>();
+  private volatile long lastScanStartNanos;
   private volatile boolean scanned;
 
   CgroupPods(Path root, Executor background, LongSupplier nanoTime, long rescanNanos) {
@@ -44,12 +49,20 @@ final class CgroupPods {
     this.rescanNanos = rescanNanos;
   }
 
-  /** Whether the cgroup was seen; if not, a walk is started and the caller asks again later. */
+  /**
+   * Whether it is known if the cgroup is a pod's; if not, a walk is started and the caller asks
+   * again later. A cgroup that a walk begun after it was first asked for did not find is not a
+   * pod's (no cgroup v2 here, or the cgroup is gone).
+   */
   boolean knows(long cgroupId) {
     if (pods.containsKey(cgroupId)) {
       return true;
     }
-    if ((!scanned || nanoTime.getAsLong() - lastScanNanos >= rescanNanos)
+    Long firstAsked = unknown.putIfAbsent(cgroupId, nanoTime.getAsLong());
+    if (firstAsked != null && scanned && firstAsked - lastScanStartNanos < 0) {
+      return true;
+    }
+    if ((!scanned || nanoTime.getAsLong() - lastScanStartNanos >= rescanNanos)
         && scanning.compareAndSet(false, true)) {
       background.execute(this::scan);
     }
@@ -63,6 +76,7 @@ final class CgroupPods {
   }
 
   private void scan() {
+    long start = nanoTime.getAsLong();
     Map<Long, String> found = new HashMap<>();
     try (Stream<Path> dirs = Files.walk(root)) {
       dirs.forEach(dir -> {
@@ -80,7 +94,9 @@ final class CgroupPods {
       // No cgroup v2 hierarchy here: every id stays unknown and ends are named by address.
     } finally {
       pods = Map.copyOf(found);
-      lastScanNanos = nanoTime.getAsLong();
+      // Cgroups come and go: forget the missing ones after a while, as their sockets have.
+      unknown.values().removeIf(asked -> start - asked > FORGET_MISSING_NANOS);
+      lastScanStartNanos = start;
       scanned = true;
       scanning.set(false);
     }

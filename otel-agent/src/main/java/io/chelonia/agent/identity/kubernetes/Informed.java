@@ -140,6 +140,9 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
       try {
         L list = api.list(params);
         succeeded();
+        // The reflector holds the list it got for as long as it then watches (a local of its
+        // run loop): cut the items down now, not only when they are cached.
+        ((List<KubernetesObject>) list.getItems()).replaceAll(transform::transform);
         return list;
       } catch (ApiException | RuntimeException e) {
         failed("list", e);

@@ -6,7 +6,6 @@ import io.chelonia.agent.identity.NameSource;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
-import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.models.V1Job;
@@ -21,6 +20,7 @@ import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1ReplicaSetList;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1ServiceList;
+import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.util.CallGeneratorParams;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
@@ -29,9 +29,11 @@ import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.options.ListOptions;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -285,8 +288,8 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
   }
 
   private static List<String> serviceIps(V1Service service) {
-    var spec = service.getSpec();
-    var addresses = new java.util.ArrayList<String>();
+    V1ServiceSpec spec = service.getSpec();
+    List<String> addresses = new ArrayList<>();
     if (spec != null) {
       addAll(addresses, spec.getClusterIPs());
       addAll(addresses, spec.getExternalIPs());
@@ -322,7 +325,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
   /** Kubernetes writes {@code 2001:db8::1}; the kernel's address prints {@code 2001:db8:0:0:0:0:0:1}. */
   static String canonical(String ip) {
     try {
-      return java.net.InetAddress.ofLiteral(ip).getHostAddress();
+      return InetAddress.ofLiteral(ip).getHostAddress();
     } catch (IllegalArgumentException e) {
       return ip;
     }
@@ -350,7 +353,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     return options;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);

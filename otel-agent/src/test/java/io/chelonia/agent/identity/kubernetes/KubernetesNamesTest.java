@@ -15,11 +15,13 @@ import io.chelonia.agent.testing.Sockets;
 import io.chelonia.agent.tracing.SocketPoll;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -183,6 +185,10 @@ class KubernetesNamesTest {
     EndpointQuery fromKubelet = local("192.0.2.11", 42000, inode(kubelet));
     await("kubelet's cgroup known", () -> names.name(fromKubelet).isPresent());
     assertThat(names.name(fromKubelet)).contains(node);
+    // A cgroup no walk finds (gone, or no cgroup v2 here): no pod's, the node.
+    EndpointQuery fromNowhere = local("192.0.2.11", 43000, 424_242_424L);
+    await("missing cgroup given up", () -> names.name(fromNowhere).isPresent());
+    assertThat(names.name(fromNowhere)).contains(node);
     // Accepted on the exporter's port, no cgroup recorded: the owner of the listening port.
     assertThat(names.name(local("192.0.2.11", 9100, 0))).contains(exporter);
     assertThat(names.name(local("192.0.2.11", 22, 0))).contains(node);
@@ -293,7 +299,7 @@ class KubernetesNamesTest {
         .withOwnerReferences(owner == null ? List.of() : List.of(owner)).endMetadata()
         .withNewSpec().addNewContainer().withName("main").withImage("main").endContainer().endSpec()
         .withNewStatus().withPhase("Running").withPodIP(ips[0])
-        .withPodIPs(Arrays.stream(ips).map(ip -> new io.fabric8.kubernetes.api.model.PodIP(ip)).toList())
+        .withPodIPs(Arrays.stream(ips).map(ip -> new PodIP(ip)).toList())
         .endStatus().build());
   }
 
@@ -311,7 +317,7 @@ class KubernetesNamesTest {
   private void node(String name, String... addresses) {
     create(new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewStatus()
         .withAddresses(Arrays.stream(addresses)
-            .map(ip -> new io.fabric8.kubernetes.api.model.NodeAddress(ip, "InternalIP")).toList())
+            .map(ip -> new NodeAddress(ip, "InternalIP")).toList())
         .addNewAddress().withType("Hostname").withAddress(name).endAddress()
         .endStatus().build());
   }
@@ -342,10 +348,14 @@ class KubernetesNamesTest {
   }
 
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
+    await(what, WAIT, condition);
+  }
+
+  static void await(String what, Duration wait, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + wait.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
+        throw new AssertionError("not within " + wait.toSeconds() + " s: " + what);
       }
       try {
         Thread.sleep(20);
