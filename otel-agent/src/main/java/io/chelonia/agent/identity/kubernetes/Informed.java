@@ -9,8 +9,11 @@ import io.kubernetes.client.informer.cache.Cache;
 import io.kubernetes.client.informer.impl.DefaultSharedIndexInformer;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.util.CallGeneratorParams;
+import io.kubernetes.client.util.Watch;
 import io.kubernetes.client.util.Watchable;
+import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -23,8 +26,12 @@ import org.slf4j.LoggerFactory;
  * indexed cache that lookups read without I/O.
  *
  * <p>Every call the informer makes goes through {@link ListerWatcher}, the library's two-method
- * seam: here it is wrapped to cap the watch length, wait longer between failing calls, count
- * failures and note when the informer last called. {@link #check} restarts an informer that has
+ * seam: here it is wrapped to cut objects down to what naming needs as they arrive, cap the watch
+ * length, wait longer between failing calls, count failures and note when the informer last
+ * called. Objects are cut down there rather than by the informer's own transform
+ * ({@code setTransform}), which acts only on what is cached: the reflector keeps the whole list it
+ * received for as long as it then watches (a local of its run loop), which for 10,000 pods is
+ * some 170 MB of full objects. {@link #check} restarts an informer that has
  * not called for {@link Timing#staleAfter}. A restarted informer lists afresh into a new cache;
  * lookups keep reading the old cache, the last known state, until the new one has synced.
  *
@@ -119,7 +126,6 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
   private SharedIndexInformer<T> newInformer() {
     DefaultSharedIndexInformer<T, L> informer = new DefaultSharedIndexInformer<>(
         type, new Guarded(), 0, new Cache<>(), this::failedInWatch);
-    informer.setTransform(transform);
     informer.addIndexers(indexers);
     return informer;
   }
@@ -140,8 +146,6 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
       try {
         L list = api.list(params);
         succeeded();
-        // The reflector holds the list it got for as long as it then watches (a local of its
-        // run loop): cut the items down now, not only when they are cached.
         ((List<KubernetesObject>) list.getItems()).replaceAll(transform::transform);
         return list;
       } catch (ApiException | RuntimeException e) {
@@ -160,10 +164,43 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
         Watchable<T> watch =
             api.watch(new CallGeneratorParams(params.watch, params.resourceVersion, timeout));
         succeeded();
-        return watch;
+        return new Slimmed(watch);
       } catch (ApiException | RuntimeException e) {
         failed("watch", e);
         throw e;
+      }
+    }
+
+    /** Watch events with their objects cut down as they arrive. */
+    private final class Slimmed implements Watchable<T> {
+      private final Watchable<T> events;
+
+      Slimmed(Watchable<T> events) {
+        this.events = events;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return events.hasNext();
+      }
+
+      @Override
+      public Watch.Response<T> next() {
+        Watch.Response<T> event = events.next();
+        if (event.object != null) {
+          event.object = (T) transform.transform(event.object);
+        }
+        return event;
+      }
+
+      @Override
+      public Iterator<Watch.Response<T>> iterator() {
+        return this;
+      }
+
+      @Override
+      public void close() throws IOException {
+        events.close();
       }
     }
 

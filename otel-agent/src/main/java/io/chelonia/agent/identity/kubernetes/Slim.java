@@ -17,11 +17,10 @@ import io.kubernetes.client.openapi.models.V1ServiceStatus;
 import java.util.List;
 
 /**
- * Informer transforms: each object is cut down, before it is cached, to the fields naming needs.
- * Specs, statuses, labels, annotations and managed fields are most of an object's size; a pod
- * keeps its addresses, owners, node and (only when it shares the node's network) its ports.
- * Objects that are not of the informer's type (the tombstones of deletions missed during a
- * disconnection) pass unchanged.
+ * Each object cut down, as it arrives from the API server, to the fields naming needs. Specs,
+ * statuses, labels, annotations and managed fields are most of an object's size; a pod keeps its
+ * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects
+ * of another type pass unchanged.
  */
 final class Slim {
   private Slim() {}
