@@ -95,6 +95,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--kubernetes",
       negatable = true,
+      fallbackValue = "true", // else picocli's --kubernetes means "not the default"
       defaultValue = "${env:CHELONIA_KUBERNETES}",
       description = "Name ends from the Kubernetes API (default: on when running in a cluster).")
   Boolean kubernetes;
