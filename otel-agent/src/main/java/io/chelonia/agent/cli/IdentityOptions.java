@@ -4,16 +4,22 @@ import io.chelonia.agent.identity.CidrGroups;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.identity.ReverseDns;
+import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.identity.local.LocalNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** How the ends of links are named, shared by every command that shows links. */
 final class IdentityOptions {
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityOptions.class);
+
   @Option(
       names = "--local-names",
       negatable = true,
@@ -39,10 +45,31 @@ final class IdentityOptions {
       description = "Name a whole range, e.g. 10.20.0.0/16=corp-vpn (repeatable, or comma-separated).")
   List<String> cidrGroups = new ArrayList<>();
 
+  @Option(
+      names = "--kubernetes",
+      negatable = true,
+      fallbackValue = "true",
+      defaultValue = "${env:CHELONIA_KUBERNETES}",
+      description = "Name ends from the Kubernetes API (default: on when running in a cluster).")
+  Boolean kubernetes;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "PATH",
+      defaultValue = "${env:KUBECONFIG}",
+      description = "kubeconfig to reach the API server (default: the pod's service account in a"
+          + " cluster, else ~/.kube/config).")
+  Path kubeconfig;
+
   /** The chain of sources, most specific first; the caller closes what the session opened. */
   Naming open() {
     List<NameSource> sources = new ArrayList<>();
     List<AutoCloseable> opened = new ArrayList<>();
+    Optional<KubernetesNames> cluster = kubernetesNames();
+    cluster.ifPresent(names -> {
+      sources.add(names);
+      opened.add(names);
+    });
     if (localNames) {
       LocalNames local = LocalNames.start(hostName(), LocalNames.DEFAULT_REFRESH);
       sources.add(local);
@@ -57,7 +84,27 @@ final class IdentityOptions {
       sources.add(dns);
       opened.add(dns);
     }
-    return new Naming(new ResolverChain(sources), opened);
+    return new Naming(new ResolverChain(sources), cluster, opened);
+  }
+
+  /**
+   * Kubernetes names when asked for, or by default in a cluster. An API server that cannot be
+   * reached does not stop the agent: the informers keep retrying in the background.
+   */
+  private Optional<KubernetesNames> kubernetesNames() {
+    boolean wanted = kubernetes != null ? kubernetes : System.getenv("KUBERNETES_SERVICE_HOST") != null;
+    if (!wanted) {
+      return Optional.empty();
+    }
+    try {
+      KubernetesNames names =
+          KubernetesNames.builder(KubernetesNames.client(Optional.ofNullable(kubeconfig))).start();
+      LOG.info("naming ends from the Kubernetes API");
+      return Optional.of(names);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("kubernetes: no API client ({}); ends are named without it", e.toString());
+      return Optional.empty();
+    }
   }
 
   static String hostName() {
@@ -69,7 +116,8 @@ final class IdentityOptions {
   }
 
   /** The resolver, and the background work behind it, closed together. */
-  record Naming(ResolverChain resolver, List<AutoCloseable> opened) implements AutoCloseable {
+  record Naming(ResolverChain resolver, Optional<KubernetesNames> kubernetes, List<AutoCloseable> opened)
+      implements AutoCloseable {
     @Override
     public void close() {
       for (AutoCloseable resource : opened.reversed()) {

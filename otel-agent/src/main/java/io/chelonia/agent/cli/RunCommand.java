@@ -114,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
         IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline = LinkPipeline.open(
             config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock)) {
+      naming.kubernetes().ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
       Optional<LinkView> view = showTable()

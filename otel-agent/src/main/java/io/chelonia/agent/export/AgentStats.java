@@ -4,6 +4,7 @@ import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.link.LinkTable;
 import io.chelonia.agent.tracing.SocketPoll;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The agent's own figures, written by the poll thread after each poll and read by the self-metric
@@ -18,6 +19,7 @@ public final class AgentStats {
   private volatile long expiredLinks;
   private volatile KernelCounters kernel = new KernelCounters(0, 0, 0);
   final AtomicLong exportFailures = new AtomicLong();
+  volatile LongSupplier kubernetesErrors = () -> 0;
 
   /** Called by the poll thread after each poll has been folded into the table. */
   public void update(SocketPoll poll, LinkTable table) {
@@ -56,6 +58,10 @@ public final class AgentStats {
 
   KernelCounters kernel() {
     return kernel;
+  }
+
+  long kubernetesErrors() {
+    return kubernetesErrors.getAsLong();
   }
 
   public long exportFailures() {

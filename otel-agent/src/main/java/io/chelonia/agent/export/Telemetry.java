@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The OpenTelemetry SDK as the agent runs it, configured the standard way: every {@code OTEL_*}
@@ -65,6 +66,11 @@ public final class Telemetry implements AutoCloseable {
         .build()
         .getOpenTelemetrySdk();
     return new Telemetry(sdk, links, stats);
+  }
+
+  /** Counts, in {@code chelonia.agent.kubernetes.errors}, the failed calls to the Kubernetes API. */
+  public void countKubernetesErrors(LongSupplier errors) {
+    stats.kubernetesErrors = errors;
   }
 
   private static Map<String, String> defaults() {

@@ -126,7 +126,7 @@ public final class LinkTable {
    * Asked at polls 1, 2, 4, 8... after first sight, then every {@value #MAX_NAMING_BACKOFF} polls.
    */
   private void rename(SocketSnapshot socket, TrackedSocket tracked, Instant now) {
-    LinkKey renamed = keyOf(socket, tracked.client);
+    LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked.client));
     if (!renamed.equals(tracked.key) && tracked.established) {
       links.get(tracked.key).active--;
       links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
@@ -135,6 +135,17 @@ public final class LinkTable {
     tracked.settled = isSettled(renamed);
     tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
     tracked.nextNaming = polls + tracked.namingBackoff;
+  }
+
+  /**
+   * An end named at first sight keeps its name while the other is asked again: the address may
+   * belong to someone else by now (a pod deleted, its IP given to a new pod).
+   */
+  private LinkKey keepFinalEnds(LinkKey named, LinkKey asked) {
+    return new LinkKey(
+        resolver.isFinal(named.client()) ? named.client() : asked.client(),
+        resolver.isFinal(named.server()) ? named.server() : asked.server(),
+        asked.serverPort(), asked.networkType(), asked.observer());
   }
 
   private boolean isSettled(LinkKey key) {

@@ -372,6 +372,26 @@ class LinkTableTest {
   }
 
   @Test
+  void endNamedAtFirstSightKeepsItsNameWhileTheOtherEndIsAskedAgain() {
+    AtomicInteger serverAsks = new AtomicInteger();
+    // The client end is never named; the server's address changes hands after the first ask.
+    NameSource reused = query -> query.local()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(new Endpoint("shop", "StatefulSet",
+            serverAsks.incrementAndGet() == 1 ? "cart" : "payments"));
+    LinkTable table = new LinkTable(new ResolverChain(List.of(reused)), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 6379).established();
+
+    table.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));
+    table.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(250).build()), List.of()));
+
+    assertThat(table.links()).singleElement().satisfies(link -> {
+      assertThat(link.key().server().name()).isEqualTo("cart");
+      assertThat(link.bytesClientToServer()).isEqualTo(250);
+    });
+  }
+
+  @Test
   void namedEndsAreNotAskedAgain() {
     AtomicInteger asked = new AtomicInteger();
     NameSource named = query -> {

@@ -1,0 +1,263 @@
+package io.chelonia.agent.identity.kubernetes;
+
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.ListerWatcher;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.informer.TransformFunc;
+import io.kubernetes.client.informer.cache.Cache;
+import io.kubernetes.client.informer.impl.DefaultSharedIndexInformer;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.util.CallGeneratorParams;
+import io.kubernetes.client.util.Watch;
+import io.kubernetes.client.util.Watchable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kind of object, listed once and then watched by a client-java shared informer into an
+ * indexed cache that lookups read without I/O.
+ *
+ * <p>Every call the informer makes goes through {@link ListerWatcher}, the library's two-method
+ * seam: here it is wrapped to cut objects down to what naming needs as they arrive, cap the watch
+ * length, wait longer between failing calls, count failures and note when the informer last
+ * called. Objects are cut down there rather than by the informer's own transform
+ * ({@code setTransform}), which acts only on what is cached: the reflector keeps the whole list it
+ * received for as long as it then watches (a local of its run loop), which for 10,000 pods is
+ * some 170 MB of full objects. {@link #check} restarts an informer that has
+ * not called for {@link Timing#staleAfter}. A restarted informer lists afresh into a new cache;
+ * lookups keep reading the old cache, the last known state, until the new one has synced.
+ *
+ * <p>Informers are made here rather than by {@code SharedInformerFactory}, which keeps one informer
+ * per type and so cannot replace a stopped one.
+ */
+final class Informed<T extends KubernetesObject, L extends KubernetesListObject> {
+  private static final Logger LOG = LoggerFactory.getLogger(Informed.class);
+
+  private final Class<T> type;
+  private final String resource;
+  private final ListerWatcher<T, L> api;
+  private final TransformFunc transform;
+  private final Map<String, Function<T, List<String>>> indexers;
+  private final Timing timing;
+  private final ApiHealth health;
+  private final LongSupplier nanoTime;
+  private volatile SharedIndexInformer<T> running;
+  private volatile SharedIndexInformer<T> serving;
+  private volatile long lastCallNanos;
+  private volatile Throwable lastCounted;
+  private int failures;
+  private long restarts;
+
+  Informed(Class<T> type, String resource, ListerWatcher<T, L> api, TransformFunc transform,
+      Map<String, Function<T, List<String>>> indexers, Timing timing, ApiHealth health,
+      LongSupplier nanoTime) {
+    this.type = type;
+    this.resource = resource;
+    this.api = api;
+    this.transform = transform;
+    this.indexers = Map.copyOf(indexers);
+    this.timing = timing;
+    this.health = health;
+    this.nanoTime = nanoTime;
+  }
+
+  void start() {
+    lastCallNanos = nanoTime.getAsLong();
+    running = newInformer();
+    serving = running;
+    running.run();
+  }
+
+  /** Restarts the informer if it made no call for too long. Called by the watchdog. */
+  synchronized void check() {
+    long silentNanos = nanoTime.getAsLong() - lastCallNanos;
+    if (silentNanos <= timing.staleAfter().toNanos()) {
+      return;
+    }
+    LOG.warn("kubernetes: no call to list or watch {} for {} s; restarting its informer",
+        resource, silentNanos / 1_000_000_000L);
+    restarts++;
+    SharedIndexInformer<T> stale = running;
+    lastCallNanos = nanoTime.getAsLong();
+    running = newInformer();
+    stale.stop();
+    running.run();
+  }
+
+  /** The objects indexed under {@code key} by {@code index}, from the last synced cache. */
+  List<T> byIndex(String index, String key) {
+    return current().getIndexer().byIndex(index, key);
+  }
+
+  /** The object {@code namespace/name}, or null. */
+  T get(String namespace, String name) {
+    return (T) current().getIndexer().getByKey(namespace + "/" + name);
+  }
+
+  boolean hasSynced() {
+    return current().hasSynced();
+  }
+
+  synchronized long restarts() {
+    return restarts;
+  }
+
+  void stop() {
+    running.stop();
+    serving.stop();
+  }
+
+  private SharedIndexInformer<T> current() {
+    SharedIndexInformer<T> fresh = running;
+    if (fresh != serving && fresh.hasSynced()) {
+      serving = fresh;
+    }
+    return serving;
+  }
+
+  private SharedIndexInformer<T> newInformer() {
+    DefaultSharedIndexInformer<T, L> informer = new DefaultSharedIndexInformer<>(
+        type, new Guarded(), 0, new Cache<>(), this::failedInWatch);
+    informer.addIndexers(indexers);
+    return informer;
+  }
+
+  /** Failures the reflector met reading a watch; failed calls were counted already. */
+  private void failedInWatch(Class<T> type, Throwable failure) {
+    if (failure != lastCounted && !interrupted(failure)) {
+      health.failed(resource, message(failure));
+      LOG.debug("kubernetes: watching {} failed", resource, failure);
+    }
+  }
+
+  /** The informer's calls: capped, spaced out while failing, counted, timed. */
+  private final class Guarded implements ListerWatcher<T, L> {
+    @Override
+    public L list(CallGeneratorParams params) throws ApiException {
+      waitBeforeCall();
+      try {
+        L list = api.list(params);
+        succeeded();
+        ((List<KubernetesObject>) list.getItems()).replaceAll(transform::transform);
+        return list;
+      } catch (ApiException | RuntimeException e) {
+        failed("list", e);
+        throw e;
+      }
+    }
+
+    @Override
+    public Watchable<T> watch(CallGeneratorParams params) throws ApiException {
+      waitBeforeCall();
+      int timeout = (int) Math.min(
+          params.timeoutSeconds == null ? Integer.MAX_VALUE : params.timeoutSeconds,
+          timing.watchTimeout().toSeconds());
+      try {
+        Watchable<T> watch =
+            api.watch(new CallGeneratorParams(params.watch, params.resourceVersion, timeout));
+        succeeded();
+        return new Slimmed(watch);
+      } catch (ApiException | RuntimeException e) {
+        failed("watch", e);
+        throw e;
+      }
+    }
+
+    /** Watch events with their objects cut down as they arrive. */
+    private final class Slimmed implements Watchable<T> {
+      private final Watchable<T> events;
+
+      Slimmed(Watchable<T> events) {
+        this.events = events;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return events.hasNext();
+      }
+
+      @Override
+      public Watch.Response<T> next() {
+        Watch.Response<T> event = events.next();
+        if (event.object != null) {
+          event.object = (T) transform.transform(event.object);
+        }
+        return event;
+      }
+
+      @Override
+      public Iterator<Watch.Response<T>> iterator() {
+        return this;
+      }
+
+      @Override
+      public void close() throws IOException {
+        events.close();
+      }
+    }
+
+    private void waitBeforeCall() {
+      lastCallNanos = nanoTime.getAsLong();
+      long waitMillis;
+      synchronized (Informed.this) {
+        waitMillis = timing.retryAfter(failures).toMillis();
+      }
+      if (waitMillis > 0) {
+        try {
+          Thread.sleep(waitMillis);
+        } catch (InterruptedException e) {
+          // The informer is being stopped: let the call fail fast.
+          Thread.currentThread().interrupt();
+        }
+      }
+      lastCallNanos = nanoTime.getAsLong();
+    }
+
+    private void succeeded() {
+      synchronized (Informed.this) {
+        failures = 0;
+      }
+      health.succeeded(resource);
+    }
+
+    private void failed(String verb, Exception failure) {
+      if (interrupted(failure)) {
+        return;
+      }
+      lastCounted = failure;
+      synchronized (Informed.this) {
+        failures++;
+      }
+      health.failed(resource, verb + ": " + message(failure));
+    }
+  }
+
+  /** The informer is being stopped (its threads are interrupted): not the server's failure. */
+  private static boolean interrupted(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof InterruptedIOException || cause instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return Thread.currentThread().isInterrupted();
+  }
+
+  private static String message(Throwable failure) {
+    if (failure instanceof ApiException api && api.getCode() != 0) {
+      return "HTTP " + api.getCode();
+    }
+    Throwable root = failure;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.toString();
+  }
+}

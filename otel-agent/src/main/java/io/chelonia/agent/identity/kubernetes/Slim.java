@@ -1,0 +1,89 @@
+package io.chelonia.agent.identity.kubernetes;
+
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1LoadBalancerStatus;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1NodeStatus;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1PodStatus;
+import io.kubernetes.client.openapi.models.V1ReplicaSet;
+import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceSpec;
+import io.kubernetes.client.openapi.models.V1ServiceStatus;
+import java.util.List;
+
+/**
+ * Each object cut down, as it arrives from the API server, to the fields naming needs. Specs,
+ * statuses, labels, annotations and managed fields are most of an object's size; a pod keeps its
+ * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects
+ * of another type pass unchanged.
+ */
+final class Slim {
+  private Slim() {}
+
+  static KubernetesObject pod(KubernetesObject object) {
+    if (!(object instanceof V1Pod pod)) {
+      return object;
+    }
+    V1PodSpec spec = pod.getSpec() == null ? new V1PodSpec() : pod.getSpec();
+    boolean hostNetwork = Boolean.TRUE.equals(spec.getHostNetwork());
+    V1PodSpec slimSpec = new V1PodSpec()
+        .hostNetwork(spec.getHostNetwork())
+        .nodeName(spec.getNodeName())
+        .containers(hostNetwork && spec.getContainers() != null
+            ? spec.getContainers().stream()
+                .map(c -> new V1Container().name(c.getName()).ports(c.getPorts())).toList()
+            : List.of());
+    V1PodStatus status = pod.getStatus();
+    V1PodStatus slimStatus = status == null
+        ? null : new V1PodStatus().podIPs(status.getPodIPs()).phase(status.getPhase());
+    return new V1Pod().metadata(meta(pod.getMetadata()).uid(pod.getMetadata().getUid())
+            .creationTimestamp(pod.getMetadata().getCreationTimestamp()))
+        .spec(slimSpec).status(slimStatus);
+  }
+
+  static KubernetesObject service(KubernetesObject object) {
+    if (!(object instanceof V1Service service)) {
+      return object;
+    }
+    V1ServiceSpec spec = service.getSpec();
+    V1ServiceStatus status = service.getStatus();
+    return new V1Service().metadata(meta(service.getMetadata()))
+        .spec(spec == null ? null
+            : new V1ServiceSpec().clusterIPs(spec.getClusterIPs()).externalIPs(spec.getExternalIPs()))
+        .status(status == null || status.getLoadBalancer() == null ? null
+            : new V1ServiceStatus().loadBalancer(
+                new V1LoadBalancerStatus().ingress(status.getLoadBalancer().getIngress())));
+  }
+
+  static KubernetesObject node(KubernetesObject object) {
+    if (!(object instanceof V1Node node)) {
+      return object;
+    }
+    return new V1Node().metadata(meta(node.getMetadata()))
+        .status(node.getStatus() == null ? null
+            : new V1NodeStatus().addresses(node.getStatus().getAddresses()));
+  }
+
+  /** ReplicaSets and Jobs: only who owns them. */
+  static KubernetesObject ownerOnly(KubernetesObject object) {
+    V1ObjectMeta slim = meta(object.getMetadata());
+    return switch (object) {
+      case V1ReplicaSet ignored -> new V1ReplicaSet().metadata(slim);
+      case V1Job ignored -> new V1Job().metadata(slim);
+      default -> object;
+    };
+  }
+
+  private static V1ObjectMeta meta(V1ObjectMeta meta) {
+    return new V1ObjectMeta()
+        .name(meta.getName())
+        .namespace(meta.getNamespace())
+        .resourceVersion(meta.getResourceVersion())
+        .ownerReferences(meta.getOwnerReferences());
+  }
+}
