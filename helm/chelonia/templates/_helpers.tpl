@@ -57,9 +57,9 @@ http://{{ include "chelonia.prometheusName" . }}:9090
 {{/* Capabilities of the agent container. See README.md: Deployment > Capabilities. */}}
 {{- define "chelonia.capabilities" -}}
 {{- if .Values.agent.legacyKernelCapabilities -}}
-[SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE]
+[SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
 {{- else -}}
-[BPF, PERFMON, SYS_RESOURCE, SYS_ADMIN, SYS_PTRACE]
+[BPF, PERFMON, SYS_RESOURCE, SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH]
 {{- end -}}
 {{- end -}}
 
