@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Evaluates every PromQL query of the dashboards against a real Prometheus fed by the agent, and
+checks that each panel gets the fields it needs.
+
+usage: check_dashboards.py PROMETHEUS_URL DASHBOARD_DIR
+
+Runs after deploy/test's pipeline traffic (check_pipeline.py): `checkout` -> `orders-api`:8080
+(3 connections), 2 refused attempts to 198.19.77.2:9, one unanswered connection to
+198.19.77.99:443 (an external destination).
+
+How the panels get their fields (and what is checked here, by simulating the same steps):
+  * Prometheus table queries (format "table", instant) give one frame per query: a column per
+    label and the value in "Value" (one query) or "Value #<refId>" (several queries).
+  * Node graph. Nodes: queries nodes and nodes_conns build the labels id (namespace/kind/name),
+    title (name) and subtitle (kind in namespace) in PromQL (label_join / label_replace, for the
+    client end and the server end of every link, `or`-ed, summed by id); the `merge`
+    transformation (only frames whose refId starts with "nodes") joins them on those labels, and
+    `organize` renames "Value #nodes" to mainstat (bytes/s) and "Value #nodes_conns" to
+    secondarystat (new connections/s). Edges: queries edges* build source and target (node ids of
+    the client and server ends) and id ("source -> target"); merged and renamed to mainstat
+    (bytes/s), secondarystat (mean RTT, ms), detail__failures_per_s, detail__retransmits_per_s.
+    Grafana takes the frame with a `source` field as the edges, the one with `id` as the nodes.
+    Checked: exactly one nodes frame (id, title, subtitle, mainstat, secondarystat) and one edges
+    frame (id, source, target, mainstat, secondarystat), every edge's ends are nodes, the expected
+    nodes and edges are there with throughput above zero.
+  * Tables: the merged frame has every column the panel renames (link labels, values), and the
+    rows the traffic must produce (exact counts where Prometheus keeps them exact).
+  * Time series: the range query returns series carrying every label of the legend.
+  * Variables: each variable's query returns the values the traffic must produce.
+Each query is run with the variables at All (.*) and at concrete values (cluster ci-cluster, the
+host's namespace, workload checkout), $__rate_interval = 2m and $__range = 10m."""
+import importlib.util
+import json
+import os
+import re
+import socket
+import sys
+import time
+
+from promql import Prometheus
+
+url, dash_dir = sys.argv[1], sys.argv[2]
+prom = Prometheus(url)
+host = socket.gethostname()
+CHECKOUT, ORDERS = f"{host}/Process/checkout", f"{host}/Process/orders-api"
+EXTERNAL = "external/External/198.19.77.99"
+failures = []
+
+
+def check(what, ok, detail=""):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + str(detail) if detail != '' else ''}")
+    if not ok:
+        failures.append(what)
+
+
+# The JSON files are what generate.py makes.
+spec = importlib.util.spec_from_file_location("generate", os.path.join(dash_dir, "generate.py"))
+generate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generate)
+boards = {}
+for name, fn in (("chelonia-service-map.json", generate.service_map), ("chelonia-links.json", generate.links_dashboard)):
+    with open(os.path.join(dash_dir, name)) as f:
+        boards[name] = json.load(f)
+    check(f"{name} is up to date with generate.py", boards[name] == json.loads(json.dumps(fn())))
+
+
+def substitute(expr, values):
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), expr)
+
+
+def frames_of(panel, values, now):
+    frames = []
+    targets = panel["targets"]
+    for t in targets:
+        expr = substitute(t["expr"], values)
+        value_name = "Value" if len(targets) == 1 else f"Value #{t['refId']}"
+        if t.get("instant", True):
+            rows = [dict(labels, **{value_name: v}) for labels, v in prom.query(expr, at=now)]
+        else:
+            rows = [dict(labels, **{value_name: vals[-1]}) for labels, vals in prom.query_range(expr, now - 600, now, 5)]
+        frames.append({"refId": t["refId"], "rows": rows, "expr": expr})
+    return frames
+
+
+def matches(transformation, frame):
+    f = transformation.get("filter")
+    if not f:
+        return True
+    pattern = f["options"]
+    return bool(re.search(pattern.strip("/"), frame["refId"])) if pattern.startswith("/") else pattern == frame["refId"]
+
+
+def transform(panel, frames):
+    for tr in panel.get("transformations", []):
+        chosen = [f for f in frames if matches(tr, f)]
+        rest = [f for f in frames if not matches(tr, f)]
+        if tr["id"] == "merge" and chosen:
+            # Grafana's merge: rows whose label columns are equal become one row.
+            merged = {}
+            for f in chosen:
+                for row in f["rows"]:
+                    key = tuple(sorted((k, v) for k, v in row.items() if not k.startswith("Value")))
+                    merged.setdefault(key, dict(key)).update(row)
+            chosen = [{"refId": chosen[0]["refId"], "rows": list(merged.values())}]
+        elif tr["id"] == "organize":
+            o = tr["options"]
+            for f in chosen:
+                f["rows"] = [{o["renameByName"].get(k, k): v for k, v in row.items()
+                              if not o["excludeByName"].get(k)} for row in f["rows"]]
+        frames = rest + chosen
+    return frames
+
+
+def fields(frame):
+    return set().union(*[set(r) for r in frame["rows"]]) if frame["rows"] else set()
+
+
+def check_node_graph(panel, frames, scenario):
+    edges = [f for f in frames if "source" in fields(f)]
+    nodes = [f for f in frames if "id" in fields(f) and "source" not in fields(f)]
+    check(f"[{scenario}] node graph: one nodes frame, one edges frame", len(edges) == 1 and len(nodes) == 1,
+          f"{len(nodes)} nodes frames, {len(edges)} edges frames")
+    if len(edges) != 1 or len(nodes) != 1:
+        return
+    nf, ef = fields(nodes[0]), fields(edges[0])
+    check(f"[{scenario}] nodes fields", {"id", "title", "subtitle", "mainstat", "secondarystat"} <= nf, sorted(nf))
+    check(f"[{scenario}] edges fields", {"id", "source", "target", "mainstat", "secondarystat"} <= ef, sorted(ef))
+    ids = {r["id"]: r for r in nodes[0]["rows"]}
+    dangling = [r["id"] for r in edges[0]["rows"] if r["source"] not in ids or r["target"] not in ids]
+    check(f"[{scenario}] every edge joins two nodes", not dangling, dangling[:3])
+    for node in (CHECKOUT, ORDERS, EXTERNAL):
+        row = ids.get(node)
+        ok = row is not None and row.get("title") == node.split("/")[-1]
+        if node != EXTERNAL:
+            ok = ok and (row.get("mainstat") or 0) > 0
+        check(f"[{scenario}] node {node}", ok, row)
+    by_id = {r["id"]: r for r in edges[0]["rows"]}
+    e = by_id.get(f"{CHECKOUT} -> {ORDERS}")
+    check(f"[{scenario}] edge checkout -> orders-api: throughput and RTT",
+          e is not None and e.get("mainstat", 0) > 0 and 0 < (e.get("secondarystat") or 0) < 1000, e)
+    e = by_id.get(f"{CHECKOUT} -> {EXTERNAL}")
+    check(f"[{scenario}] edge checkout -> 198.19.77.99 (never answered)", e is not None and "detail__failures_per_s" in e, e)
+    if scenario == "all":
+        print("  nodes:")
+        for r in sorted(nodes[0]["rows"], key=lambda r: r["id"]):
+            print(f"    {r['id']:<45} title={r['title']!r} subtitle={r['subtitle']!r} "
+                  f"mainstat={r.get('mainstat')} B/s secondarystat={r.get('secondarystat')} conn/s")
+        print("  edges:")
+        for r in sorted(edges[0]["rows"], key=lambda r: r["id"]):
+            print(f"    {r['id']:<80} mainstat={r.get('mainstat')} B/s secondarystat={r.get('secondarystat')} ms "
+                  f"failures/s={r.get('detail__failures_per_s')} retransmits/s={r.get('detail__retransmits_per_s')}")
+
+
+def row_of(frame, **want):
+    for r in frame["rows"]:
+        if all(r.get(k) == v for k, v in want.items()):
+            return r
+    return None
+
+
+def check_table(panel, frames, scenario):
+    check(f"[{scenario}] {panel['title']}: one frame", len(frames) == 1, len(frames))
+    frame = frames[0]
+    rename = next(t for t in panel["transformations"] if t["id"] == "organize")["options"]["renameByName"]
+    cols = fields(frame)
+    wanted = {v for k, v in rename.items() if not k.startswith("Value")}
+    values = {v for k, v in rename.items() if k.startswith("Value")}
+    check(f"[{scenario}] {panel['title']}: columns", wanted <= cols and bool(values & cols) and frame["rows"],
+          f"{len(frame['rows'])} rows, columns {sorted(cols)}")
+    t = panel["title"]
+    link = {"client": "checkout", "server": "orders-api", "port": "8080"}
+    if t in ("Links", "Top talkers"):
+        r = row_of(frame, **link)
+        col = "client→server" if t == "Links" else "bytes/s"
+        check(f"[{scenario}] {t}: checkout -> orders-api:8080 carries bytes", r is not None and r.get(col, 0) > 0, r)
+    elif t == "Failed connections":
+        r1 = row_of(frame, client="checkout", port="9", error="refused")
+        r2 = row_of(frame, client="checkout", server="198.19.77.99", port="443")
+        check(f"[{scenario}] {t}: 2 refused to port 9", r1 is not None and r1.get("since first seen") == 2
+              and r1.get("failures in range", 0) > 0, r1)
+        check(f"[{scenario}] {t}: 1 failure to 198.19.77.99:443", r2 is not None and r2.get("since first seen") == 1, r2)
+    elif t == "RTT and retransmits per link":
+        r = row_of(frame, **link)
+        check(f"[{scenario}] {t}: checkout -> orders-api RTT", r is not None and 0 < r.get("mean RTT (ms)", 0) < 1000
+              and 0 < r.get("p95 RTT (ms)", 0) <= 1000 and r.get("retransmits/s", -1) >= 0, r)
+    elif t == "External destinations":
+        r = row_of(frame, client="checkout", **{"destination (name or address)": "198.19.77.99", "port": "443"})
+        check(f"[{scenario}] {t}: checkout -> 198.19.77.99:443", r is not None, r)
+
+
+def check_timeseries(panel, frames, scenario):
+    legend = set(re.findall(r"\{\{(\w+)\}\}", "".join(t.get("legendFormat", "") for t in panel["targets"])))
+    rows = frames[0]["rows"]
+    optional = "Retransmits" in panel["title"]  # `> 0`: empty when nothing was retransmitted
+    check(f"[{scenario}] {panel['title']}: series with the legend's labels {sorted(legend)}",
+          (optional or rows) and all(legend <= set(r) for r in rows), f"{len(rows)} series")
+
+
+def check_variables(board, now):
+    for var in board["templating"]["list"]:
+        if var["type"] != "query":
+            continue
+        q = substitute(var["query"]["query"], {"cluster": ".*", "namespace": ".*"})
+        if q.startswith("label_values("):
+            metric, label = re.match(r"label_values\((.*), (\w+)\)", q).groups()
+            got = {m.get(label, "") for m, _ in prom.query(f"count by ({label}) ({metric})", at=now)}
+        else:
+            inner = re.match(r"query_result\((.*)\)$", q).group(1)
+            rx = re.compile(var["regex"].strip("/"))
+            got = {rx.search("{" + ",".join(f'{k}="{v}"' for k, v in m.items()) + "}").group(1)
+                   for m, _ in prom.query(inner, at=now)}
+        want = {"cluster": {"ci-cluster"}, "namespace": {host, "external"}, "workload": {"checkout", "orders-api"}}[var["name"]]
+        check(f"variable {var['name']}", want <= got, sorted(got)[:8])
+
+
+now = time.time()
+scenarios = {
+    "all": {"cluster": ".*", "namespace": ".*", "workload": ".*"},
+    "concrete": {"cluster": "ci-cluster", "namespace": host, "workload": "checkout"},
+}
+queries = 0
+for name, board in boards.items():
+    print(f"{name}:")
+    check_variables(board, now)
+    for scenario, values in scenarios.items():
+        values = dict(values, __rate_interval="2m", __range="10m", datasource="chelonia-prometheus")
+        for panel in board["panels"]:
+            frames = transform(panel, frames_of(panel, values, now))
+            queries += len(panel["targets"])
+            {"nodeGraph": check_node_graph, "table": check_table, "timeseries": check_timeseries}[panel["type"]](
+                panel, frames, scenario)
+print(f"{queries} queries evaluated; " + (f"{len(failures)} failures" if failures else "every check passed"))
+sys.exit(1 if failures else 0)

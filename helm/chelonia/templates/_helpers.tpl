@@ -1,0 +1,72 @@
+{{- define "chelonia.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "chelonia.labels" -}}
+app.kubernetes.io/part-of: chelonia
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{/* Selector labels of one component: include "chelonia.selector" (list . "agent") */}}
+{{- define "chelonia.selector" -}}
+app.kubernetes.io/name: chelonia-{{ index . 1 }}
+app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
+{{- end -}}
+
+{{- define "chelonia.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "chelonia.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Collector Service the agents push to. */}}
+{{- define "chelonia.collectorName" -}}
+{{- .Release.Name | trunc 53 | trimSuffix "-" -}}-collector
+{{- end -}}
+
+{{- define "chelonia.prometheusName" -}}
+{{- include "chelonia.fullname" . }}-prometheus
+{{- end -}}
+
+{{- define "chelonia.grafanaName" -}}
+{{- include "chelonia.fullname" . }}-grafana
+{{- end -}}
+
+{{- define "chelonia.prometheusUrl" -}}
+http://{{ include "chelonia.prometheusName" . }}:9090
+{{- end -}}
+
+{{- define "chelonia.remoteWriteEndpoint" -}}
+{{- if .Values.collector.remoteWriteEndpoint -}}
+{{- .Values.collector.remoteWriteEndpoint -}}
+{{- else if .Values.prometheus.enabled -}}
+{{- include "chelonia.prometheusUrl" . }}/api/v1/write
+{{- else -}}
+{{- .Values.collector.defaultRemoteWriteEndpoint -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Capabilities of the agent container. See README.md: Deployment > Capabilities. */}}
+{{- define "chelonia.capabilities" -}}
+{{- if .Values.agent.legacyKernelCapabilities -}}
+[SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
+{{- else -}}
+[BPF, PERFMON, SYS_RESOURCE, SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH]
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of a component's objects and pods: the common ones plus its selector labels. */}}
+{{- define "chelonia.componentLabels" -}}
+app.kubernetes.io/part-of: chelonia
+app.kubernetes.io/managed-by: {{ (index . 0).Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Version | replace "+" "_" }}
+{{ include "chelonia.selector" . }}
+{{- end -}}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the agent's container image without any registry:
+#   1. a minimal Debian bookworm root file system (debootstrap --variant=minbase) with libbpf1,
+#      cached as a tarball keyed by suite, variant and package list (rebuilds skip debootstrap);
+#   2. a Java runtime cut from the JDK 25 with jlink (the modules jdeps finds in the agent jar,
+#      plus the ones it loads reflectively or that TLS needs);
+#   3. the agent jar (otel-agent/target/chelonia-agent.jar; built here when missing);
+#   4. `docker import` of that tree, with ENTRYPOINT, CMD, ENV and WORKDIR set by --change.
+# Usage: image/build.sh [IMAGE]   (default chelonia/agent:dev). Needs root, debootstrap, docker.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+IMAGE=${1:-chelonia/agent:dev}
+CACHE=${CHELONIA_CACHE:-/var/cache/chelonia}/image
+JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+SUITE=bookworm
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+PACKAGES=libbpf1
+JAR=otel-agent/target/chelonia-agent.jar
+export PATH="$PATH:/usr/sbin:/sbin"
+
+mkdir -p "$CACHE"
+key=$(printf '%s|%s|minbase|%s' "$SUITE" "$MIRROR" "$PACKAGES" | sha256sum | cut -c1-12)
+base=$CACHE/rootfs-$SUITE-minbase-$key.tar
+if [[ ! -f $base ]]; then
+  echo "image: debootstrap $SUITE (minbase, $PACKAGES) from $MIRROR" >&2
+  tmp=$(mktemp -d "$CACHE/debootstrap.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  timeout 1200 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp/root" "$MIRROR" >&2
+  # Keep what a container needs at run time: no package caches, docs or locales.
+  rm -rf "$tmp"/root/var/cache/apt/* "$tmp"/root/var/lib/apt/lists/* "$tmp"/root/usr/share/doc/* \
+    "$tmp"/root/usr/share/man/* "$tmp"/root/usr/share/locale/* "$tmp"/root/var/log/*
+  tar -C "$tmp/root" --numeric-owner -cf "$base.part" .
+  mv "$base.part" "$base"
+  rm -rf "$tmp"
+  trap - EXIT
+else
+  echo "image: cached root file system $base" >&2
+fi
+
+if [[ ! -f $JAR ]]; then
+  JAVA_HOME=$JDK PATH="$JDK/bin:$PATH" mvn -B -ntp -q package -DskipTests >&2
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Modules: what jdeps sees, plus jdk.crypto.ec (TLS to an OTLP endpoint with EC certificates),
+# jdk.unsupported (sun.misc.Unsafe for protobuf and OkHttp) and jdk.zipfs / jdk.management
+# (loaded by name, which jdeps cannot see).
+modules=$("$JDK/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps "$JAR" 2>/dev/null | tail -1)
+modules="$modules,jdk.crypto.ec,jdk.unsupported,jdk.zipfs,jdk.management"
+echo "image: jlink modules $modules" >&2
+"$JDK/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+  --compress=zip-6 --output "$work/jre" >&2
+
+mkdir -p "$work/root"
+tar -C "$work/root" -xf "$base"
+mkdir -p "$work/root/opt/chelonia"
+mv "$work/jre" "$work/root/opt/chelonia/jre"
+cp "$JAR" "$work/root/opt/chelonia/chelonia-agent.jar"
+
+# -XX:-UsePerfData: no hsperfdata file, so the root file system can stay read-only.
+tar -C "$work/root" --numeric-owner -c . | docker import \
+  --change 'ENV PATH=/opt/chelonia/jre/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV JAVA_HOME=/opt/chelonia/jre' \
+  --change 'WORKDIR /opt/chelonia' \
+  --change 'ENTRYPOINT ["/opt/chelonia/jre/bin/java", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/chelonia/chelonia-agent.jar"]' \
+  --change 'CMD ["run"]' \
+  --change 'EXPOSE 9464/tcp' \
+  --message "chelonia agent $(git rev-parse --short HEAD 2>/dev/null || echo dev)" \
+  - "$IMAGE" >&2
+echo "image: $IMAGE $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}')" >&2
