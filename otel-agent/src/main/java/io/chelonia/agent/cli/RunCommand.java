@@ -110,10 +110,11 @@ final class RunCommand implements Callable<Integer> {
         seriesLimit, Duration.ofSeconds(linkIdleExpirySeconds), carettaCompatible);
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
-    try (Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
-        IdentityOptions.Naming naming = identity.open();
+    // The endpoint opens last: a readiness probe on /metrics passes only once the probes are attached.
+    try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline = LinkPipeline.open(
-            config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock)) {
+            config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock);
+        Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock)) {
       naming.kubernetes().ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
