@@ -1,0 +1,77 @@
+package io.chelonia.bench;
+
+import io.chelonia.agent.config.TracerConfig;
+import io.chelonia.agent.identity.AddressResolver;
+import io.chelonia.agent.kernel.KernelOptions;
+import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.tracing.SocketPoll;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A poll end to end, on the real kernel: the agent's pipeline (probes loaded, every network
+ * namespace iterated, the socket map harvested, the harvest folded into links), timed around
+ * {@link LinkPipeline#pollOnce()} with the sockets that exist on the machine.
+ *
+ * <pre>
+ * PollCost POLLS MAX_SOCKETS
+ * </pre>
+ *
+ * The first poll finds every socket (they are older than the probes); the next POLLS are the
+ * steady state. Prints one JSON line: sockets and links seen, the first poll, and the median and
+ * maximum of the others, in time and in bytes allocated on the poll thread.
+ */
+public final class PollCost {
+  private static final Duration PAUSE_BETWEEN_POLLS = Duration.ofMillis(200);
+
+  private PollCost() {}
+
+  public static void main(String[] args) throws Exception {
+    int polls = Integer.parseInt(args[0]);
+    int maxSockets = Integer.parseInt(args[1]);
+    TracerConfig config = new TracerConfig(Duration.ofSeconds(1),
+        new KernelOptions(maxSockets, KernelOptions.DEFAULT_MAX_LISTENERS,
+            KernelOptions.DEFAULT_RING_BUFFER_BYTES),
+        true, false);
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().threadId();
+    try (LinkPipeline pipeline =
+        LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC())) {
+      long[] nanos = new long[polls + 1];
+      long[] harvestNanos = new long[polls + 1];
+      long[] allocated = new long[polls + 1];
+      SocketPoll last = null;
+      for (int i = 0; i <= polls; i++) {
+        Thread.sleep(PAUSE_BETWEEN_POLLS);
+        long bytesBefore = threads.getThreadAllocatedBytes(thread);
+        long begin = System.nanoTime();
+        last = pipeline.pollOnce();
+        nanos[i] = System.nanoTime() - begin;
+        allocated[i] = threads.getThreadAllocatedBytes(thread) - bytesBefore;
+        harvestNanos[i] = last.duration().toNanos();
+      }
+      System.out.printf(Locale.ROOT,
+          "{\"sockets\":%d,\"links\":%d,\"namespaces\":%d,\"first_poll_ms\":%.1f,"
+              + "\"poll_ms_p50\":%.1f,\"poll_ms_max\":%.1f,\"harvest_ms_p50\":%.1f,"
+              + "\"first_poll_alloc_mib\":%.1f,\"poll_alloc_mib_p50\":%.1f}%n",
+          last.live().size(), pipeline.links().linkCount(), last.namespaces(),
+          nanos[0] / 1e6, medianOfRest(nanos) / 1e6, maxOfRest(nanos) / 1e6,
+          medianOfRest(harvestNanos) / 1e6, allocated[0] / 1048576.0,
+          medianOfRest(allocated) / 1048576.0);
+    }
+  }
+
+  private static double medianOfRest(long[] values) {
+    long[] rest = Arrays.copyOfRange(values, 1, values.length);
+    Arrays.sort(rest);
+    return Churn.percentile(rest, 0.5);
+  }
+
+  private static long maxOfRest(long[] values) {
+    return Arrays.stream(values, 1, values.length).max().orElseThrow();
+  }
+}
