@@ -1,0 +1,167 @@
+# Shared by the bench/ scripts: sourced, not run. Needs root (probes, namespaces, bpf stats).
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT_DIR="$(dirname "$BENCH_DIR")"
+export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
+AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
+BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
+# Off the default 9464, which the agent's tests and any agent already running may hold.
+METRICS_PORT=19464
+# Where each script writes its raw numbers: one file per script, replaced at each run.
+RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
+mkdir -p "$RESULTS_DIR"
+# Two test hosts joined by a veth pair, apart from those of the unit tests (198.18.0.0/24).
+NS_A=chl-bench-a
+NS_B=chl-bench-b
+ADDR_A=198.18.10.1
+ADDR_B=198.18.10.2
+AGENT_PID=
+
+ensure_built() {
+  if [[ ! -f "$AGENT_JAR" || ! -f "$BENCH_JAR" ]]; then
+    (cd "$ROOT_DIR" && mvn -B -ntp -q package -DskipTests)
+  fi
+}
+
+bench_java() {
+  java -cp "$BENCH_JAR" "$@"
+}
+
+hosts_up() {
+  hosts_down
+  ip netns add "$NS_A"
+  ip netns add "$NS_B"
+  ip link add chl-bench-va netns "$NS_A" type veth peer name chl-bench-vb netns "$NS_B"
+  ip -n "$NS_A" addr add "$ADDR_A/24" dev chl-bench-va
+  ip -n "$NS_B" addr add "$ADDR_B/24" dev chl-bench-vb
+  local ns
+  for ns in "$NS_A" "$NS_B"; do
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set "chl-bench-v${ns: -1}" up
+  done
+  # Room for 50,000 client connections to one server port.
+  ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+}
+
+hosts_down() {
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+}
+
+# Starts a program in the background and waits for the line it prints when ready; its pid is in
+# $! afterwards. Usage: start_and_wait PATTERN LOGFILE TIMEOUT COMMAND...
+start_and_wait() {
+  local pattern=$1 log=$2 timeout=$3
+  shift 3
+  "$@" >"$log" 2>&1 &
+  local pid=$! waited=0
+  until grep -q "$pattern" "$log"; do
+    if ! kill -0 "$pid" 2>/dev/null || ((waited >= timeout * 10)); then
+      echo "not ready: $*" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  LAST_PID=$pid
+}
+
+# The agent as a node runs it (`run`), keeping loopback traffic so that every benchmark's traffic
+# goes all the way to the links. Extra arguments are passed on. Sets AGENT_PID.
+agent_start() {
+  OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
+    start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
+    java -jar "$AGENT_JAR" run --duration 3600 "$@"
+  AGENT_PID=$LAST_PID
+  # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
+  sleep "${AGENT_SETTLE_SECONDS:-3}"
+}
+
+agent_stop() {
+  if [[ -n "$AGENT_PID" ]]; then
+    kill "$AGENT_PID" 2>/dev/null || true
+    wait "$AGENT_PID" 2>/dev/null || true
+    AGENT_PID=
+  fi
+}
+
+# The agent's BPF programs, found through its own file descriptors: other agents (tests running
+# on the same machine) load programs with the same names.
+agent_prog_ids() {
+  grep -h '^prog_id:' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+
+# One line per agent program, "name run_time_ns run_cnt" since it was loaded; needs
+# kernel.bpf_stats_enabled=1 (see with_bpf_stats).
+agent_prog_stats() {
+  local id
+  for id in $(agent_prog_ids); do
+    bpftool prog show id "$id" -j | jq -r '"\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
+  done
+}
+
+# Turns the kernel's per-program run time accounting on until the script exits. It costs two
+# clock reads per program run, so the runs "with agent" measured with it are an upper bound.
+with_bpf_stats() {
+  BPF_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -qw kernel.bpf_stats_enabled=1
+}
+
+# Sums "name run_time_ns run_cnt" lines into "name ns-per-run runs", one line per program.
+per_run_cost() {
+  awk '{t[$1]+=$2; c[$1]+=$3} END {for (n in t) printf "%s %.0f %d\n", n, c[n] ? t[n]/c[n] : 0, c[n]}' |
+    sort
+}
+
+# Opens CONNECTIONS concurrent connections from host A to host B and holds them for SECONDS, in
+# as many client/server process pairs as the open-files limit requires (each connection is a
+# descriptor on each side; root may not be allowed to raise the hard limit). Needs hosts_up.
+HOLD_PIDS=()
+hold_connections() {
+  local connections=$1 seconds=$2 shard=0 size
+  ulimit -n "$(ulimit -Hn)"
+  local per_process=$(($(ulimit -n) - 1000))
+  while ((connections > 0)); do
+    size=$((connections < per_process ? connections : per_process))
+    start_and_wait listening "$RESULTS_DIR/hold-server-$shard.log" 30 \
+      ip netns exec "$NS_B" java -cp "$BENCH_JAR" io.chelonia.bench.Hold server \
+      "$ADDR_B" $((HOLD_FIRST_PORT + shard)) "$seconds"
+    HOLD_PIDS+=("$LAST_PID")
+    start_and_wait ready "$RESULTS_DIR/hold-client-$shard.log" 300 \
+      ip netns exec "$NS_A" java -cp "$BENCH_JAR" io.chelonia.bench.Hold client \
+      "$ADDR_B" $((HOLD_FIRST_PORT + shard)) "$size" "$seconds"
+    HOLD_PIDS+=("$LAST_PID")
+    connections=$((connections - size))
+    shard=$((shard + 1))
+  done
+}
+HOLD_FIRST_PORT=7200
+
+release_connections() {
+  if ((${#HOLD_PIDS[@]} > 0)); then
+    kill "${HOLD_PIDS[@]}" 2>/dev/null || true
+    wait "${HOLD_PIDS[@]}" 2>/dev/null || true
+  fi
+  HOLD_PIDS=()
+}
+
+median() {
+  sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
+cleanup() {
+  agent_stop
+  local pid
+  for pid in $(jobs -p); do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  hosts_down
+  if [[ -n "${BPF_STATS_BEFORE:-}" ]]; then
+    sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_BEFORE"
+  fi
+}
+trap cleanup EXIT
