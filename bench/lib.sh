@@ -57,7 +57,7 @@ start_and_wait() {
   shift 3
   "$@" >"$log" 2>&1 &
   local pid=$! waited=0
-  until grep -q "$pattern" "$log"; do
+  until grep -qs "$pattern" "$log"; do
     if ! kill -0 "$pid" 2>/dev/null || ((waited >= timeout * 10)); then
       echo "not ready: $*" >&2
       cat "$log" >&2
@@ -70,11 +70,13 @@ start_and_wait() {
 }
 
 # The agent as a node runs it (`run`), keeping loopback traffic so that every benchmark's traffic
-# goes all the way to the links. Extra arguments are passed on. Sets AGENT_PID.
+# goes all the way to the links. Extra arguments are passed on; AGENT_JAVA_OPTS go to its JVM
+# (default JVM options otherwise, as `java -jar` gives them). Sets AGENT_PID.
 agent_start() {
+  # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
   OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
     start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
-    java -jar "$AGENT_JAR" run --duration 3600 "$@"
+    java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR" run --duration 3600 "$@"
   AGENT_PID=$LAST_PID
   # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
   sleep "${AGENT_SETTLE_SECONDS:-3}"
@@ -95,7 +97,7 @@ agent_prog_ids() {
 }
 
 # One line per agent program, "name run_time_ns run_cnt" since it was loaded; needs
-# kernel.bpf_stats_enabled=1 (see with_bpf_stats).
+# kernel.bpf_stats_enabled=1 (see bpf_stats).
 agent_prog_stats() {
   local id
   for id in $(agent_prog_ids); do
@@ -103,11 +105,11 @@ agent_prog_stats() {
   done
 }
 
-# Turns the kernel's per-program run time accounting on until the script exits. It costs two
-# clock reads per program run, so the runs "with agent" measured with it are an upper bound.
-with_bpf_stats() {
-  BPF_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
-  sysctl -qw kernel.bpf_stats_enabled=1
+# The kernel's per-program run time accounting. It costs two clock reads per program run, so the
+# runs that measure the agent's cost on traffic keep it off, and separate runs turn it on.
+bpf_stats() {
+  BPF_STATS_BEFORE=${BPF_STATS_BEFORE:-$(sysctl -n kernel.bpf_stats_enabled)}
+  sysctl -qw kernel.bpf_stats_enabled="$([[ $1 == on ]] && echo 1 || echo "$BPF_STATS_BEFORE")"
 }
 
 # Sums "name run_time_ns run_cnt" lines into "name ns-per-run runs", one line per program.
