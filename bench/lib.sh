@@ -112,10 +112,32 @@ bpf_stats() {
   sysctl -qw kernel.bpf_stats_enabled="$([[ $1 == on ]] && echo 1 || echo "$BPF_STATS_BEFORE")"
 }
 
-# Sums "name run_time_ns run_cnt" lines into "name ns-per-run runs", one line per program.
+# Reads "name run_time_ns run_cnt" lines taken over SECONDS of load; prints, per program, its
+# kernel time per run, runs per second, and the share of one core its runs took.
 per_run_cost() {
-  awk '{t[$1]+=$2; c[$1]+=$3} END {for (n in t) printf "%s %.0f %d\n", n, c[n] ? t[n]/c[n] : 0, c[n]}' |
-    sort
+  awk -v s="$1" '{t[$1] += $2; c[$1] += $3} END {
+    for (n in t) printf "%-20s %6.0f ns/run %10.0f runs/s %6.2f %% of one core\n",
+      n, c[n] ? t[n] / c[n] : 0, c[n] / s, t[n] / s / 1e7 }' | sort
+}
+
+# Reads the lines "AGENT VALUE" of alternating runs (AGENT: with or without; other lines are
+# skipped) and prints the medians, the ratio of the medians, and the median, lowest and highest
+# ratio of the two runs of each round: pairs run back to back share the machine's load of the
+# moment, so their ratio is the steadier figure on a busy machine.
+compare_runs() {
+  # Portable awk (mawk): no arrays of arrays, no sorting; sort(1) orders the values.
+  awk '$1 == "with" {w[++nw] = $2} $1 == "without" {o[++no] = $2}
+    END {
+      for (i = 1; i <= nw && i <= no; i++) print "pair", w[i] / o[i]
+      for (i = 1; i <= nw; i++) print "with", w[i]
+      for (i = 1; i <= no; i++) print "without", o[i]
+    }' | sort -k1,1 -k2g | awk '
+    {v[$1, ++n[$1]] = $2}
+    function med(k) { return n[k] % 2 ? v[k, (n[k] + 1) / 2] : (v[k, n[k] / 2] + v[k, n[k] / 2 + 1]) / 2 }
+    END {
+      printf "without %.4g  with %.4g  ratio of medians %.4f  pairwise ratio median %.4f (%.4f to %.4f, %d pairs)\n",
+        med("without"), med("with"), med("with") / med("without"), med("pair"), v["pair", 1],
+        v["pair", n["pair"]], n["pair"] }'
 }
 
 # Opens CONNECTIONS concurrent connections from host A to host B and holds them for SECONDS, in
@@ -148,10 +170,6 @@ release_connections() {
     wait "${HOLD_PIDS[@]}" 2>/dev/null || true
   fi
   HOLD_PIDS=()
-}
-
-median() {
-  sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
 }
 
 cleanup() {

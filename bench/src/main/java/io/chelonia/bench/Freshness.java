@@ -18,16 +18,21 @@ import java.util.random.RandomGenerator;
  * first scrape of the agent's Prometheus endpoint that shows that byte.
  *
  * <pre>
- * Freshness METRICS_URL TRIALS FIRST_PORT MAX_WAIT_SECONDS
+ * Freshness METRICS_URL TRIALS FIRST_PORT POLL_INTERVAL_MILLIS
  * </pre>
  *
  * Each trial opens a loopback connection to a fresh port (so it is a new link), sends one byte,
  * and scrapes every {@value #SCRAPE_EVERY_MILLIS} ms until the link's client-to-server bytes
- * appear; trials start at random points of the agent's poll cycle. The agent must keep loopback
- * traffic ({@code --include-loopback}). Prints one JSON line with the distribution.
+ * appear. Each trial first waits a random part of the agent's poll interval: a trial ends just
+ * after a poll, and without that wait every first byte would fall at the same point of the cycle.
+ * The agent must keep loopback traffic ({@code --include-loopback}). Prints one JSON line with
+ * the distribution.
  */
 public final class Freshness {
   private static final long SCRAPE_EVERY_MILLIS = 10;
+  /** Past this many poll intervals (and a margin for a slow poll) the agent is broken, not slow. */
+  private static final long GIVE_UP_POLLS = 3;
+  private static final long GIVE_UP_MARGIN_MILLIS = 10_000;
 
   private Freshness() {}
 
@@ -35,15 +40,16 @@ public final class Freshness {
     URI metrics = URI.create(args[0]);
     int trials = Integer.parseInt(args[1]);
     int firstPort = Integer.parseInt(args[2]);
-    long maxWaitNanos = Long.parseLong(args[3]) * 1_000_000_000L;
-    Deadline.exitAfter((trials + 1) * (maxWaitNanos / 1_000_000_000L + 1), 1);
+    long pollIntervalMillis = Long.parseLong(args[3]);
+    long maxWaitMillis = GIVE_UP_POLLS * pollIntervalMillis + GIVE_UP_MARGIN_MILLIS;
+    Deadline.exitAfter(trials * (pollIntervalMillis + maxWaitMillis) / 1_000 + 1, 1);
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest scrape = HttpRequest.newBuilder(metrics).build();
     RandomGenerator random = RandomGenerator.getDefault();
     InetAddress loopback = InetAddress.getLoopbackAddress();
     long[] delays = new long[trials];
     for (int i = 0; i < trials; i++) {
-      Thread.sleep(random.nextLong(1_000));
+      Thread.sleep(random.nextLong(pollIntervalMillis));
       int port = firstPort + i;
       String series = "server_port=\"" + port + "\"";
       try (ServerSocket server = new ServerSocket(port, 1, loopback);
@@ -55,9 +61,9 @@ public final class Freshness {
         out.write(1);
         in.read();
         while (!shows(http.send(scrape, HttpResponse.BodyHandlers.ofString()).body(), series)) {
-          if (System.nanoTime() - firstByte > maxWaitNanos) {
-            throw new IllegalStateException("port " + port + " not in the metrics after "
-                + maxWaitNanos / 1_000_000_000L + " s");
+          if (System.nanoTime() - firstByte > maxWaitMillis * 1_000_000) {
+            throw new IllegalStateException(
+                "port " + port + " not in the metrics after " + maxWaitMillis + " ms");
           }
           Thread.sleep(SCRAPE_EVERY_MILLIS);
         }
