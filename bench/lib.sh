@@ -7,8 +7,9 @@ export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
 AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
 BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
-# Off the default 9464, which the agent's tests and any agent already running may hold.
-METRICS_PORT=19464
+# The agent's Prometheus port, chosen free at each start (agent_start): other builds and tests
+# on the same machine run agents of their own.
+METRICS_PORT=
 # Where each script writes its raw numbers: one file per script, replaced at each run.
 RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
 mkdir -p "$RESULTS_DIR"
@@ -73,6 +74,10 @@ start_and_wait() {
 # goes all the way to the links. Extra arguments are passed on; AGENT_JAVA_OPTS go to its JVM
 # (default JVM options otherwise, as `java -jar` gives them). Sets AGENT_PID.
 agent_start() {
+  METRICS_PORT=$((20000 + RANDOM % 10000))
+  while ss -Hltn "sport = :$METRICS_PORT" | grep -q .; do
+    METRICS_PORT=$((20000 + RANDOM % 10000))
+  done
   # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
   OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
     start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
