@@ -26,10 +26,6 @@ ensure_built() {
   fi
 }
 
-bench_java() {
-  java -cp "$BENCH_JAR" "$@"
-}
-
 hosts_up() {
   hosts_down
   ip netns add "$NS_A"
