@@ -1,0 +1,188 @@
+# Shared by the bench/ scripts: sourced, not run. Needs root (probes, namespaces, bpf stats).
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT_DIR="$(dirname "$BENCH_DIR")"
+export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
+AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
+BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
+# The agent's Prometheus port, chosen free at each start (agent_start): other builds and tests
+# on the same machine run agents of their own.
+METRICS_PORT=
+# Where each script writes its raw numbers: one file per script, replaced at each run.
+RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
+mkdir -p "$RESULTS_DIR"
+# Two test hosts joined by a veth pair, apart from those of the unit tests (198.18.0.0/24).
+NS_A=chl-bench-a
+NS_B=chl-bench-b
+ADDR_A=198.18.10.1
+ADDR_B=198.18.10.2
+AGENT_PID=
+
+ensure_built() {
+  if [[ ! -f "$AGENT_JAR" || ! -f "$BENCH_JAR" ]]; then
+    (cd "$ROOT_DIR" && mvn -B -ntp -q package -DskipTests)
+  fi
+}
+
+hosts_up() {
+  hosts_down
+  ip netns add "$NS_A"
+  ip netns add "$NS_B"
+  ip link add chl-bench-va netns "$NS_A" type veth peer name chl-bench-vb netns "$NS_B"
+  ip -n "$NS_A" addr add "$ADDR_A/24" dev chl-bench-va
+  ip -n "$NS_B" addr add "$ADDR_B/24" dev chl-bench-vb
+  local ns
+  for ns in "$NS_A" "$NS_B"; do
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set "chl-bench-v${ns: -1}" up
+  done
+  # Room for 50,000 client connections to one server port.
+  ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+}
+
+hosts_down() {
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+}
+
+# Starts a program in the background and waits for the line it prints when ready; its pid is in
+# $! afterwards. Usage: start_and_wait PATTERN LOGFILE TIMEOUT COMMAND...
+start_and_wait() {
+  local pattern=$1 log=$2 timeout=$3
+  shift 3
+  "$@" >"$log" 2>&1 &
+  local pid=$! waited=0
+  until grep -qs "$pattern" "$log"; do
+    if ! kill -0 "$pid" 2>/dev/null || ((waited >= timeout * 10)); then
+      echo "not ready: $*" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  LAST_PID=$pid
+}
+
+# The agent as a node runs it (`run`), keeping loopback traffic so that every benchmark's traffic
+# goes all the way to the links. Extra arguments are passed on; AGENT_JAVA_OPTS go to its JVM
+# (default JVM options otherwise, as `java -jar` gives them). Sets AGENT_PID.
+agent_start() {
+  METRICS_PORT=$((20000 + RANDOM % 10000))
+  while ss -Hltn "sport = :$METRICS_PORT" | grep -q .; do
+    METRICS_PORT=$((20000 + RANDOM % 10000))
+  done
+  # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
+  OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
+    start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
+    java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR" run --duration 3600 "$@"
+  AGENT_PID=$LAST_PID
+  # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
+  sleep "${AGENT_SETTLE_SECONDS:-3}"
+}
+
+agent_stop() {
+  if [[ -n "$AGENT_PID" ]]; then
+    kill "$AGENT_PID" 2>/dev/null || true
+    wait "$AGENT_PID" 2>/dev/null || true
+    AGENT_PID=
+  fi
+}
+
+# The agent's BPF programs, found through its own file descriptors: other agents (tests running
+# on the same machine) load programs with the same names.
+agent_prog_ids() {
+  grep -h '^prog_id:' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+
+# One line per agent program, "name run_time_ns run_cnt" since it was loaded; needs
+# kernel.bpf_stats_enabled=1 (see bpf_stats).
+agent_prog_stats() {
+  local id
+  for id in $(agent_prog_ids); do
+    bpftool prog show id "$id" -j | jq -r '"\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
+  done
+}
+
+# The kernel's per-program run time accounting. It costs two clock reads per program run, so the
+# runs that measure the agent's cost on traffic keep it off, and separate runs turn it on.
+bpf_stats() {
+  BPF_STATS_BEFORE=${BPF_STATS_BEFORE:-$(sysctl -n kernel.bpf_stats_enabled)}
+  sysctl -qw kernel.bpf_stats_enabled="$([[ $1 == on ]] && echo 1 || echo "$BPF_STATS_BEFORE")"
+}
+
+# Reads "name run_time_ns run_cnt" lines taken over SECONDS of load; prints, per program, its
+# kernel time per run, runs per second, and the share of one core its runs took.
+per_run_cost() {
+  awk -v s="$1" '{t[$1] += $2; c[$1] += $3} END {
+    for (n in t) printf "%-20s %6.0f ns/run %10.0f runs/s %6.2f %% of one core\n",
+      n, c[n] ? t[n] / c[n] : 0, c[n] / s, t[n] / s / 1e7 }' | sort
+}
+
+# Reads the lines "AGENT VALUE" of alternating runs (AGENT: with or without; other lines are
+# skipped) and prints the medians, the ratio of the medians, and the median, lowest and highest
+# ratio of the two runs of each round: pairs run back to back share the machine's load of the
+# moment, so their ratio is the steadier figure on a busy machine.
+compare_runs() {
+  # Portable awk (mawk): no arrays of arrays, no sorting; sort(1) orders the values.
+  awk '$1 == "with" {w[++nw] = $2} $1 == "without" {o[++no] = $2}
+    END {
+      for (i = 1; i <= nw && i <= no; i++) print "pair", w[i] / o[i]
+      for (i = 1; i <= nw; i++) print "with", w[i]
+      for (i = 1; i <= no; i++) print "without", o[i]
+    }' | sort -k1,1 -k2g | awk '
+    {v[$1, ++n[$1]] = $2}
+    function med(k) { return n[k] % 2 ? v[k, (n[k] + 1) / 2] : (v[k, n[k] / 2] + v[k, n[k] / 2 + 1]) / 2 }
+    END {
+      printf "without %.4g  with %.4g  ratio of medians %.4f  pairwise ratio median %.4f (%.4f to %.4f, %d pairs)\n",
+        med("without"), med("with"), med("with") / med("without"), med("pair"), v["pair", 1],
+        v["pair", n["pair"]], n["pair"] }'
+}
+
+# Opens CONNECTIONS concurrent connections from host A to host B and holds them for SECONDS, in
+# as many client/server process pairs as the open-files limit requires (each connection is a
+# descriptor on each side; root may not be allowed to raise the hard limit). Needs hosts_up.
+HOLD_PIDS=()
+hold_connections() {
+  local connections=$1 seconds=$2 shard=0 size
+  ulimit -n "$(ulimit -Hn)"
+  local per_process=$(($(ulimit -n) - 1000))
+  while ((connections > 0)); do
+    size=$((connections < per_process ? connections : per_process))
+    start_and_wait listening "$RESULTS_DIR/hold-server-$shard.log" 30 \
+      ip netns exec "$NS_B" java -cp "$BENCH_JAR" io.chelonia.bench.Hold server \
+      "$ADDR_B" $((HOLD_FIRST_PORT + shard)) "$seconds"
+    HOLD_PIDS+=("$LAST_PID")
+    start_and_wait ready "$RESULTS_DIR/hold-client-$shard.log" 300 \
+      ip netns exec "$NS_A" java -cp "$BENCH_JAR" io.chelonia.bench.Hold client \
+      "$ADDR_B" $((HOLD_FIRST_PORT + shard)) "$size" "$seconds"
+    HOLD_PIDS+=("$LAST_PID")
+    connections=$((connections - size))
+    shard=$((shard + 1))
+  done
+}
+HOLD_FIRST_PORT=7200
+
+release_connections() {
+  if ((${#HOLD_PIDS[@]} > 0)); then
+    kill "${HOLD_PIDS[@]}" 2>/dev/null || true
+    wait "${HOLD_PIDS[@]}" 2>/dev/null || true
+  fi
+  HOLD_PIDS=()
+}
+
+cleanup() {
+  agent_stop
+  local pid
+  for pid in $(jobs -p); do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  hosts_down
+  if [[ -n "${BPF_STATS_BEFORE:-}" ]]; then
+    sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_BEFORE"
+  fi
+}
+trap cleanup EXIT
