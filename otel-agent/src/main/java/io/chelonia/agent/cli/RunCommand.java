@@ -123,8 +123,9 @@ final class RunCommand implements Callable<Integer> {
           : Optional.empty();
       PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
         List<Link> expired = pipeline.links().expireIdle(poll.time(), metrics.linkIdleExpiry());
-        telemetry.record(poll, pipeline.links(), expired);
-        view.ifPresent(v -> v.show(poll, pipeline.links().links(), pipeline.links()));
+        List<Link> current = pipeline.links().links();
+        telemetry.record(poll, pipeline.links(), current, expired);
+        view.ifPresent(v -> v.show(poll, current, pipeline.links()));
       });
     }
     return 0;

@@ -104,9 +104,12 @@ public final class Telemetry implements AutoCloseable {
     return Resource.create(builder.build());
   }
 
-  /** Poll thread: hands the SDK the links of a poll just folded, and the links expired since. */
-  public void record(SocketPoll poll, LinkTable table, List<Link> expired) {
-    links.publish(table.links(), expired);
+  /**
+   * Poll thread: hands the SDK the links of a poll just folded ({@code current}, the table's
+   * snapshot, taken once per poll by the caller), and the links expired since.
+   */
+  public void record(SocketPoll poll, LinkTable table, List<Link> current, List<Link> expired) {
+    links.publish(current, expired);
     stats.update(poll, table);
     agentMetrics.recordPoll(poll);
   }

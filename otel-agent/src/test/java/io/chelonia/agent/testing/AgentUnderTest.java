@@ -61,7 +61,7 @@ public final class AgentUnderTest implements AutoCloseable {
   public long poll() {
     SocketPoll poll = pipeline.pollOnce();
     List<Link> expired = pipeline.links().expireIdle(poll.time(), options.linkIdleExpiry());
-    telemetry.record(poll, pipeline.links(), expired);
+    telemetry.record(poll, pipeline.links(), pipeline.links().links(), expired);
     return nanos(clock.instant());
   }
 
