@@ -155,9 +155,10 @@ public final class LinkTable {
   private LinkKey keyOf(SocketSnapshot socket, boolean client) {
     Endpoint local = resolver.resolve(new EndpointQuery(
         socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
-        socket.netns(), socket.localPort()));
+        socket.netns(), socket.localPort(), !client, socket.remoteAddress(), socket.remotePort()));
     Endpoint remote = resolver.resolve(new EndpointQuery(
-        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort()));
+        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort(), client,
+        socket.localAddress(), socket.localPort()));
     NetworkType type = NetworkType.of(socket.remoteAddress());
     return client
         ? new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT)

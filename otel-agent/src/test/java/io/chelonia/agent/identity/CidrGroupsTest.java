@@ -9,6 +9,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CidrGroupsTest {
+  private static final InetAddress CLIENT = InetAddress.ofLiteral("192.0.2.1");
+
   private final CidrGroups groups = CidrGroups.parse(
       List.of("10.20.0.0/16=corp-vpn", "10.20.30.0/24=corp-db", "2001:db8::/32=lab-v6", "198.18.0.0/15=bench"));
 
@@ -23,9 +25,9 @@ class CidrGroupsTest {
 
   @Test
   void groupsAreExternalEnds() {
-    EndpointQuery query = new EndpointQuery(InetAddress.ofLiteral("10.20.1.7"), false, 0, "", 0, 1, 443);
+    EndpointQuery query = new EndpointQuery(InetAddress.ofLiteral("10.20.1.7"), false, 0, "", 0, 1, 443, true, CLIENT, 40000);
     assertThat(groups.name(query)).contains(new Endpoint("external", "External", "corp-vpn"));
-    assertThat(groups.name(new EndpointQuery(InetAddress.ofLiteral("10.20.1.7"), true, 0, "", 0, 1, 443))).isEmpty();
+    assertThat(groups.name(new EndpointQuery(InetAddress.ofLiteral("10.20.1.7"), true, 0, "", 0, 1, 443, true, CLIENT, 40000))).isEmpty();
   }
 
   @Test
@@ -39,6 +41,6 @@ class CidrGroupsTest {
   }
 
   private Optional<String> name(String address) {
-    return groups.name(new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 1, 80)).map(Endpoint::name);
+    return groups.name(new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 1, 80, true, CLIENT, 40000)).map(Endpoint::name);
   }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 class ReverseDnsTest {
   private static final InetAddress PEER = InetAddress.ofLiteral("198.18.0.2");
-  private static final EndpointQuery REMOTE = new EndpointQuery(PEER, false, 0, "", 0, 1, 443);
+  private static final InetAddress LOCAL = InetAddress.ofLiteral("198.18.0.1");
+  private static final EndpointQuery REMOTE = new EndpointQuery(PEER, false, 0, "", 0, 1, 443, true, LOCAL, 40000);
 
   @Test
   void nameFromTheSystemResolverComesFromAnEtcHostsEntryWeControl() throws Exception {
@@ -83,7 +84,7 @@ class ReverseDnsTest {
     try (ReverseDns dns = new ReverseDns(address -> {
           throw new AssertionError("looked up " + address);
         }, Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100, Clock.systemUTC())) {
-      assertThat(dns.name(new EndpointQuery(PEER, true, 1, "java", 0, 1, 80))).isEmpty();
+      assertThat(dns.name(new EndpointQuery(PEER, true, 1, "java", 0, 1, 80, false, LOCAL, 443))).isEmpty();
     }
   }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <pre>{@code
  * server <bindAddress> <port> <bytesToSend> <bytesToReceive> <connections> [--hold]
- * client <address> <port> <bytesToSend> <bytesToReceive> <connections> [--hold]
+ * client <address> <port> <bytesToSend> <bytesToReceive> <connections> [--hold] [--local-port <port>]
  * connect-refused <address> <port>
  * }</pre>
  *
@@ -39,7 +39,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * exchange: the server echoes whatever arrives until stdin says {@code CLOSE} (or ends); the
  * client prints {@code EXCHANGED <n>} per connection, then {@code HELD}, then obeys stdin lines
  * {@code SEND <bytes>} (send and read back that many bytes on every connection, then print
- * {@code SENT}) and {@code CLOSE}.
+ * {@code SENT}) and {@code CLOSE}. With {@code --local-port} the client binds that local port
+ * with SO_REUSEADDR before connecting, so two clients can share one local port towards different
+ * servers (as Linux's own port choice does).
  *
  * <p>Exit codes: 0 done, 1 failed (one line on stderr), 2 bad arguments, 3 hard timeout.
  */
@@ -51,6 +53,7 @@ public final class TrafficPeer {
   private static final int CHUNK = 64 * 1024;
   private static final byte[] PAYLOAD = payload();
   private static final String HOLD = "--hold";
+  private static final String LOCAL_PORT = "--local-port";
 
   private final BufferedReader stdin =
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -76,9 +79,19 @@ public final class TrafficPeer {
     String mode = args.length > 0 ? args[0] : "";
     switch (mode) {
       case "server", "client" -> {
-        boolean hold = args.length == 7 && args[6].equals(HOLD);
-        if (args.length != 6 && !hold) {
+        if (args.length < 6) {
           return usage();
+        }
+        boolean hold = false;
+        int localPort = 0;
+        for (int i = 6; i < args.length; i++) {
+          if (args[i].equals(HOLD)) {
+            hold = true;
+          } else if (args[i].equals(LOCAL_PORT) && i + 1 < args.length && mode.equals("client")) {
+            localPort = Integer.parseInt(args[++i]);
+          } else {
+            return usage();
+          }
         }
         InetAddress address = InetAddress.getByName(args[1]);
         int port = Integer.parseInt(args[2]);
@@ -88,7 +101,7 @@ public final class TrafficPeer {
         if (mode.equals("server")) {
           serve(address, port, bytesToSend, bytesToReceive, connections, hold);
         } else {
-          connect(address, port, bytesToSend, bytesToReceive, connections, hold);
+          connect(address, port, bytesToSend, bytesToReceive, connections, hold, localPort);
         }
         return 0;
       }
@@ -106,7 +119,8 @@ public final class TrafficPeer {
 
   private static int usage() {
     System.err.println("usage: TrafficPeer server|client <address> <port> <bytesToSend>"
-        + " <bytesToReceive> <connections> [--hold] | connect-refused <address> <port>");
+        + " <bytesToReceive> <connections> [--hold] [--local-port <port>]"
+        + " | connect-refused <address> <port>");
     return 2;
   }
 
@@ -167,10 +181,14 @@ public final class TrafficPeer {
   }
 
   private void connect(InetAddress address, int port, long bytesToSend, long bytesToReceive,
-      int connections, boolean hold) throws IOException {
+      int connections, boolean hold, int localPort) throws IOException {
     List<Socket> held = new ArrayList<>();
     for (int i = 1; i <= connections; i++) {
       Socket socket = newSocket(address);
+      if (localPort != 0) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(wildcardOf(address), localPort));
+      }
       socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MILLIS);
       writeExactly(socket.getOutputStream(), bytesToSend);
       readExactly(socket.getInputStream(), bytesToReceive);
@@ -240,6 +258,10 @@ public final class TrafficPeer {
 
   private static ServerSocket newServerSocket(InetAddress address) throws IOException {
     return ServerSocketChannel.open(familyOf(address)).socket();
+  }
+
+  private static InetAddress wildcardOf(InetAddress address) {
+    return InetAddress.ofLiteral(address instanceof Inet4Address ? "0.0.0.0" : "::");
   }
 
   private static ProtocolFamily familyOf(InetAddress address) {

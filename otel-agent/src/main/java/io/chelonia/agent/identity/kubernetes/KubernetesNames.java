@@ -167,7 +167,10 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
           return workloadOf(pod.get());
         }
       }
-      List<V1Pod> listening = pods.byIndex(BY_NODE_PORT, node + "/" + query.port());
+      // Only a server's end: a client's ephemeral port may have the number a pod listens on.
+      List<V1Pod> listening = query.server()
+          ? pods.byIndex(BY_NODE_PORT, node + "/" + query.port())
+          : List.of();
       if (!listening.isEmpty()) {
         return workloadOf(listening.getFirst());
       }

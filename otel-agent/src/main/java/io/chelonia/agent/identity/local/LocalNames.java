@@ -64,7 +64,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
     }
     int pid = query.pid() > 0
         ? query.pid()
-        : index.ownerPid(query.netns(), query.address(), query.port()).orElse(0);
+        : index.ownerPid(query).orElse(0);
     Optional<LocalProcess> process = proc.process(pid);
     Optional<Endpoint> named = process.isPresent() ? endpoint(process.get()) : exited(query);
     if (named.isEmpty()) {

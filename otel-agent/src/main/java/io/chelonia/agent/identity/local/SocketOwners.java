@@ -1,11 +1,13 @@
 package io.chelonia.agent.identity.local;
 
+import io.chelonia.agent.identity.EndpointQuery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,26 +19,28 @@ import java.util.Set;
  * Which process owns which TCP socket on this machine, across network namespaces: an index built
  * from /proc (each namespace's net/tcp, net/tcp6 and local addresses, every process's socket
  * descriptors). Built off the poll thread and read as an immutable snapshot.
+ *
+ * <p>A connected socket is known by its whole four-tuple: Linux gives one local port to
+ * connections towards different destinations, so the local address and port alone may belong to
+ * several processes.
  */
 final class SocketOwners {
   private static final String LISTEN = "0A";
   private static final String SOCKET_LINK_PREFIX = "socket:[";
 
   private final Map<Long, Set<InetAddress>> addressesByNamespace;
-  private final Map<Long, List<Socket>> listenersByNamespace;
-  private final Map<Long, List<Socket>> connectedByNamespace;
-  private final Map<Long, Integer> pidBySocketInode;
+  private final Map<Long, List<Listener>> listenersByNamespace;
+  private final Map<Connection, Integer> pidByConnection;
 
-  private SocketOwners(Map<Long, Set<InetAddress>> addresses, Map<Long, List<Socket>> listeners,
-      Map<Long, List<Socket>> connected, Map<Long, Integer> pids) {
+  private SocketOwners(Map<Long, Set<InetAddress>> addresses, Map<Long, List<Listener>> listeners,
+      Map<Connection, Integer> connections) {
     this.addressesByNamespace = addresses;
     this.listenersByNamespace = listeners;
-    this.connectedByNamespace = connected;
-    this.pidBySocketInode = pids;
+    this.pidByConnection = connections;
   }
 
   static SocketOwners empty() {
-    return new SocketOwners(Map.of(), Map.of(), Map.of(), Map.of());
+    return new SocketOwners(Map.of(), Map.of(), Map.of());
   }
 
   /** Reads the whole machine; cost grows with processes and open descriptors. */
@@ -57,57 +61,73 @@ final class SocketOwners {
       return empty();
     }
     Map<Long, Set<InetAddress>> addresses = new HashMap<>();
-    Map<Long, List<Socket>> listeners = new HashMap<>();
-    Map<Long, List<Socket>> connected = new HashMap<>();
+    Map<Long, List<Listener>> listeners = new HashMap<>();
+    Map<Connection, Integer> connections = new HashMap<>();
     namespaces.forEach((netns, process) -> {
       addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
-      List<Socket> listening = new java.util.ArrayList<>();
-      List<Socket> established = new java.util.ArrayList<>();
+      List<Listener> listening = new ArrayList<>();
       for (String table : List.of("net/tcp", "net/tcp6")) {
         for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table))) {
-          (entry.state().equals(LISTEN) ? listening : established)
-              .add(new Socket(entry.local(), entry.localPort(), entry.inode()));
+          // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
+          Integer pid = pids.get(entry.inode());
+          if (pid == null) {
+            continue;
+          }
+          if (entry.state().equals(LISTEN)) {
+            listening.add(new Listener(entry.local(), entry.localPort(), pid));
+          } else {
+            connections.putIfAbsent(new Connection(netns, entry.local(), entry.localPort(),
+                entry.remote(), entry.remotePort()), pid);
+          }
         }
       }
       listeners.put(netns, List.copyOf(listening));
-      connected.put(netns, List.copyOf(established));
     });
-    return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connected), Map.copyOf(pids));
+    return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connections));
   }
 
   /**
-   * The process behind an address and port of this machine: a listener on them (a server), or a
-   * connected socket bound to them (an accepted or a connecting socket). Loopback addresses are
-   * looked for in the asking socket's own namespace, others in the namespaces that own them.
+   * The process behind one end of a connection on this machine: the owner of the connected socket
+   * with exactly this four-tuple, or failing that (a connection not accepted yet, or newer than
+   * the index), for the server's end only, the owner of the listener on its port. The socket's
+   * own end is looked for in its own namespace; a peer in the namespaces that own its address
+   * (several may: containers and test hosts reuse addresses), then in the asking socket's own.
    */
-  Optional<Integer> ownerPid(long fromNetns, InetAddress address, int port) {
-    if (address.isLoopbackAddress()) {
-      return ownerIn(fromNetns, address, port);
+  Optional<Integer> ownerPid(EndpointQuery query) {
+    List<Long> namespaces = namespacesToSearch(query);
+    for (long netns : namespaces) {
+      Integer pid = pidByConnection.get(new Connection(
+          netns, query.address(), query.port(), query.peerAddress(), query.peerPort()));
+      if (pid != null) {
+        return Optional.of(pid);
+      }
     }
-    for (Map.Entry<Long, Set<InetAddress>> namespace : addressesByNamespace.entrySet()) {
-      if (namespace.getValue().contains(address)) {
-        Optional<Integer> owner = ownerIn(namespace.getKey(), address, port);
-        if (owner.isPresent()) {
-          return owner;
+    if (query.server()) {
+      for (long netns : namespaces) {
+        for (Listener listener : listenersByNamespace.getOrDefault(netns, List.of())) {
+          if (listener.accepts(query.address(), query.port())) {
+            return Optional.of(listener.pid());
+          }
         }
       }
     }
-    return ownerIn(fromNetns, address, port);
+    return Optional.empty();
   }
 
-  private Optional<Integer> ownerIn(long netns, InetAddress address, int port) {
-    for (Socket listener : listenersByNamespace.getOrDefault(netns, List.of())) {
-      if (listener.port() == port
-          && (listener.address().isAnyLocalAddress() || listener.address().equals(address))) {
-        return pid(listener);
-      }
+  private List<Long> namespacesToSearch(EndpointQuery query) {
+    if (query.local() || query.address().isLoopbackAddress()) {
+      return List.of(query.netns());
     }
-    for (Socket socket : connectedByNamespace.getOrDefault(netns, List.of())) {
-      if (socket.port() == port && socket.address().equals(address)) {
-        return pid(socket);
+    List<Long> owning = new ArrayList<>();
+    addressesByNamespace.forEach((netns, local) -> {
+      if (local.contains(query.address())) {
+        owning.add(netns);
       }
+    });
+    if (!owning.contains(query.netns())) {
+      owning.add(query.netns());
     }
-    return Optional.empty();
+    return owning;
   }
 
   /** Whether an address belongs to some namespace of this machine. */
@@ -121,10 +141,6 @@ final class SocketOwners {
       }
     }
     return false;
-  }
-
-  private Optional<Integer> pid(Socket socket) {
-    return Optional.ofNullable(pidBySocketInode.get(socket.inode()));
   }
 
   private static void socketInodes(Path process, int pid, Map<Long, Integer> pids) {
@@ -153,13 +169,23 @@ final class SocketOwners {
     }
   }
 
-  private record Socket(InetAddress address, int port, long inode) {}
+  /** A listening socket; the unspecified address (0.0.0.0, ::) accepts on every address. */
+  private record Listener(InetAddress address, int port, int pid) {
+    boolean accepts(InetAddress to, int toPort) {
+      return port == toPort && (address.isAnyLocalAddress() || address.equals(to));
+    }
+  }
+
+  /** A connected socket's four-tuple, in its namespace. */
+  private record Connection(
+      long netns, InetAddress local, int localPort, InetAddress remote, int remotePort) {}
 
   /** Parsers for the files of /proc/PID/net. */
   static final class ProcNet {
     private ProcNet() {}
 
-    record Entry(InetAddress local, int localPort, String state, long inode) {}
+    record Entry(
+        InetAddress local, int localPort, InetAddress remote, int remotePort, String state, long inode) {}
 
     /** Rows of net/tcp or net/tcp6: "sl local rem st tx:rx tr:when retr uid timeout inode ...". */
     static List<Entry> tcpEntries(Path table) {
@@ -169,15 +195,16 @@ final class SocketOwners {
       } catch (IOException e) {
         return List.of();
       }
-      List<Entry> entries = new java.util.ArrayList<>(lines.size());
+      List<Entry> entries = new ArrayList<>(lines.size());
       for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
         String[] fields = line.trim().split("\\s+");
         if (fields.length < 10) {
           continue;
         }
         String[] local = fields[1].split(":");
-        entries.add(new Entry(
-            address(local[0]), Integer.parseInt(local[1], 16), fields[3], Long.parseLong(fields[9])));
+        String[] remote = fields[2].split(":");
+        entries.add(new Entry(address(local[0]), Integer.parseInt(local[1], 16),
+            address(remote[0]), Integer.parseInt(remote[1], 16), fields[3], Long.parseLong(fields[9])));
       }
       return entries;
     }

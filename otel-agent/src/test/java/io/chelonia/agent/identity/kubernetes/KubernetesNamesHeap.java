@@ -112,7 +112,8 @@ public final class KubernetesNamesHeap {
   }
 
   private static Optional<Endpoint> named(KubernetesNames names, int pod) {
-    return names.name(new EndpointQuery(InetAddress.ofLiteral(ip(pod)), false, 0, "", 0, 0, 0));
+    return names.name(new EndpointQuery(InetAddress.ofLiteral(ip(pod)), false, 0, "", 0, 0, 0,
+        false, InetAddress.ofLiteral("192.0.2.1"), 0));
   }
 
   private static long retainedHeap() throws InterruptedException {

@@ -46,6 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KubernetesNamesTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+  /** The other end of the queried connections; Kubernetes names do not depend on it. */
+  private static final InetAddress PEER = InetAddress.ofLiteral("198.51.100.7");
   private static final String NS = "shop";
 
   @TempDir Path cgroupRoot;
@@ -191,6 +193,9 @@ class KubernetesNamesTest {
     // Accepted on the exporter's port, no cgroup recorded: the owner of the listening port.
     assertThat(names.name(local("192.0.2.11", 9100, 0))).contains(exporter);
     assertThat(names.name(local("192.0.2.11", 22, 0))).contains(node);
+    // A client that happens to connect from that port number is not the exporter.
+    assertThat(names.name(new EndpointQuery(InetAddress.ofLiteral("192.0.2.11"), true, 0, "", 0, 0, 9100,
+        false, PEER, 443))).contains(node);
     // The far end of a socket with the node's address: the node.
     assertThat(named("192.0.2.11")).contains(node);
   }
@@ -272,11 +277,12 @@ class KubernetesNamesTest {
   // --- helpers ----------------------------------------------------------------------------------
 
   private Optional<Endpoint> named(String address) {
-    return names.name(new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 0, 0));
+    return names.name(new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 0, 0, false, PEER, 0));
   }
 
+  /** The node's end of a connection accepted on {@code port}. */
   private static EndpointQuery local(String address, int port, long cgroupId) {
-    return new EndpointQuery(InetAddress.ofLiteral(address), true, 0, "", cgroupId, 0, port);
+    return new EndpointQuery(InetAddress.ofLiteral(address), true, 0, "", cgroupId, 0, port, true, PEER, 41000);
   }
 
   private static long inode(Path dir) throws Exception {

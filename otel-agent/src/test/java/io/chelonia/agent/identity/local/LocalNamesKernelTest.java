@@ -62,4 +62,64 @@ class LocalNamesKernelTest {
       }
     }
   }
+  /**
+   * Linux gives one local port to connections towards different destinations: here two client
+   * processes bind the same address and port (SO_REUSEADDR) and each connects to its own server.
+   * The server side must tell them apart by the whole four-tuple, not by the shared local port.
+   */
+  @Test
+  void twoClientsSharingALocalPortAreEachNamedByTheirOwnProcessOnTheServerSide() throws Exception {
+    String sharedPort = "40000";
+    try (NetnsHosts hosts = NetnsHosts.create();
+        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(10));
+        LinkPipeline pipeline = LinkPipeline.open(
+            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+        TrafficPeerProcess orders = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
+            "server", "198.18.0.2", "0", "300", "700", "1", "--hold");
+        TrafficPeerProcess stock = TrafficPeerProcess.startAs("stock-api", Optional.of(hosts.nameB()),
+            "server", "198.18.0.2", "0", "30", "70", "1", "--hold")) {
+      int ordersPort = Integer.parseInt(orders.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+      int stockPort = Integer.parseInt(stock.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+      try (TrafficPeerProcess checkout = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
+              "client", "198.18.0.2", String.valueOf(ordersPort), "700", "300", "1", "--hold",
+              "--local-port", sharedPort);
+          TrafficPeerProcess holder = TrafficPeerProcess.startAs("holder", Optional.of(hosts.nameA()),
+              "client", "198.18.0.2", String.valueOf(stockPort), "70", "30", "1", "--hold",
+              "--local-port", sharedPort)) {
+        checkout.awaitLine("HELD", PEER_TIMEOUT);
+        holder.awaitLine("HELD", PEER_TIMEOUT);
+
+        Endpoint ordersApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "orders-api");
+        Endpoint stockApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "stock-api");
+        List<Link> serverSide = List.of();
+        for (int poll = 0; poll < 80 && !bothServersNamed(serverSide, ordersApi, stockApi); poll++) {
+          pipeline.pollOnce();
+          serverSide = pipeline.links().links().stream()
+              .filter(link -> link.key().observer() == Observer.SERVER)
+              .filter(link -> link.key().serverPort() == ordersPort || link.key().serverPort() == stockPort)
+              .filter(link -> !link.key().client().isBareAddress())
+              .toList();
+          Thread.sleep(250);
+        }
+
+        assertThat(serverSide)
+            .extracting(link -> link.key().client().name() + " -> " + link.key().server().name())
+            .containsExactlyInAnyOrder("checkout -> orders-api", "holder -> stock-api");
+        checkout.send("CLOSE");
+        holder.send("CLOSE");
+        orders.send("CLOSE");
+        stock.send("CLOSE");
+        assertThat(checkout.awaitExit(PEER_TIMEOUT)).isZero();
+        assertThat(holder.awaitExit(PEER_TIMEOUT)).isZero();
+        assertThat(orders.awaitExit(PEER_TIMEOUT)).isZero();
+        assertThat(stock.awaitExit(PEER_TIMEOUT)).isZero();
+      }
+    }
+  }
+
+  private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {
+    return links.stream().anyMatch(link -> link.key().server().equals(first))
+        && links.stream().anyMatch(link -> link.key().server().equals(second));
+  }
 }

@@ -3,7 +3,10 @@ package io.chelonia.agent.identity.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProcFsTest {
   private static final String ID = "9bdb4d48b318e51846d18b2cfa66d4a42d49b23ee43940012b0545e1ccfca547";
@@ -29,5 +32,21 @@ class ProcFsTest {
     assertThat(SocketOwners.ProcNet.address("0100007F")).isEqualTo(InetAddress.ofLiteral("127.0.0.1"));
     assertThat(SocketOwners.ProcNet.address("B80D01200000E1C40000000002000000"))
         .isEqualTo(InetAddress.ofLiteral("2001:db8:c4e1::2"));
+  }
+
+  @Test
+  void procNetTcpRowsGiveBothEndsOfTheConnection(@TempDir Path net) throws Exception {
+    Path table = net.resolve("tcp");
+    Files.writeString(table, String.join("\n",
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+        "   0: 010012C6:9C40 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1",
+        "   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 100 0 0 10 0",
+        ""));
+
+    assertThat(SocketOwners.ProcNet.tcpEntries(table)).containsExactly(
+        new SocketOwners.ProcNet.Entry(InetAddress.ofLiteral("198.18.0.1"), 40000,
+            InetAddress.ofLiteral("198.18.0.2"), 8080, "01", 4242),
+        new SocketOwners.ProcNet.Entry(InetAddress.ofLiteral("0.0.0.0"), 8080,
+            InetAddress.ofLiteral("0.0.0.0"), 0, "0A", 4343));
   }
 }
