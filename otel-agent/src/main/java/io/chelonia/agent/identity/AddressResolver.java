@@ -15,7 +15,7 @@ public final class AddressResolver implements EndpointResolver {
 
   @Override
   public Endpoint resolve(EndpointQuery query) {
-    String address = query.address().getHostAddress();
+    String address = AddressText.of(query.address());
     if (query.local() || isLoopback(query.address())) {
       return Endpoint.host(address);
     }

@@ -21,7 +21,7 @@ public record EndpointDetail(boolean podNames, boolean addresses) {
       public Endpoint resolve(EndpointQuery query) {
         Endpoint endpoint = resolver.resolve(query);
         Endpoint detailed = podNames ? endpoint : endpoint.withPod("");
-        return addresses ? detailed.withAddress(query.address().getHostAddress()) : detailed;
+        return addresses ? detailed.withAddress(AddressText.of(query.address())) : detailed;
       }
 
       @Override

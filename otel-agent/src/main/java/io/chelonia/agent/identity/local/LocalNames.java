@@ -1,5 +1,6 @@
 package io.chelonia.agent.identity.local;
 
+import io.chelonia.agent.identity.AddressText;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
@@ -70,7 +71,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
     if (named.isEmpty()) {
       // Not in the index yet (a process newer than the last scan): the end is asked again later.
       refreshSoon();
-      return Optional.of(new Endpoint(hostName, Endpoint.KIND_HOST, query.address().getHostAddress()));
+      return Optional.of(new Endpoint(hostName, Endpoint.KIND_HOST, AddressText.of(query.address())));
     }
     return named;
   }
