@@ -50,6 +50,9 @@ final class AgentMetrics {
     meter.upDownCounterBuilder("chelonia.agent.links.overflow").setUnit("{link}")
         .setDescription("Links summed into the overflow series (past the series limit).")
         .buildWithCallback(m -> m.record(links.overflowLinks()));
+    meter.counterBuilder("chelonia.agent.names.fallbacks").setUnit("{socket}")
+        .setDescription("Sockets counted under an address after waiting for a name.")
+        .buildWithCallback(m -> m.record(stats.namingFallbacks()));
     meter.counterBuilder("chelonia.agent.kubernetes.errors").setUnit("{error}")
         .setDescription("Failed calls to the Kubernetes API server (names are kept meanwhile).")
         .buildWithCallback(m -> m.record(stats.kubernetesErrors()));

@@ -17,6 +17,7 @@ public final class AgentStats {
   private volatile long unknownRoleSockets;
   private volatile long lostSockets;
   private volatile long expiredLinks;
+  private volatile long namingFallbacks;
   private volatile KernelCounters kernel = new KernelCounters(0, 0, 0);
   final AtomicLong exportFailures = new AtomicLong();
   volatile LongSupplier kubernetesErrors = () -> 0;
@@ -29,6 +30,7 @@ public final class AgentStats {
     unknownRoleSockets = table.unknownRoleSockets();
     lostSockets = table.lostSockets();
     expiredLinks = table.expiredLinks();
+    namingFallbacks = table.namingFallbacks();
     kernel = poll.kernel();
   }
 
@@ -54,6 +56,10 @@ public final class AgentStats {
 
   long expiredLinks() {
     return expiredLinks;
+  }
+
+  long namingFallbacks() {
+    return namingFallbacks;
   }
 
   KernelCounters kernel() {

@@ -19,8 +19,10 @@ import java.util.Map;
 /**
  * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll
  * adds only what is new, and a closed socket adds its final bytes exactly once. Each socket's two
- * ends are named at first sight and keep that name for the socket's life; an end known then only
- * by its address is asked again at later polls, until a source names it.
+ * ends are named at first sight and keep that name for the socket's life. A socket with an end
+ * known then only by its address is held back a few polls ({@link NamingWait}) while the sources
+ * answer, and counted whole once named; one still unnamed after that counts under the address,
+ * and its end is asked again at later polls, until a source names it.
  *
  * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
  */
@@ -34,14 +36,25 @@ public final class LinkTable {
   private final PortRange ephemeralPorts;
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
+  private final NamingWait<TrackedSocket> namingWait;
   private long polls;
   private long unknownRoleSockets;
   private long lostSockets;
   private long expiredLinks;
 
+  /** With the default naming wait, {@value NamingWait#DEFAULT_POLLS} polls. */
   public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts) {
+    this(resolver, ephemeralPorts, NamingWait.DEFAULT_POLLS);
+  }
+
+  /**
+   * @param namingWaitPolls how many polls a socket with an end known only by its address waits
+   *     for a name before it is counted under the address; 0 counts it at once
+   */
+  public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts, int namingWaitPolls) {
     this.resolver = resolver;
     this.ephemeralPorts = ephemeralPorts;
+    this.namingWait = new NamingWait<>(namingWaitPolls);
   }
 
   public void apply(SocketPoll poll) {
@@ -53,18 +66,49 @@ public final class LinkTable {
     for (SocketSnapshot socket : poll.closed()) {
       fold(socket, now);
     }
+    namingWait.release(polls, this::nameWhileWaiting,
+        (tracked, latest, rttSamples, lastSeen) -> countReleased(tracked, latest, rttSamples, lastSeen, now));
     sweepLost();
   }
 
   private void fold(SocketSnapshot socket, Instant now) {
     TrackedSocket tracked = sockets.get(socket.cookie());
     if (tracked == null) {
+      if (namingWait.update(socket, polls)) {
+        return;
+      }
       tracked = track(socket);
+      if (!tracked.settled && namingWait.start(socket, tracked, polls)) {
+        return;
+      }
       sockets.put(socket.cookie(), tracked);
     } else if (!tracked.settled && polls >= tracked.nextNaming) {
       rename(socket, tracked, now);
     }
     tracked.lastPoll = polls;
+    count(socket, tracked, now, true);
+  }
+
+  /** Asks again for the names of a socket held back; true once they are final. */
+  private boolean nameWhileWaiting(TrackedSocket tracked, SocketSnapshot latest) {
+    tracked.key = keepFinalEnds(tracked.key, keyOf(latest, tracked.client));
+    tracked.settled = isSettled(tracked.key);
+    return tracked.settled;
+  }
+
+  /** A socket let go by the naming wait: all it carried while held is counted now, once. */
+  private void countReleased(
+      TrackedSocket tracked, SocketSnapshot latest, int[] rttSamples, long lastSeen, Instant now) {
+    sockets.put(latest.cookie(), tracked);
+    tracked.lastPoll = lastSeen;
+    Totals link = count(latest, tracked, now, false);
+    for (int sample : rttSamples) {
+      link.rtt.record(sample);
+    }
+  }
+
+  /** Adds what a socket's record carries beyond what was counted; its RTT when asked to. */
+  private Totals count(SocketSnapshot socket, TrackedSocket tracked, Instant now, boolean sampleRtt) {
     Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
 
     long sent = Math.max(0, socket.bytesSent() - tracked.bytesSent);
@@ -89,13 +133,14 @@ public final class LinkTable {
       }
     }
     // One RTT sample per socket per poll in which it carried data: idle sockets repeat old news.
-    if (socket.smoothedRttMicros() > 0 && (sent > 0 || received > 0)) {
+    if (sampleRtt && socket.smoothedRttMicros() > 0 && (sent > 0 || received > 0)) {
       link.rtt.record(socket.smoothedRttMicros());
     }
     if (socket.closed()) {
       close(socket, tracked, link);
     }
     link.lastSeen = now;
+    return link;
   }
 
   private void close(SocketSnapshot socket, TrackedSocket tracked, Totals link) {
@@ -237,9 +282,18 @@ public final class LinkTable {
     return links.size();
   }
 
-  /** Sockets followed now. */
+  /** Sockets followed now, those waiting for a name included. */
   public int trackedSockets() {
-    return sockets.size();
+    return sockets.size() + namingWait.size();
+  }
+
+  /**
+   * Sockets that waited the whole naming wait and were counted under an address all the same:
+   * an end no source knew in time (or that no source can name: an external address without a
+   * reverse-DNS name or CIDR group).
+   */
+  public long namingFallbacks() {
+    return namingWait.fallbacks();
   }
 
   /** Sockets whose role neither the kernel nor the ephemeral port range could tell. */

@@ -1,6 +1,7 @@
 package io.chelonia.agent.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.Endpoint;
@@ -32,6 +33,11 @@ class LinkTableTest {
 
   private static final String CLIENT_IP = "10.0.0.1";
   private static final String SERVER_IP = "10.0.0.2";
+
+  /** Counts a socket under its address at once, as the renaming tests need. */
+  private static final int NO_NAMING_WAIT = 0;
+  private static final Endpoint WEB = new Endpoint("shop", "Deployment", "web");
+  private static final Endpoint CART = new Endpoint("shop", "Deployment", "cart");
 
   private final LinkTable table = new LinkTable(new AddressResolver(), EPHEMERAL);
   private int polls;
@@ -354,7 +360,7 @@ class LinkTableTest {
     NameSource lateName = query -> !query.local() && asked.incrementAndGet() >= 3
         ? java.util.Optional.of(new Endpoint("shop", "Deployment", "cart"))
         : java.util.Optional.empty();
-    LinkTable late = new LinkTable(new ResolverChain(List.of(lateName)), EPHEMERAL);
+    LinkTable late = new LinkTable(new ResolverChain(List.of(lateName)), EPHEMERAL, NO_NAMING_WAIT);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
     late.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));             // ask 1
@@ -379,7 +385,7 @@ class LinkTableTest {
         ? java.util.Optional.empty()
         : java.util.Optional.of(new Endpoint("shop", "StatefulSet",
             serverAsks.incrementAndGet() == 1 ? "cart" : "payments"));
-    LinkTable table = new LinkTable(new ResolverChain(List.of(reused)), EPHEMERAL);
+    LinkTable table = new LinkTable(new ResolverChain(List.of(reused)), EPHEMERAL, NO_NAMING_WAIT);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 6379).established();
 
     table.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));
@@ -406,6 +412,133 @@ class LinkTableTest {
     }
 
     assertThat(asked.get()).isEqualTo(2);
+  }
+
+  // --- naming wait -------------------------------------------------------------------------
+
+  @Test
+  void socketWaitsForItsNameAndIsThenCountedWholeUnderItOnly() {
+    assertThat(NamingWait.DEFAULT_POLLS).isEqualTo(2);
+    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(2))), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    waiting.apply(pollOf(T0, List.of(conn.sent(100).received(10).build()), List.of()));
+    assertThat(waiting.links()).as("held at first sight").isEmpty();
+    assertThat(waiting.trackedSockets()).isEqualTo(1);
+    waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(250).received(40).build()), List.of()));
+    waiting.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(300).received(45).build()), List.of()));
+
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.key()).isEqualTo(new LinkKey(WEB, CART, 5432, NetworkType.IPV4, Observer.CLIENT));
+      assertThat(link.bytesClientToServer()).isEqualTo(300);
+      assertThat(link.bytesServerToClient()).isEqualTo(45);
+      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.activeConnections()).isEqualTo(1);
+    });
+    assertThat(waiting.namingFallbacks()).isZero();
+  }
+
+  @Test
+  void socketStillUnnamedAfterTheWaitIsCountedWholeUnderItsAddressAndCountedAsAFallback() {
+    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(99))), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    waiting.apply(pollOf(T0, List.of(conn.sent(100).srtt(200).build()), List.of()));
+    waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(100).srtt(900).build()), List.of()));
+    assertThat(waiting.links()).as("still within the wait").isEmpty();
+    waiting.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(170).received(5).srtt(350).build()), List.of()));
+
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.key()).isEqualTo(
+          new LinkKey(WEB, Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
+      assertThat(link.bytesClientToServer()).isEqualTo(170);
+      assertThat(link.bytesServerToClient()).isEqualTo(5);
+      assertThat(link.activeConnections()).isEqualTo(1);
+      // The polls that moved bytes while it waited, as if it had been counted all along.
+      assertThat(link.rtt().samples()).isEqualTo(2);
+      assertThat(link.rtt().sumMicros()).isEqualTo(550);
+    });
+    assertThat(waiting.namingFallbacks()).isEqualTo(1);
+
+    waiting.apply(pollOf(T0.plusSeconds(3), List.of(conn.sent(200).received(5).srtt(300).build()), List.of()));
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.bytesClientToServer()).isEqualTo(200);
+      assertThat(link.rtt().samples()).isEqualTo(3);
+    });
+  }
+
+  @Test
+  void socketThatClosesWhileItWaitsIsCountedOnceWhenLetGo() {
+    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(3))), EPHEMERAL);
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+
+    waiting.apply(pollOf(T0, List.of(conn.sent(100).received(10).build()), List.of()));
+    // Its live record and its close harvested in one poll: the close is the last word.
+    waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(120).received(10).build()),
+        List.of(conn.sent(130).received(20).error(ECONNRESET).closed().build())));
+    waiting.apply(pollOf(T0.plusSeconds(2), List.of(), List.of()));
+    waiting.apply(pollOf(T0.plusSeconds(3), List.of(), List.of()));
+    waiting.apply(pollOf(T0.plusSeconds(4), List.of(), List.of()));
+
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.key().server()).isEqualTo(CART);
+      assertThat(link.bytesClientToServer()).isEqualTo(130);
+      assertThat(link.bytesServerToClient()).isEqualTo(20);
+      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.activeConnections()).isZero();
+      assertThat(link.failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
+    });
+    assertThat(waiting.trackedSockets()).isZero();
+    assertThat(waiting.lostSockets()).isZero();
+    assertThat(waiting.namingFallbacks()).isZero();
+  }
+
+  @Test
+  void socketSeenOnlyClosedWaitsToo() {
+    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(2))), EPHEMERAL);
+
+    waiting.apply(pollOf(T0, List.of(),
+        List.of(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).received(20).closed().build())));
+    waiting.apply(pollOf(T0.plusSeconds(1), List.of(), List.of()));
+
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.key().server()).isEqualTo(CART);
+      assertThat(link.bytesClientToServer()).isEqualTo(10);
+      assertThat(link.bytesServerToClient()).isEqualTo(20);
+      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.activeConnections()).isZero();
+    });
+    assertThat(waiting.trackedSockets()).isZero();
+  }
+
+  @Test
+  void socketWhoseEndsAreNamedAtFirstSightIsNotHeld() {
+    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(1))), EPHEMERAL);
+
+    waiting.apply(pollOf(T0, List.of(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(7).build()), List.of()));
+
+    assertThat(waiting.links()).singleElement().satisfies(link -> {
+      assertThat(link.key().server()).isEqualTo(CART);
+      assertThat(link.bytesClientToServer()).isEqualTo(7);
+    });
+  }
+
+  @Test
+  void aNegativeNamingWaitIsRefused() {
+    assertThatThrownBy(() -> new LinkTable(new AddressResolver(), EPHEMERAL, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-1");
+  }
+
+  /** Names the local end {@code web} at once and the server {@code cart} from its n-th ask on. */
+  private static NameSource serverNamedFromAsk(int n) {
+    AtomicInteger serverAsks = new AtomicInteger();
+    return query -> {
+      if (query.local()) {
+        return java.util.Optional.of(WEB);
+      }
+      return serverAsks.incrementAndGet() >= n ? java.util.Optional.of(CART) : java.util.Optional.empty();
+    };
   }
 
   // --- RTT ---------------------------------------------------------------------------------

@@ -6,13 +6,16 @@ import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code Process}, by command name) or, when that process runs in a container, the container (kind
  * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
  * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
- * background. The namespace of a local end is the host name.
+ * background. The namespace of a process or container is the host name; an address of this
+ * machine whose owner is not found is, like any unnamed address here, kind {@code Host} in
+ * namespace {@code node}, so both ends of a link and every source name it alike.
  */
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
@@ -38,9 +43,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("chelonia-local-names").unstarted(r));
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
-  private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_ON_DEMAND_NANOS);
+  /** Namespaces where a lookup missed since the last rescan. */
+  private final Set<Long> missedNamespaces = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean rescanPending = new AtomicBoolean();
   private volatile SocketOwners owners = SocketOwners.empty();
-  private volatile long lastScanNanos;
+  private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
+  private volatile long lastRescanNanos;
 
   LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
     this.hostName = hostName;
@@ -59,8 +67,8 @@ public final class LocalNames implements NameSource, AutoCloseable {
   public Optional<Endpoint> name(EndpointQuery query) {
     SocketOwners index = owners;
     if (!query.local() && !index.isLocal(query.address())) {
-      // Elsewhere, or in a namespace newer than the index: a fresh index will tell.
-      refreshSoon();
+      // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will tell.
+      rescanSoon(List.of());
       return Optional.empty();
     }
     int pid = query.pid() > 0
@@ -70,8 +78,8 @@ public final class LocalNames implements NameSource, AutoCloseable {
     Optional<Endpoint> named = process.isPresent() ? endpoint(process.get()) : exited(query);
     if (named.isEmpty()) {
       // Not in the index yet (a process newer than the last scan): the end is asked again later.
-      refreshSoon();
-      return Optional.of(new Endpoint(hostName, Endpoint.KIND_HOST, AddressText.of(query.address())));
+      rescanSoon(index.namespacesToSearch(query));
+      return Optional.of(Endpoint.host(AddressText.of(query.address())));
     }
     return named;
   }
@@ -98,26 +106,43 @@ public final class LocalNames implements NameSource, AutoCloseable {
   }
 
   /**
-   * Asks for a fresh index on a miss, at most once a second and never more often than fifty times
-   * the last scan took: a machine where scanning /proc is slow spends at most 2 % of a core on it.
+   * On a miss, reads again the namespaces where the end was looked for, and any namespace new
+   * since the last scan: at most once a second and never more often than fifty times the last
+   * rescan took, so rescans cost at most 2 % of a core. A miss within that time is not dropped:
+   * the rescan runs as soon as it is allowed, so the name is there within the naming wait.
    */
-  private void refreshSoon() {
-    long last = lastRefresh.get();
-    long wait = Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * lastScanNanos);
-    if (System.nanoTime() - last >= wait && lastRefresh.compareAndSet(last, System.nanoTime())) {
-      background.execute(this::refreshOwners);
+  private void rescanSoon(List<Long> namespaces) {
+    missedNamespaces.addAll(namespaces);
+    if (rescanPending.compareAndSet(false, true)) {
+      long allowedAt = lastRescanStart + Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * lastRescanNanos);
+      try {
+        background.schedule(this::rescanMissed, Math.max(0, allowedAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closed) {
+        rescanPending.set(false);
+      }
     }
   }
 
+  private void rescanMissed() {
+    // Cleared first: a miss during this rescan asks for the next one.
+    rescanPending.set(false);
+    Set<Long> namespaces = Set.copyOf(missedNamespaces);
+    missedNamespaces.removeAll(namespaces);
+    lastRescanStart = System.nanoTime();
+    try {
+      owners = owners.rescan(proc.root(), namespaces);
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
+    }
+    lastRescanNanos = System.nanoTime() - lastRescanStart;
+  }
+
   private void refreshOwners() {
-    long started = System.nanoTime();
     try {
       owners = SocketOwners.scan(proc.root());
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
-    lastScanNanos = System.nanoTime() - started;
-    lastRefresh.set(System.nanoTime());
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Which process owns which TCP socket on this machine, across network namespaces: an index built
@@ -45,24 +46,41 @@ final class SocketOwners {
 
   /** Reads the whole machine; cost grows with processes and open descriptors. */
   static SocketOwners scan(Path proc) {
+    return empty().rescan(proc, netns -> true);
+  }
+
+  /**
+   * This index with some namespaces read again: those given (where a lookup missed) and those it
+   * does not know yet (a new pod, container or namespace host). Costs a look at each process's
+   * namespace and the descriptors of the processes in those namespaces only, so a miss can be
+   * answered long before the next full scan on a machine with many processes and sockets.
+   */
+  SocketOwners rescan(Path proc, Set<Long> missed) {
+    return rescan(proc, netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns));
+  }
+
+  private SocketOwners rescan(Path proc, Predicate<Long> toRead) {
     Map<Long, Path> namespaces = new HashMap<>();
     Map<Long, Integer> pids = new HashMap<>();
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
       for (Path process : processes) {
-        int pid = Integer.parseInt(process.getFileName().toString());
         Long netns = inode(process.resolve("ns/net"));
-        if (netns == null) {
+        if (netns == null || !toRead.test(netns)) {
           continue;
         }
         namespaces.putIfAbsent(netns, process);
-        socketInodes(process, pid, pids);
+        socketInodes(process, Integer.parseInt(process.getFileName().toString()), pids);
       }
     } catch (IOException e) {
-      return empty();
+      return this;
     }
-    Map<Long, Set<InetAddress>> addresses = new HashMap<>();
-    Map<Long, List<Listener>> listeners = new HashMap<>();
-    Map<Connection, Integer> connections = new HashMap<>();
+    // What was not read again is kept as it was.
+    Map<Long, Set<InetAddress>> addresses = new HashMap<>(addressesByNamespace);
+    Map<Long, List<Listener>> listeners = new HashMap<>(listenersByNamespace);
+    Map<Connection, Integer> connections = new HashMap<>(pidByConnection);
+    if (!namespaces.isEmpty()) {
+      connections.keySet().removeIf(connection -> namespaces.containsKey(connection.netns()));
+    }
     namespaces.forEach((netns, process) -> {
       addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
       List<Listener> listening = new ArrayList<>();
@@ -114,7 +132,8 @@ final class SocketOwners {
     return Optional.empty();
   }
 
-  private List<Long> namespacesToSearch(EndpointQuery query) {
+  /** Where {@link #ownerPid} looks for this end: the namespaces to read again when it misses. */
+  List<Long> namespacesToSearch(EndpointQuery query) {
     if (query.local() || query.address().isLoopbackAddress()) {
       return List.of(query.netns());
     }

@@ -240,6 +240,26 @@ class KubernetesNamesTest {
     assertThat(named.activeConnections()).isEqualTo(1);
   }
 
+  @Test
+  void podWhoseWatchEventComesAfterItsFirstPacketIsOneLinkWithEveryByte() {
+    pod("web-1", owner("StatefulSet", "web"), "10.1.0.2");
+    start();
+    LinkTable table = new LinkTable(new ResolverChain(List.of(names)), new PortRange(32768, 60999));
+    Sockets conn = Sockets.client("10.1.0.2", 40000, "10.1.0.41", 8080).established();
+    poll(table, conn.sent(10));
+    assertThat(table.links()).as("waiting for the server's name").isEmpty();
+
+    pod("api-1", owner("StatefulSet", "api"), "10.1.0.41");
+    await("pod watched", () -> named("10.1.0.41").isPresent());
+    poll(table, conn.sent(30));
+
+    assertThat(table.links()).singleElement().satisfies(link -> {
+      assertThat(link.key().server()).isEqualTo(workload("StatefulSet", "api", "api-1"));
+      assertThat(link.bytesClientToServer()).isEqualTo(30);
+    });
+    assertThat(table.namingFallbacks()).isZero();
+  }
+
   // --- the API server away ----------------------------------------------------------------------
 
   @Test
@@ -331,8 +351,9 @@ class KubernetesNamesTest {
     return api.objects().resource(object).create();
   }
 
+  /** Counts sockets at first sight: these tests are about names after the naming wait. */
   private LinkTable table() {
-    return new LinkTable(new ResolverChain(List.of(names)), new PortRange(32768, 60999));
+    return new LinkTable(new ResolverChain(List.of(names)), new PortRange(32768, 60999), 0);
   }
 
   private static void poll(LinkTable table, Sockets... sockets) {

@@ -118,6 +118,51 @@ class LocalNamesKernelTest {
     }
   }
 
+  /**
+   * The race of a server that starts listening just before its first connection: the owner index
+   * does not know it yet at the first poll. The socket waits for the rebuilt index instead of being
+   * counted under the server's address first, so each side has ONE link, named, with every byte.
+   */
+  @Test
+  void serverListeningJustBeforeItsFirstConnectionIsOneNamedLinkOnEachSide() throws Exception {
+    try (NetnsHosts hosts = NetnsHosts.create();
+        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
+        LinkPipeline pipeline = LinkPipeline.open(
+            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC())) {
+      pipeline.pollOnce();
+      try (TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
+              "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
+        int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+        try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
+            "client", "198.18.0.2", String.valueOf(port), "700", "300", "1", "--hold")) {
+          client.awaitLine("HELD", PEER_TIMEOUT);
+
+          List<Link> toPort = List.of();
+          for (int poll = 0; poll < 10 && toPort.size() < 2; poll++) {
+            pipeline.pollOnce();
+            toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
+            Thread.sleep(1_000);
+          }
+          pipeline.pollOnce();
+          toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
+
+          assertThat(toPort)
+              .extracting(link -> link.key().observer() + " " + link.key().client().name() + " -> "
+                  + link.key().server().name() + " " + link.bytesClientToServer() + "/" + link.bytesServerToClient()
+                  + " opened " + link.connectionsOpened() + " active " + link.activeConnections())
+              .containsExactlyInAnyOrder(
+                  "CLIENT checkout -> orders-api 700/300 opened 1 active 1",
+                  "SERVER checkout -> orders-api 700/300 opened 1 active 1");
+          client.send("CLOSE");
+          server.send("CLOSE");
+          assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+          assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+        }
+      }
+    }
+  }
+
   private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {
     return links.stream().anyMatch(link -> link.key().server().equals(first))
         && links.stream().anyMatch(link -> link.key().server().equals(second));
