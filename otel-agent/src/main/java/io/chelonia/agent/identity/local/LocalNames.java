@@ -6,6 +6,8 @@ import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +45,14 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("chelonia-local-names").unstarted(r));
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
-  /** Namespaces where a lookup missed since the last rescan. */
-  private final Set<Long> missedNamespaces = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean rescanPending = new AtomicBoolean();
-  private volatile SocketOwners owners = SocketOwners.empty();
+  /** Namespaces where a lookup missed, with the earliest time each may be read again. */
+  private final Map<Long, Long> missedNamespaces = new ConcurrentHashMap<>();
+  /** When each namespace may be read again: its last rescan's start plus fifty times its cost. */
+  private final Map<Long, Long> allowedAt = new ConcurrentHashMap<>();
+  /** When the next rescan is scheduled, {@code Long.MAX_VALUE} when none is. */
+  private final AtomicLong nextRescan = new AtomicLong(Long.MAX_VALUE);
   private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
-  private volatile long lastRescanNanos;
+  private volatile SocketOwners owners = SocketOwners.empty();
 
   LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
     this.hostName = hostName;
@@ -107,34 +111,62 @@ public final class LocalNames implements NameSource, AutoCloseable {
 
   /**
    * On a miss, reads again the namespaces where the end was looked for, and any namespace new
-   * since the last scan: at most once a second and never more often than fifty times the last
-   * rescan took, so rescans cost at most 2 % of a core. A miss within that time is not dropped:
-   * the rescan runs as soon as it is allowed, so the name is there within the naming wait.
+   * since the last scan. Each namespace is read at most once a second and never more often than
+   * fifty times its last rescan took, so a namespace costs at most 2 % of a core, and a busy one
+   * (thousands of descriptors) never holds back a new pod's. A miss inside that time is not
+   * dropped: the rescan runs as soon as it is allowed, so the name is there within the naming wait.
    */
   private void rescanSoon(List<Long> namespaces) {
-    missedNamespaces.addAll(namespaces);
-    if (rescanPending.compareAndSet(false, true)) {
-      long allowedAt = lastRescanStart + Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * lastRescanNanos);
-      try {
-        background.schedule(this::rescanMissed, Math.max(0, allowedAt - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closed) {
-        rescanPending.set(false);
+    long now = System.nanoTime();
+    // New namespaces only: at most one pass a second.
+    long due = namespaces.isEmpty() ? lastRescanStart + MIN_ON_DEMAND_NANOS : Long.MAX_VALUE;
+    for (long netns : namespaces) {
+      long at = Math.max(now, allowedAt.getOrDefault(netns, now));
+      missedNamespaces.merge(netns, at, Math::min);
+      due = Math.min(due, at);
+    }
+    scheduleRescan(Math.max(now, due));
+  }
+
+  private void scheduleRescan(long due) {
+    for (long scheduled = nextRescan.get(); due < scheduled; scheduled = nextRescan.get()) {
+      if (nextRescan.compareAndSet(scheduled, due)) {
+        try {
+          background.schedule(this::rescanMissed, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+          // Closing: no more rescans.
+        }
+        return;
       }
     }
   }
 
   private void rescanMissed() {
-    // Cleared first: a miss during this rescan asks for the next one.
-    rescanPending.set(false);
-    Set<Long> namespaces = Set.copyOf(missedNamespaces);
-    missedNamespaces.removeAll(namespaces);
-    lastRescanStart = System.nanoTime();
+    nextRescan.set(Long.MAX_VALUE);
+    long now = System.nanoTime();
+    Set<Long> ready = new HashSet<>();
+    long later = Long.MAX_VALUE;
+    for (Map.Entry<Long, Long> missed : missedNamespaces.entrySet()) {
+      if (missed.getValue() <= now) {
+        ready.add(missed.getKey());
+      } else {
+        later = Math.min(later, missed.getValue());
+      }
+    }
+    missedNamespaces.keySet().removeAll(ready);
+    if (later != Long.MAX_VALUE) {
+      scheduleRescan(later);
+    }
+    lastRescanStart = now;
+    Map<Long, Long> costs = new HashMap<>();
     try {
-      owners = owners.rescan(proc.root(), namespaces);
+      owners = owners.rescan(proc.root(), ready, costs);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
-    lastRescanNanos = System.nanoTime() - lastRescanStart;
+    // A namespace whose wait is over is as if never read: forgetting it keeps the map small as pods come and go.
+    allowedAt.values().removeIf(at -> at <= now);
+    costs.forEach((netns, cost) -> allowedAt.put(netns, now + Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * cost)));
   }
 
   private void refreshOwners() {

@@ -31,13 +31,13 @@ final class SocketOwners {
 
   private final Map<Long, Set<InetAddress>> addressesByNamespace;
   private final Map<Long, List<Listener>> listenersByNamespace;
-  private final Map<Connection, Integer> pidByConnection;
+  private final Map<Long, Map<Connection, Integer>> connectionsByNamespace;
 
   private SocketOwners(Map<Long, Set<InetAddress>> addresses, Map<Long, List<Listener>> listeners,
-      Map<Connection, Integer> connections) {
+      Map<Long, Map<Connection, Integer>> connections) {
     this.addressesByNamespace = addresses;
     this.listenersByNamespace = listeners;
-    this.pidByConnection = connections;
+    this.connectionsByNamespace = connections;
   }
 
   static SocketOwners empty() {
@@ -46,7 +46,7 @@ final class SocketOwners {
 
   /** Reads the whole machine; cost grows with processes and open descriptors. */
   static SocketOwners scan(Path proc) {
-    return empty().rescan(proc, netns -> true);
+    return empty().rescan(proc, netns -> true, new HashMap<>());
   }
 
   /**
@@ -54,12 +54,14 @@ final class SocketOwners {
    * does not know yet (a new pod, container or namespace host). Costs a look at each process's
    * namespace and the descriptors of the processes in those namespaces only, so a miss can be
    * answered long before the next full scan on a machine with many processes and sockets.
+   *
+   * @param costNanos filled with the time spent on each namespace read
    */
-  SocketOwners rescan(Path proc, Set<Long> missed) {
-    return rescan(proc, netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns));
+  SocketOwners rescan(Path proc, Set<Long> missed, Map<Long, Long> costNanos) {
+    return rescan(proc, netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns), costNanos);
   }
 
-  private SocketOwners rescan(Path proc, Predicate<Long> toRead) {
+  private SocketOwners rescan(Path proc, Predicate<Long> toRead, Map<Long, Long> costNanos) {
     Map<Long, Path> namespaces = new HashMap<>();
     Map<Long, Integer> pids = new HashMap<>();
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
@@ -68,8 +70,10 @@ final class SocketOwners {
         if (netns == null || !toRead.test(netns)) {
           continue;
         }
+        long started = System.nanoTime();
         namespaces.putIfAbsent(netns, process);
         socketInodes(process, Integer.parseInt(process.getFileName().toString()), pids);
+        costNanos.merge(netns, System.nanoTime() - started, Long::sum);
       }
     } catch (IOException e) {
       return this;
@@ -77,12 +81,11 @@ final class SocketOwners {
     // What was not read again is kept as it was.
     Map<Long, Set<InetAddress>> addresses = new HashMap<>(addressesByNamespace);
     Map<Long, List<Listener>> listeners = new HashMap<>(listenersByNamespace);
-    Map<Connection, Integer> connections = new HashMap<>(pidByConnection);
-    if (!namespaces.isEmpty()) {
-      connections.keySet().removeIf(connection -> namespaces.containsKey(connection.netns()));
-    }
+    Map<Long, Map<Connection, Integer>> connectionsByNs = new HashMap<>(connectionsByNamespace);
     namespaces.forEach((netns, process) -> {
+      long started = System.nanoTime();
       addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
+      Map<Connection, Integer> connections = new HashMap<>();
       List<Listener> listening = new ArrayList<>();
       for (String table : List.of("net/tcp", "net/tcp6")) {
         for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table))) {
@@ -94,14 +97,16 @@ final class SocketOwners {
           if (entry.state().equals(LISTEN)) {
             listening.add(new Listener(entry.local(), entry.localPort(), pid));
           } else {
-            connections.putIfAbsent(new Connection(netns, entry.local(), entry.localPort(),
-                entry.remote(), entry.remotePort()), pid);
+            connections.putIfAbsent(new Connection(
+                entry.local(), entry.localPort(), entry.remote(), entry.remotePort()), pid);
           }
         }
       }
       listeners.put(netns, List.copyOf(listening));
+      connectionsByNs.put(netns, Map.copyOf(connections));
+      costNanos.merge(netns, System.nanoTime() - started, Long::sum);
     });
-    return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connections));
+    return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connectionsByNs));
   }
 
   /**
@@ -114,8 +119,8 @@ final class SocketOwners {
   Optional<Integer> ownerPid(EndpointQuery query) {
     List<Long> namespaces = namespacesToSearch(query);
     for (long netns : namespaces) {
-      Integer pid = pidByConnection.get(new Connection(
-          netns, query.address(), query.port(), query.peerAddress(), query.peerPort()));
+      Integer pid = connectionsByNamespace.getOrDefault(netns, Map.of()).get(new Connection(
+          query.address(), query.port(), query.peerAddress(), query.peerPort()));
       if (pid != null) {
         return Optional.of(pid);
       }
@@ -195,9 +200,8 @@ final class SocketOwners {
     }
   }
 
-  /** A connected socket's four-tuple, in its namespace. */
-  private record Connection(
-      long netns, InetAddress local, int localPort, InetAddress remote, int remotePort) {}
+  /** A connected socket's four-tuple. */
+  private record Connection(InetAddress local, int localPort, InetAddress remote, int remotePort) {}
 
   /** Parsers for the files of /proc/PID/net. */
   static final class ProcNet {

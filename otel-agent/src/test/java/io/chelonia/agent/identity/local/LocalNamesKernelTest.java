@@ -148,6 +148,7 @@ class LocalNamesKernelTest {
           toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
 
           assertThat(toPort)
+              .as("kernel counters %s, sockets tracked %d", pipeline.lastPoll().kernel(), pipeline.links().trackedSockets())
               .extracting(link -> link.key().observer() + " " + link.key().client().name() + " -> "
                   + link.key().server().name() + " " + link.bytesClientToServer() + "/" + link.bytesServerToClient()
                   + " opened " + link.connectionsOpened() + " active " + link.activeConnections())
