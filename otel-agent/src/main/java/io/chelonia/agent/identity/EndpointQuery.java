@@ -8,9 +8,11 @@ import java.util.Objects;
  *
  * @param address the end's IP address
  * @param local true for the end on this node (the socket's own side)
- * @param pid for the local end of a client socket, the connecting process; 0 when not known
+ * @param pid the process that connected, when this machine's kernel saw it connect: for the local
+ *     end of a client socket, and for the client end of a server socket whose client socket is
+ *     on this machine too; 0 when not known
  * @param comm that process's command name, empty when not known
- * @param cgroupId cgroup v2 id of the socket's owner, 0 when not known
+ * @param cgroupId cgroup v2 id of the socket's owner (or of that connecting process), 0 when not known
  * @param netns network namespace inode of the socket
  * @param port the end's port
  * @param server true for the server's end (the one that listened), false for the client's

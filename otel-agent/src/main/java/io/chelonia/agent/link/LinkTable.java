@@ -37,6 +37,7 @@ public final class LinkTable {
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
+  private final LocalClients localClients = new LocalClients();
   private long polls;
   private long unknownRoleSockets;
   private long lostSockets;
@@ -60,6 +61,7 @@ public final class LinkTable {
   public void apply(SocketPoll poll) {
     polls++;
     Instant now = poll.time();
+    localClients.reset(poll, sockets::containsKey);
     for (SocketSnapshot socket : poll.live()) {
       fold(socket, now);
     }
@@ -91,7 +93,7 @@ public final class LinkTable {
 
   /** Asks again for the names of a socket held back; true once they are final. */
   private boolean nameWhileWaiting(TrackedSocket tracked, SocketSnapshot latest) {
-    tracked.key = keepFinalEnds(tracked.key, keyOf(latest, tracked.client));
+    tracked.key = keepFinalEnds(tracked.key, keyOf(latest, tracked.client, connectorOf(tracked, latest)));
     tracked.settled = isSettled(tracked.key);
     return tracked.settled;
   }
@@ -154,7 +156,8 @@ public final class LinkTable {
 
   private TrackedSocket track(SocketSnapshot socket) {
     boolean client = isClient(socket);
-    TrackedSocket tracked = new TrackedSocket(client, keyOf(socket, client));
+    LocalClients.Connector connector = client ? null : localClients.clientOf(socket);
+    TrackedSocket tracked = new TrackedSocket(client, connector, keyOf(socket, client, connector));
     tracked.settled = isSettled(tracked.key);
     tracked.nextNaming = polls + 1;
     // An older socket's retransmits before the agent are not ours to report; its bytes are
@@ -171,7 +174,7 @@ public final class LinkTable {
    * Asked at polls 1, 2, 4, 8... after first sight, then every {@value #MAX_NAMING_BACKOFF} polls.
    */
   private void rename(SocketSnapshot socket, TrackedSocket tracked, Instant now) {
-    LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked.client));
+    LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked.client, connectorOf(tracked, socket)));
     if (!renamed.equals(tracked.key) && tracked.established) {
       links.get(tracked.key).active--;
       links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
@@ -197,13 +200,29 @@ public final class LinkTable {
     return resolver.isFinal(key.client()) && resolver.isFinal(key.server());
   }
 
-  private LinkKey keyOf(SocketSnapshot socket, boolean client) {
+  /**
+   * For a server socket, the process that connected to it, looked for again while not found: the
+   * client's record may come a harvest later than the server's (a close drained from the ring).
+   */
+  private LocalClients.Connector connectorOf(TrackedSocket tracked, SocketSnapshot socket) {
+    if (!tracked.client && tracked.connector == null) {
+      tracked.connector = localClients.clientOf(socket);
+    }
+    return tracked.connector;
+  }
+
+  /**
+   * @param connector for a server socket, the process that connected to it when this machine's
+   *     kernel saw it connect: the client end is named by it, as the client's own side names it
+   */
+  private LinkKey keyOf(SocketSnapshot socket, boolean client, LocalClients.Connector connector) {
     Endpoint local = resolver.resolve(new EndpointQuery(
         socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
         socket.netns(), socket.localPort(), !client, socket.remoteAddress(), socket.remotePort()));
     Endpoint remote = resolver.resolve(new EndpointQuery(
-        socket.remoteAddress(), false, 0, "", 0, socket.netns(), socket.remotePort(), client,
-        socket.localAddress(), socket.localPort()));
+        socket.remoteAddress(), false, connector == null ? 0 : connector.pid(),
+        connector == null ? "" : connector.comm(), connector == null ? 0 : connector.cgroupId(),
+        socket.netns(), socket.remotePort(), client, socket.localAddress(), socket.localPort()));
     NetworkType type = NetworkType.of(socket.remoteAddress());
     return client
         ? new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT)
@@ -308,6 +327,8 @@ public final class LinkTable {
 
   private static final class TrackedSocket {
     final boolean client;
+    /** For a server socket, the process the kernel saw connect to it; else null. */
+    LocalClients.Connector connector;
     LinkKey key;
     boolean settled;
     long nextNaming;
@@ -318,8 +339,9 @@ public final class LinkTable {
     long retransmits;
     boolean established;
 
-    TrackedSocket(boolean client, LinkKey key) {
+    TrackedSocket(boolean client, LocalClients.Connector connector, LinkKey key) {
       this.client = client;
+      this.connector = connector;
       this.key = key;
     }
   }

@@ -530,6 +530,32 @@ class LinkTableTest {
         .hasMessageContaining("-1");
   }
 
+  @Test
+  void serverSocketNamesItsClientByTheProcessThisKernelSawConnectInTheSameHarvest() {
+    List<EndpointQuery> asked = new ArrayList<>();
+    NameSource byProcess = query -> {
+      asked.add(query);
+      return query.pid() > 0 ? java.util.Optional.of(new Endpoint("host", "Process", query.comm()))
+          : java.util.Optional.of(new Endpoint("host", "Process", "server-" + query.port()));
+    };
+    LinkTable both = new LinkTable(new ResolverChain(List.of(byProcess)), EPHEMERAL);
+    // Both ends on this machine; the client already gone: only its closed record tells who it was.
+    SocketSnapshot client = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).cookie(1).pid(4242).comm("checkout")
+        .established().sent(70).received(30).closed().build();
+    SocketSnapshot server = Sockets.server(SERVER_IP, 5432, CLIENT_IP, 40000).cookie(2)
+        .established().sent(30).received(70).build();
+    // Another client on the same port number, towards another server: not this one's.
+    SocketSnapshot other = Sockets.client(CLIENT_IP, 40000, "10.0.0.3", 5432).cookie(3).pid(7).comm("holder")
+        .established().build();
+
+    both.apply(pollOf(T0, List.of(server, other), List.of(client)));
+
+    assertThat(both.links()).filteredOn(link -> link.key().observer() == Observer.SERVER).singleElement()
+        .satisfies(link -> assertThat(link.key().client().name()).isEqualTo("checkout"));
+    assertThat(asked).filteredOn(query -> !query.local() && !query.server() && query.port() == 40000)
+        .extracting(EndpointQuery::pid).containsExactly(4242);
+  }
+
   /** Names the local end {@code web} at once and the server {@code cart} from its n-th ask on. */
   private static NameSource serverNamedFromAsk(int n) {
     AtomicInteger serverAsks = new AtomicInteger();

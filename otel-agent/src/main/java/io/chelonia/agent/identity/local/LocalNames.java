@@ -70,7 +70,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
     SocketOwners index = owners;
-    if (!query.local() && !index.isLocal(query.address())) {
+    if (!query.local() && query.pid() == 0 && !index.isLocal(query.address())) {
       // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will tell.
       rescanSoon(List.of());
       return Optional.empty();
@@ -88,9 +88,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
     return named;
   }
 
-  /** A short-lived client gone before its first poll: the kernel kept its command name. */
+  /**
+   * A short-lived client gone before its first poll: the kernel kept its command name, for the
+   * client's own socket and for the server socket it connected to alike.
+   */
   private Optional<Endpoint> exited(EndpointQuery query) {
-    if (query.local() && query.pid() > 0 && !query.comm().isEmpty()) {
+    if (query.pid() > 0 && !query.comm().isEmpty()) {
       return Optional.of(new Endpoint(hostName, KIND_PROCESS, query.comm()));
     }
     return Optional.empty();

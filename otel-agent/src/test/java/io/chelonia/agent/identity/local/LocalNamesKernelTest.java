@@ -164,6 +164,47 @@ class LocalNamesKernelTest {
     }
   }
 
+  /**
+   * Short connections from a client that is gone before the first poll (its sockets and its
+   * process): /proc cannot name it any more, but the kernel saw it connect. The server side names
+   * its client by that record, as the client side does: one name on both sides, every byte.
+   */
+  @Test
+  void clientGoneBeforeThePollIsNamedByItsProcessOnTheServerSideToo() throws Exception {
+    try (NetnsHosts hosts = NetnsHosts.create();
+        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
+        LinkPipeline pipeline = LinkPipeline.open(
+            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+        TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
+            "server", "198.18.0.2", "0", "300", "700", "3", "--hold")) {
+      int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+      try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
+          "client", "198.18.0.2", String.valueOf(port), "700", "300", "3", "--hold")) {
+        client.awaitLine("HELD", PEER_TIMEOUT);
+        client.send("CLOSE");
+        assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+      }
+
+      List<Link> toPort = List.of();
+      for (int poll = 0; poll < 10 && toPort.stream().mapToLong(Link::connectionsOpened).sum() < 6; poll++) {
+        pipeline.pollOnce();
+        toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
+        Thread.sleep(1_000);
+      }
+
+      assertThat(toPort)
+          .extracting(link -> link.key().observer() + " " + link.key().client().name() + " -> "
+              + link.key().server().name() + " " + link.bytesClientToServer() + "/" + link.bytesServerToClient()
+              + " opened " + link.connectionsOpened())
+          .containsExactlyInAnyOrder(
+              "CLIENT checkout -> orders-api 2100/900 opened 3",
+              "SERVER checkout -> orders-api 2100/900 opened 3");
+      server.send("CLOSE");
+      assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+    }
+  }
+
   private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {
     return links.stream().anyMatch(link -> link.key().server().equals(first))
         && links.stream().anyMatch(link -> link.key().server().equals(second));
