@@ -27,10 +27,8 @@ class LocalNamesKernelTest {
   @Test
   void twoProcessesInTwoNamespacesAreBothNamedByTheirProcessName() throws Exception {
     try (NetnsHosts hosts = NetnsHosts.create();
-        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(10));
-        LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
-            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+        LocalNames local = localNames();
+        LinkPipeline pipeline = pipeline(local);
         TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
             "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
       int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
@@ -55,13 +53,11 @@ class LocalNamesKernelTest {
         assertThat(named).as("links to the server port: %s", all.stream().filter(l -> l.key().serverPort() == port).toList())
             .extracting(link -> link.key().observer())
             .containsExactlyInAnyOrder(Observer.CLIENT, Observer.SERVER);
-        client.send("CLOSE");
-        server.send("CLOSE");
-        assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
-        assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+        closeAll(client, server);
       }
     }
   }
+
   /**
    * Linux gives one local port to connections towards different destinations: here two client
    * processes bind the same address and port (SO_REUSEADDR) and each connects to its own server.
@@ -71,10 +67,8 @@ class LocalNamesKernelTest {
   void twoClientsSharingALocalPortAreEachNamedByTheirOwnProcessOnTheServerSide() throws Exception {
     String sharedPort = "40000";
     try (NetnsHosts hosts = NetnsHosts.create();
-        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(10));
-        LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
-            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+        LocalNames local = localNames();
+        LinkPipeline pipeline = pipeline(local);
         TrafficPeerProcess orders = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
             "server", "198.18.0.2", "0", "300", "700", "1", "--hold");
         TrafficPeerProcess stock = TrafficPeerProcess.startAs("stock-api", Optional.of(hosts.nameB()),
@@ -106,14 +100,7 @@ class LocalNamesKernelTest {
         assertThat(serverSide)
             .extracting(link -> link.key().client().name() + " -> " + link.key().server().name())
             .containsExactlyInAnyOrder("checkout -> orders-api", "holder -> stock-api");
-        checkout.send("CLOSE");
-        holder.send("CLOSE");
-        orders.send("CLOSE");
-        stock.send("CLOSE");
-        assertThat(checkout.awaitExit(PEER_TIMEOUT)).isZero();
-        assertThat(holder.awaitExit(PEER_TIMEOUT)).isZero();
-        assertThat(orders.awaitExit(PEER_TIMEOUT)).isZero();
-        assertThat(stock.awaitExit(PEER_TIMEOUT)).isZero();
+        closeAll(checkout, holder, orders, stock);
       }
     }
   }
@@ -126,10 +113,8 @@ class LocalNamesKernelTest {
   @Test
   void serverListeningJustBeforeItsFirstConnectionIsOneNamedLinkOnEachSide() throws Exception {
     try (NetnsHosts hosts = NetnsHosts.create();
-        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
-        LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
-            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC())) {
+        LocalNames local = localNames();
+        LinkPipeline pipeline = pipeline(local)) {
       pipeline.pollOnce();
       try (TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
               "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
@@ -138,27 +123,16 @@ class LocalNamesKernelTest {
             "client", "198.18.0.2", String.valueOf(port), "700", "300", "1", "--hold")) {
           client.awaitLine("HELD", PEER_TIMEOUT);
 
-          List<Link> toPort = List.of();
-          for (int poll = 0; poll < 10 && toPort.size() < 2; poll++) {
-            pipeline.pollOnce();
-            toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
-            Thread.sleep(1_000);
-          }
+          pollUntilOpened(pipeline, port, 2);
           pipeline.pollOnce();
-          toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
 
-          assertThat(toPort)
+          assertThat(linksTo(pipeline, port))
               .as("kernel counters %s, sockets tracked %d", pipeline.lastPoll().kernel(), pipeline.links().trackedSockets())
-              .extracting(link -> link.key().observer() + " " + link.key().client().name() + " -> "
-                  + link.key().server().name() + " " + link.bytesClientToServer() + "/" + link.bytesServerToClient()
-                  + " opened " + link.connectionsOpened() + " active " + link.activeConnections())
+              .extracting(LocalNamesKernelTest::describe)
               .containsExactlyInAnyOrder(
                   "CLIENT checkout -> orders-api 700/300 opened 1 active 1",
                   "SERVER checkout -> orders-api 700/300 opened 1 active 1");
-          client.send("CLOSE");
-          server.send("CLOSE");
-          assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
-          assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+          closeAll(client, server);
         }
       }
     }
@@ -172,37 +146,67 @@ class LocalNamesKernelTest {
   @Test
   void clientGoneBeforeThePollIsNamedByItsProcessOnTheServerSideToo() throws Exception {
     try (NetnsHosts hosts = NetnsHosts.create();
-        LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
-        LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
-            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+        LocalNames local = localNames();
+        LinkPipeline pipeline = pipeline(local);
         TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
             "server", "198.18.0.2", "0", "300", "700", "3", "--hold")) {
       int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
       try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
           "client", "198.18.0.2", String.valueOf(port), "700", "300", "3", "--hold")) {
         client.awaitLine("HELD", PEER_TIMEOUT);
-        client.send("CLOSE");
-        assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
+        closeAll(client);
       }
 
-      List<Link> toPort = List.of();
-      for (int poll = 0; poll < 10 && toPort.stream().mapToLong(Link::connectionsOpened).sum() < 6; poll++) {
-        pipeline.pollOnce();
-        toPort = pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
-        Thread.sleep(1_000);
-      }
-
-      assertThat(toPort)
-          .extracting(link -> link.key().observer() + " " + link.key().client().name() + " -> "
-              + link.key().server().name() + " " + link.bytesClientToServer() + "/" + link.bytesServerToClient()
-              + " opened " + link.connectionsOpened())
+      assertThat(pollUntilOpened(pipeline, port, 6))
+          .extracting(LocalNamesKernelTest::describe)
           .containsExactlyInAnyOrder(
-              "CLIENT checkout -> orders-api 2100/900 opened 3",
-              "SERVER checkout -> orders-api 2100/900 opened 3");
-      server.send("CLOSE");
-      assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
+              "CLIENT checkout -> orders-api 2100/900 opened 3 active 0",
+              "SERVER checkout -> orders-api 2100/900 opened 3 active 3");
+      closeAll(server);
     }
+  }
+
+  /** Tells each peer to close its connections, then waits for each to exit cleanly. */
+  private static void closeAll(TrafficPeerProcess... peers) {
+    for (TrafficPeerProcess peer : peers) {
+      peer.send("CLOSE");
+    }
+    for (TrafficPeerProcess peer : peers) {
+      assertThat(peer.awaitExit(PEER_TIMEOUT)).as("exit of %s", peer.pid()).isZero();
+    }
+  }
+
+  private static LocalNames localNames() {
+    return new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
+  }
+
+  private static LinkPipeline pipeline(LocalNames local) {
+    return LinkPipeline.open(new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+        new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+  }
+
+  /**
+   * Polls a second apart, as an agent would, until the links to the port have opened that many
+   * connections (both sides count) or ten polls went by; returns those links.
+   */
+  private static List<Link> pollUntilOpened(LinkPipeline pipeline, int port, long opened) throws InterruptedException {
+    List<Link> toPort = List.of();
+    for (int poll = 0; poll < 10 && toPort.stream().mapToLong(Link::connectionsOpened).sum() < opened; poll++) {
+      pipeline.pollOnce();
+      toPort = linksTo(pipeline, port);
+      Thread.sleep(1_000);
+    }
+    return toPort;
+  }
+
+  private static List<Link> linksTo(LinkPipeline pipeline, int port) {
+    return pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
+  }
+
+  private static String describe(Link link) {
+    return link.key().observer() + " " + link.key().client().name() + " -> " + link.key().server().name() + " "
+        + link.bytesClientToServer() + "/" + link.bytesServerToClient() + " opened " + link.connectionsOpened()
+        + " active " + link.activeConnections();
   }
 
   private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {
