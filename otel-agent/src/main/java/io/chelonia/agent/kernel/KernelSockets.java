@@ -21,6 +21,7 @@ public final class KernelSockets implements AutoCloseable {
   private static final int BATCH_CAPACITY = 4096;
   private static final int ITERATOR_READ_BUFFER = 4096;
 
+  private final LibC libc;
   private final BpfObject object;
   private final BpfMap sockets;
   private final BpfMap stats;
@@ -37,10 +38,12 @@ public final class KernelSockets implements AutoCloseable {
   /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
   private KernelSockets(BpfObject object) {
     Libbpf libbpf = Libbpf.get();
+    LibC libc = LibC.get();
+    this.libc = libc;
     this.object = object;
     this.sockets = object.map("sockets");
     this.stats = object.map("stats");
-    this.possibleCpus = NativeCalls.callInt(() -> (int) libbpf.numPossibleCpus.invokeExact());
+    this.possibleCpus = libbpf.possibleCpus();
     object.attach("on_state_change");
     object.attach("on_segment_received");
     this.iterator = object.attachIterator("refresh_namespace");
@@ -48,7 +51,7 @@ public final class KernelSockets implements AutoCloseable {
         new RingBuffer(object.map("closed_sockets"),
             segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
     try {
-      this.namespaces = new NetworkNamespaces(libbpf);
+      this.namespaces = new NetworkNamespaces(libc);
     } catch (RuntimeException | Error e) {
       closedSockets.close();
       throw e;
@@ -79,7 +82,7 @@ public final class KernelSockets implements AutoCloseable {
     }
   }
 
-  private static byte[] objectBytes() {
+  static byte[] objectBytes() {
     try (InputStream in = KernelSockets.class.getResourceAsStream(OBJECT_RESOURCE)) {
       if (in == null) {
         throw new KernelException("the agent jar lacks its kernel object " + OBJECT_RESOURCE);
@@ -100,15 +103,12 @@ public final class KernelSockets implements AutoCloseable {
 
   /** The same, in the namespace of an nsfs file such as /proc/PID/ns/net. */
   public void refreshNamespace(Path namespace) {
-    int fd = namespaces.runIn(namespace, iterator::openIterator);
-    runIterator(fd);
+    runIterator(namespaces.runIn(namespace, iterator::openIterator));
   }
 
-  private void runIterator(int fd) {
-    try {
-      namespaces.drain(fd, iteratorReadBuffer);
-    } finally {
-      namespaces.close(fd);
+  private void runIterator(Fd run) {
+    try (run) {
+      libc.drain(run, iteratorReadBuffer, "iterator refresh_namespace");
     }
   }
 
@@ -148,12 +148,7 @@ public final class KernelSockets implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      closedSockets.close();
-      object.close();
-    } finally {
-      namespaces.closeHome();
-      buffers.close();
-    }
+    // The ring before the object that owns its map; all of it even when a step fails.
+    Closing.closeAll(closedSockets, object, namespaces, buffers);
   }
 }
