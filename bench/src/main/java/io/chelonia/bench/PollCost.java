@@ -1,13 +1,13 @@
 package io.chelonia.bench;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.kernel.SocketSnapshot;
 import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.link.LinkPoll;
+import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.tracing.NamespaceDirectory;
-import io.chelonia.agent.tracing.SocketPoll;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,7 +22,7 @@ import java.util.Set;
 /**
  * A poll end to end, on the real kernel: the agent's pipeline (probes loaded, every network
  * namespace iterated, the socket map harvested, the harvest folded into links), timed around
- * {@link LinkPipeline#pollOnce()} with the sockets that exist on the machine.
+ * {@link LinkPipeline#poll()} with the sockets that exist on the machine.
  *
  * <pre>
  * PollCost POLLS MAX_SOCKETS
@@ -43,37 +43,34 @@ public final class PollCost {
   public static void main(String[] args) throws Exception {
     int polls = Integer.parseInt(args[0]);
     int maxSockets = Integer.parseInt(args[1]);
-    TracerConfig config = new TracerConfig(Duration.ofSeconds(1),
+    PipelineConfig config = PipelineConfig.defaults().withLoopback(true).withKernel(
         new KernelOptions(maxSockets, KernelOptions.DEFAULT_MAX_LISTENERS,
-            KernelOptions.DEFAULT_RING_BUFFER_BYTES),
-        true, false);
+            KernelOptions.DEFAULT_RING_BUFFER_BYTES));
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long thread = Thread.currentThread().threadId();
     String steps = timeSteps(config.kernel(), polls);
     try (LinkPipeline pipeline =
         LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC())) {
       long[] nanos = new long[polls + 1];
-      long[] harvestNanos = new long[polls + 1];
       long[] allocated = new long[polls + 1];
-      SocketPoll last = null;
+      LinkPoll last = null;
       for (int i = 0; i <= polls; i++) {
         Thread.sleep(PAUSE_BETWEEN_POLLS);
         long bytesBefore = threads.getThreadAllocatedBytes(thread);
         long begin = System.nanoTime();
-        last = pipeline.pollOnce();
+        last = pipeline.poll();
         nanos[i] = System.nanoTime() - begin;
         allocated[i] = threads.getThreadAllocatedBytes(thread) - bytesBefore;
-        harvestNanos[i] = last.duration().toNanos();
       }
       System.out.printf(Locale.ROOT,
           "{\"sockets\":%d,\"links\":%d,\"namespaces\":%d,\"first_poll_ms\":%.1f,"
-              + "\"poll_ms_p50\":%.1f,\"poll_ms_max\":%.1f,\"harvest_ms_p50\":%.1f,"
+              + "\"poll_ms_p50\":%.1f,\"poll_ms_max\":%.1f,"
               + "\"first_poll_alloc_mib\":%.1f,\"poll_alloc_mib_p50\":%.1f,%s,"
               + "\"socket_map_full\":%d}%n",
-          last.live().size(), pipeline.links().linkCount(), last.namespaces(),
+          last.table().trackedSockets(), last.table().links(), last.namespaces(),
           nanos[0] / 1e6, medianOfRest(nanos) / 1e6, maxOfRest(nanos) / 1e6,
-          medianOfRest(harvestNanos) / 1e6, allocated[0] / 1048576.0,
-          medianOfRest(allocated) / 1048576.0, steps, last.kernel().socketMapFull());
+          allocated[0] / 1048576.0,
+          medianOfRest(allocated) / 1048576.0, steps, last.kernelDrops().socketMapFull());
     }
   }
 

@@ -6,10 +6,8 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Map;
 
 /** One JSON object per link per poll, one per line, for scripts and tests. */
@@ -22,14 +20,14 @@ final class JsonLinkView implements LinkView {
   }
 
   @Override
-  public void show(SocketPoll poll, List<Link> links, LinkTable table) {
-    for (Link link : links) {
+  public void onPoll(LinkPoll poll) {
+    for (Link link : poll.links()) {
       out.println(toJson(poll, link));
     }
     out.flush();
   }
 
-  private String toJson(SocketPoll poll, Link link) {
+  private String toJson(LinkPoll poll, Link link) {
     LinkKey key = link.key();
     ObjectNode node = mapper.createObjectNode();
     node.put("time", poll.time().toString());

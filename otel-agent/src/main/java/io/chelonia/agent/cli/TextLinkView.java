@@ -3,11 +3,9 @@ package io.chelonia.agent.cli;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import java.io.PrintWriter;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -22,13 +20,13 @@ final class TextLinkView implements LinkView {
   }
 
   @Override
-  public void show(SocketPoll poll, List<Link> links, LinkTable table) {
+  public void onPoll(LinkPoll poll) {
     out.printf("%s  %d links, %d sockets tracked, poll %d ms, %d namespaces%s%n",
-        poll.time(), links.size(), table.trackedSockets(), poll.duration().toMillis(),
+        poll.time(), poll.links().size(), poll.table().trackedSockets(), poll.duration().toMillis(),
         poll.namespaces(), dropped(poll));
     out.printf(ROW, "CLIENT", "SERVER:PORT", "SEEN", "BYTES C>S", "BYTES S>C", "OPENED",
         "ACTIVE", "FAILED", "RETRANS", "RTT(us)");
-    links.stream()
+    poll.links().stream()
         .sorted(Comparator.comparingLong((Link l) -> l.bytesClientToServer() + l.bytesServerToClient())
             .reversed())
         .forEach(link -> out.printf(ROW,
@@ -51,8 +49,8 @@ final class TextLinkView implements LinkView {
     return end.isBareAddress() ? end.name() : end.kind() + "/" + end.name();
   }
 
-  private static String dropped(SocketPoll poll) {
-    long lost = poll.kernel().socketMapFull() + poll.kernel().listenerMapFull();
+  private static String dropped(LinkPoll poll) {
+    long lost = poll.kernelDrops().untracked();
     return lost == 0 ? "" : ", " + lost + " not tracked (maps full)";
   }
 

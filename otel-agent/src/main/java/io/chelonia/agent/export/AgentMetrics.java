@@ -1,6 +1,6 @@
 package io.chelonia.agent.export;
 
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -26,13 +26,13 @@ final class AgentMetrics {
         .build();
     meter.upDownCounterBuilder("chelonia.agent.sockets.tracked").setUnit("{socket}")
         .setDescription("Sockets followed now.")
-        .buildWithCallback(m -> m.record(stats.trackedSockets()));
+        .buildWithCallback(m -> m.record(stats.table().trackedSockets()));
     meter.counterBuilder("chelonia.agent.sockets.role_unknown").setUnit("{socket}")
         .setDescription("Sockets older than the agent whose client or server role could not be told.")
-        .buildWithCallback(m -> m.record(stats.unknownRoleSockets()));
+        .buildWithCallback(m -> m.record(stats.table().unknownRoleSockets()));
     meter.counterBuilder("chelonia.agent.sockets.lost").setUnit("{socket}")
         .setDescription("Sockets that vanished without a close record.")
-        .buildWithCallback(m -> m.record(stats.lostSockets()));
+        .buildWithCallback(m -> m.record(stats.table().lostSockets()));
     meter.counterBuilder("chelonia.agent.kernel.drops").setUnit("{event}")
         .setDescription("Events the kernel programs could not record in place, by reason"
             + " (ring_buffer_full records are recovered from the socket map).")
@@ -43,10 +43,10 @@ final class AgentMetrics {
         });
     meter.upDownCounterBuilder("chelonia.agent.links").setUnit("{link}")
         .setDescription("Links in the table now.")
-        .buildWithCallback(m -> m.record(stats.links()));
+        .buildWithCallback(m -> m.record(stats.table().links()));
     meter.counterBuilder("chelonia.agent.links.expired").setUnit("{link}")
         .setDescription("Links forgotten after being idle.")
-        .buildWithCallback(m -> m.record(stats.expiredLinks()));
+        .buildWithCallback(m -> m.record(stats.table().expiredLinks()));
     meter.upDownCounterBuilder("chelonia.agent.links.overflow").setUnit("{link}")
         .setDescription("Links summed into the overflow series (past the series limit).")
         .buildWithCallback(m -> m.record(links.overflowLinks()));
@@ -58,7 +58,7 @@ final class AgentMetrics {
         .buildWithCallback(m -> m.record(stats.exportFailures()));
   }
 
-  void recordPoll(SocketPoll poll) {
+  void recordPoll(LinkPoll poll) {
     pollDuration.record(poll.duration().toNanos() / 1e9);
   }
 }

@@ -251,6 +251,11 @@ public final class LinkTable {
     return lostSockets;
   }
 
+  /** The table's own figures now. */
+  public TableCounters counters() {
+    return new TableCounters(sockets.size(), links.size(), unknownRoleSockets, lostSockets, expiredLinks);
+  }
+
   private static final class TrackedSocket {
     final boolean client;
     LinkKey key;

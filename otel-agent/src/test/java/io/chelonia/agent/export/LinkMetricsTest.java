@@ -18,7 +18,6 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.resources.Resource;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -134,7 +133,7 @@ class LinkMetricsTest {
 
   @Test
   void linksPastTheSeriesLimitAreSummedIntoTheOverflowSeries() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(3, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(3, false), CLOCK, "1");
     List<Link> links = List.of(link(1, 10, 1), link(2, 20, 2), link(3, 30, 3), link(4, 40, 4));
 
     limited.publish(links, List.of());
@@ -151,7 +150,7 @@ class LinkMetricsTest {
 
   @Test
   void overflowSeriesNeverGoesDownWhenItsLinksExpire() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, false), CLOCK, "1");
     Link kept = link(1, 10, 0);
     Link overflowing = link(2, 500, 0);
     limited.publish(List.of(kept, overflowing), List.of());
@@ -166,7 +165,7 @@ class LinkMetricsTest {
 
   @Test
   void expiredAdmittedLinkFreesItsPlaceForANewLink() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, false), CLOCK, "1");
     Link first = link(1, 10, 0);
     limited.publish(List.of(first), List.of());
 
@@ -180,7 +179,7 @@ class LinkMetricsTest {
   @Test
   void carettaGaugeHasCarettaLabelsAndTheBytesTheObservingSideSentOnlyWhenAskedFor() {
     assertThat(produce()).doesNotContainKey(CarettaLabels.METRIC);
-    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, Duration.ofHours(1), true), CLOCK, "1");
+    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
     compatible.publish(List.of(link(3550, 2000, 537)), List.of());
 
     MetricData gauge = produce(compatible).get(CarettaLabels.METRIC);

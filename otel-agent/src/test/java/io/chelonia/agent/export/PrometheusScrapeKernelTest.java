@@ -146,7 +146,7 @@ class PrometheusScrapeKernelTest {
 
   @Test
   void carettaGaugeCarriesTheBytesSentByTheObservingSideWithCarettaLabels() {
-    startAgent(new MetricsOptions(2000, Duration.ofHours(1), true));
+    startAgent(new MetricsOptions(2000, true));
     startPrometheus();
     int port = ExportTraffic.exchange(hosts);
     agent.poll();

@@ -3,7 +3,6 @@ package io.chelonia.agent.link;
 import static io.chelonia.agent.testing.PeerExchange.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.kernel.KernelOptions;
@@ -12,7 +11,6 @@ import io.chelonia.agent.testing.Links;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.PeerExchange;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,17 +49,15 @@ class LinkPipelineKernelTest {
   }
 
   private static LinkPipeline openPipeline() {
-    TracerConfig config =
-        new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), true, false);
-    return LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC());
+    return LinkPipeline.open(PipelineConfig.defaults().withLoopback(true), new AddressResolver(), Set.of(), Clock.systemUTC());
   }
 
   @Test
   void loopbackTransferShowsExactBytesBothWaysFromBothEnds() {
-    pipeline.pollOnce();
+    pipeline.poll();
     int port = exchange(Optional.empty(), Optional.empty(), "127.0.0.1", 1_234_567, 7_654_321, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     for (Observer observer : Observer.values()) {
       Link link = link(port, observer);
@@ -80,7 +76,7 @@ class LinkPipelineKernelTest {
   void transferBetweenNamespaceHostsShowsExactBytesAndBothEnds() {
     int port = exchangeBetweenHosts(333_333, 55_555, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link seenByClient = link(port, Observer.CLIENT);
     assertThat(seenByClient.key().client()).isEqualTo(Endpoint.host("198.18.0.1"));
@@ -101,7 +97,7 @@ class LinkPipelineKernelTest {
     int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
         hosts.ipv6B().getHostAddress(), 10_001, 20_003, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link link = link(port, Observer.CLIENT);
     assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV6);
@@ -117,7 +113,7 @@ class LinkPipelineKernelTest {
     try (HeldExchange held = holdBetweenHosts(1001, 501, 1)) {
       int port = held.port();
 
-      pipeline.pollOnce();
+      pipeline.poll();
       Link open = link(port, Observer.CLIENT);
       assertThat(open.bytesClientToServer()).isEqualTo(1001);
       assertThat(open.bytesServerToClient()).isEqualTo(501);
@@ -139,7 +135,7 @@ class LinkPipelineKernelTest {
   void thousandShortConnectionsGiveExactlyThousandOpens() {
     int port = exchangeBetweenHosts(17, 3, 1000);
 
-    pipeline.pollOnce();
+    LinkPoll poll = pipeline.poll();
 
     for (Observer observer : Observer.values()) {
       Link link = link(port, observer);
@@ -148,8 +144,7 @@ class LinkPipelineKernelTest {
       assertThat(link.bytesClientToServer()).isEqualTo(17_000);
       assertThat(link.bytesServerToClient()).isEqualTo(3_000);
     }
-    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isZero();
-    assertThat(pipeline.lastPoll().kernel().socketMapFull()).isZero();
+    assertThat(poll.kernelDrops()).isEqualTo(new KernelDrops(0, 0, 0));
   }
 
   @Test
@@ -157,33 +152,33 @@ class LinkPipelineKernelTest {
     pipeline.close();
     // One page holds about 24 records: 300 closes between two polls overflow it many times.
     pipeline = LinkPipeline.open(
-        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(65_536, 8_192, 4096), true, false),
+        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(65_536, 8_192, 4096)),
         new AddressResolver(), Set.of(), Clock.systemUTC());
-    pipeline.pollOnce();
+    pipeline.poll();
 
     int port = exchangeBetweenHosts(11, 7, 300);
-    pipeline.pollOnce();
+    LinkPoll poll = pipeline.poll();
 
     Link link = link(port, Observer.CLIENT);
     assertThat(link.connectionsOpened()).isEqualTo(300);
     assertThat(link.bytesClientToServer()).isEqualTo(3_300);
     assertThat(link.bytesServerToClient()).isEqualTo(2_100);
     assertThat(link.activeConnections()).isZero();
-    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isPositive();
+    assertThat(poll.kernelDrops().ringBufferFull()).isPositive();
   }
 
   @Test
   void socketsBeyondTheMapSizeAreCountedAsNotTracked() {
     pipeline.close();
     pipeline = LinkPipeline.open(
-        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES), true, false),
+        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES)),
         new AddressResolver(), Set.of(), Clock.systemUTC());
     try (HeldExchange held = holdBetweenHosts(1, 1, 8)) {
-      pipeline.pollOnce();
+      LinkPoll poll = pipeline.poll();
 
       // 8 connections are 16 sockets on this machine; the map holds 4.
-      assertThat(pipeline.links().trackedSockets()).isLessThanOrEqualTo(4);
-      assertThat(pipeline.lastPoll().kernel().socketMapFull()).isGreaterThanOrEqualTo(12);
+      assertThat(poll.table().trackedSockets()).isLessThanOrEqualTo(4);
+      assertThat(poll.kernelDrops().socketMapFull()).isGreaterThanOrEqualTo(12);
       held.hangUp();
       assertThat(held.clientExit()).isZero();
     }
@@ -197,7 +192,7 @@ class LinkPipelineKernelTest {
       int port = held.port();
 
       pipeline = openPipeline();
-      pipeline.pollOnce();
+      pipeline.poll();
       for (Observer observer : Observer.values()) {
         Link found = link(port, observer);
         assertThat(found.activeConnections()).as("%s active", observer).isEqualTo(1);
@@ -207,7 +202,7 @@ class LinkPipelineKernelTest {
       }
 
       held.sendMore(3333);
-      pipeline.pollOnce();
+      pipeline.poll();
       assertThat(link(port, Observer.CLIENT).bytesClientToServer()).isEqualTo(3333);
       assertThat(link(port, Observer.CLIENT).bytesServerToClient()).isEqualTo(3333);
 
@@ -227,7 +222,7 @@ class LinkPipelineKernelTest {
   void refusedConnectionCountsAsRefusedFailure() {
     PeerExchange.connectRefused(Optional.of(hosts.nameA()), hosts.ipv4B().getHostAddress(), 9);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link link = link(9, Observer.CLIENT);
     assertThat(link.key().server()).isEqualTo(Endpoint.external("198.18.0.2"));
@@ -253,10 +248,10 @@ class LinkPipelineKernelTest {
     held.hangUp();
     assertThat(held.clientExit()).isZero();
     assertThat(held.serverExit()).isZero();
-    pipeline.pollOnce();
+    pipeline.poll();
   }
 
   private Link link(int serverPort, Observer observer) {
-    return Links.only(pipeline.links(), serverPort, observer);
+    return Links.only(pipeline.table(), serverPort, observer);
   }
 }
