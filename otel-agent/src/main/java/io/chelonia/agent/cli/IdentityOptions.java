@@ -6,6 +6,7 @@ import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.identity.ReverseDns;
 import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.identity.local.LocalNames;
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,13 +121,7 @@ final class IdentityOptions {
       implements AutoCloseable {
     @Override
     public void close() {
-      for (AutoCloseable resource : opened.reversed()) {
-        try {
-          resource.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
+      Closing.closeAll(opened.reversed().toArray(AutoCloseable[]::new));
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.chelonia.agent.kernel;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

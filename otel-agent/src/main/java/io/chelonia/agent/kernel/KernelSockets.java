@@ -1,5 +1,6 @@
 package io.chelonia.agent.kernel;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -124,7 +125,7 @@ public final class KernelSockets implements AutoCloseable {
 
   /**
    * Hands every socket in the kernel's table to the sink. A socket that closed while the ring
-   * buffer was full comes here with {@link SocketSnapshot#inRingFallback()}: {@link #forget} it
+   * buffer was full comes here with {@link SocketSnapshot#closed()}: {@link #forget} it
    * once folded.
    */
   public void harvest(Consumer<SocketSnapshot> sink) {

@@ -24,7 +24,6 @@ public record SocketSnapshot(
     long netns,
     long cgroupId,
     int pid,
-    int tid,
     String comm,
     SocketRole role,
     int state,
@@ -35,23 +34,15 @@ public record SocketSnapshot(
     int remotePort,
     long bytesSent,
     long bytesReceived,
-    long segmentsIn,
-    long segmentsOut,
     int smoothedRttMicros,
     long retransmits,
     int error,
-    int softError,
-    long firstSeenNanos,
-    long establishedNanos,
-    long closedNanos) {
+    int softError) {
 
   static final int FLAG_BORN_SEEN = 1;
   static final int FLAG_ESTABLISHED = 1 << 1;
   static final int FLAG_DISCOVERED = 1 << 2;
   static final int FLAG_CLOSED = 1 << 3;
-  static final int FLAG_ROLE_BY_LISTENER = 1 << 5;
-  static final int FLAG_ROLE_BY_BACKLOG = 1 << 6;
-  static final int FLAG_IN_RING_FALLBACK = 1 << 7;
 
   /** The probes saw the socket being born (SYN_SENT or SYN_RECV): its role is certain. */
   public boolean bornSeen() {
@@ -73,18 +64,4 @@ public record SocketSnapshot(
     return (flags & FLAG_CLOSED) != 0;
   }
 
-  /** The role was read from a listening socket on the local port. */
-  public boolean roleByListener() {
-    return (flags & FLAG_ROLE_BY_LISTENER) != 0;
-  }
-
-  /** The role was read from the listen backlog that accepted sockets inherit. */
-  public boolean roleByBacklog() {
-    return (flags & FLAG_ROLE_BY_BACKLOG) != 0;
-  }
-
-  /** Closed while the ring buffer was full: the record waits in the map for the harvest. */
-  public boolean inRingFallback() {
-    return (flags & FLAG_IN_RING_FALLBACK) != 0;
-  }
 }

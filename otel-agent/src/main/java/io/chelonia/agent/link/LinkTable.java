@@ -226,31 +226,6 @@ public final class LinkTable {
     return expired;
   }
 
-  /** Links forgotten as idle since the table was made. */
-  public long expiredLinks() {
-    return expiredLinks;
-  }
-
-  /** Links in the table now. */
-  public int linkCount() {
-    return links.size();
-  }
-
-  /** Sockets followed now. */
-  public int trackedSockets() {
-    return sockets.size();
-  }
-
-  /** Sockets whose role neither the kernel nor the ephemeral port range could tell. */
-  public long unknownRoleSockets() {
-    return unknownRoleSockets;
-  }
-
-  /** Sockets that vanished without a close record (should stay 0; counted, never silent). */
-  public long lostSockets() {
-    return lostSockets;
-  }
-
   /** The table's own figures now. */
   public TableCounters counters() {
     return new TableCounters(sockets.size(), links.size(), unknownRoleSockets, lostSockets, expiredLinks);

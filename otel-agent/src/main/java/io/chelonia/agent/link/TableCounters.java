@@ -7,7 +7,8 @@ package io.chelonia.agent.link;
  * @param links links in the table now
  * @param unknownRoleSockets sockets whose role neither the kernel nor the ephemeral port range
  *     could tell, since start
- * @param lostSockets sockets that vanished without a close record, since start
+ * @param lostSockets sockets that vanished without a close record, since start (should stay 0:
+ *     counted, never silent)
  * @param expiredLinks links forgotten as idle, since start
  */
 public record TableCounters(

@@ -1,5 +1,6 @@
 package io.chelonia.agent.tracing;
 
+import io.chelonia.agent.kernel.Errno;
 import io.chelonia.agent.kernel.KernelException;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.kernel.SocketSnapshot;
@@ -21,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SocketTracer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SocketTracer.class);
-  private static final int EPERM = 1;
 
   private final KernelSockets kernel;
   private final NamespaceDirectory namespaces;
@@ -77,7 +77,7 @@ public final class SocketTracer implements AutoCloseable {
         kernel.refreshNamespace(namespace.getValue());
         refreshed++;
       } catch (KernelException e) {
-        if (e.errno() == EPERM) {
+        if (e.errno() == Errno.EPERM) {
           // Said once: without CAP_SYS_ADMIN the tracepoints still see the namespace's sockets,
           // only older sockets and the last segment's counters wait for their next event.
           unreachableNamespaces.add(inode);

@@ -88,7 +88,7 @@ class LinkTableTest {
     assertThat(link.connectionsOpened()).isEqualTo(1);
     assertThat(link.activeConnections()).isZero();
     assertThat(link.failures()).isEmpty();
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(table.counters().trackedSockets()).isZero();
   }
 
   @Test
@@ -104,7 +104,7 @@ class LinkTableTest {
     assertThat(link.bytesServerToClient()).isEqualTo(2_600);
     assertThat(link.connectionsOpened()).isEqualTo(1);
     assertThat(link.activeConnections()).isZero();
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(table.counters().trackedSockets()).isZero();
   }
 
   @Test
@@ -123,7 +123,7 @@ class LinkTableTest {
     assertThat(link.bytesServerToClient()).isEqualTo(5_500 + 900);
     assertThat(link.connectionsOpened()).isEqualTo(2);
     assertThat(link.activeConnections()).isEqualTo(1);
-    assertThat(table.trackedSockets()).isEqualTo(1);
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
   }
 
   @Test
@@ -248,7 +248,7 @@ class LinkTableTest {
     assertThat(key.client()).isEqualTo(Endpoint.host(CLIENT_IP));
     assertThat(key.server()).isEqualTo(Endpoint.external(SERVER_IP));
     assertThat(key.serverPort()).isEqualTo(8080);
-    assertThat(table.unknownRoleSockets()).isZero();
+    assertThat(table.counters().unknownRoleSockets()).isZero();
   }
 
   @Test
@@ -277,7 +277,7 @@ class LinkTableTest {
     poll(live(guessed.sent(2)));
     poll(live(guessed.sent(3)));
 
-    assertThat(table.unknownRoleSockets()).isEqualTo(1);
+    assertThat(table.counters().unknownRoleSockets()).isEqualTo(1);
   }
 
   // --- lost sockets ------------------------------------------------------------------------
@@ -289,8 +289,8 @@ class LinkTableTest {
       poll();
     }
 
-    assertThat(table.trackedSockets()).isEqualTo(1);
-    assertThat(table.lostSockets()).isZero();
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
+    assertThat(table.counters().lostSockets()).isZero();
     assertThat(onlyLink().activeConnections()).isEqualTo(1);
   }
 
@@ -303,8 +303,8 @@ class LinkTableTest {
     poll();
     poll();
 
-    assertThat(table.lostSockets()).isEqualTo(1);
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(table.counters().lostSockets()).isEqualTo(1);
+    assertThat(table.counters().trackedSockets()).isZero();
     Link link = onlyLink();
     assertThat(link.activeConnections()).isZero();
     assertThat(link.connectionsOpened()).isEqualTo(1);
@@ -452,7 +452,7 @@ class LinkTableTest {
       assertThat(link.bytesServerToClient()).isEqualTo(20);
     });
     assertThat(table.links()).isEmpty();
-    assertThat(table.expiredLinks()).isEqualTo(1);
+    assertThat(table.counters().expiredLinks()).isEqualTo(1);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.chelonia.agent.testing;
 import io.chelonia.agent.export.MetricsOptions;
 import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.AddressResolver;
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
@@ -71,7 +72,7 @@ public final class AgentUnderTest implements AutoCloseable {
   /** Closes the SDK (a last export), then the pipeline. */
   @Override
   public void close() {
-    Cleanup.closeAll(telemetry, pipeline);
+    Closing.closeAll(telemetry, pipeline);
   }
 
   /** Epoch nanos, as OTLP times are given. */

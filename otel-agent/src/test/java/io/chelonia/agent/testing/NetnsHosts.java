@@ -1,5 +1,6 @@
 package io.chelonia.agent.testing;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -116,7 +117,7 @@ public final class NetnsHosts implements AutoCloseable {
       return;
     }
     closed = true;
-    Cleanup.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
+    Closing.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
   }
 
   private static void deleteIfPresent(String ns) {

@@ -3,6 +3,8 @@ package io.chelonia.agent.identity.kubernetes;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.lifecycle.Closing;
+import io.chelonia.agent.lifecycle.DaemonThreads;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
@@ -42,7 +44,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -103,9 +104,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
         listerWatcher(new GenericKubernetesApi<>(V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
         Slim::ownerOnly, Map.of(), timing, health, clock);
     all = List.of(pods, services, nodes, replicaSets, jobs);
-    background = Executors.newSingleThreadExecutor(daemon("chelonia-cgroups"));
+    background = Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-cgroups"));
     cgroups = new CgroupPods(builder.cgroupRoot, background, clock, Duration.ofSeconds(1).toNanos());
-    watchdog = Executors.newSingleThreadScheduledExecutor(daemon("chelonia-kubernetes-watchdog"));
+    watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-kubernetes-watchdog"));
   }
 
   /** Names from the API server {@code client} talks to. */
@@ -252,9 +253,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
   @Override
   public void close() {
-    watchdog.shutdownNow();
-    background.shutdownNow();
-    all.forEach(Informed::stop);
+    List<AutoCloseable> steps = new ArrayList<>(List.of(watchdog::shutdownNow, background::shutdownNow));
+    all.forEach(informer -> steps.add(informer::stop));
+    Closing.closeAll(steps.toArray(AutoCloseable[]::new));
   }
 
   private KubernetesNames start(Duration watchdogPeriod) {
@@ -351,14 +352,6 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     options.setResourceVersion(params.resourceVersion);
     options.setTimeoutSeconds(params.timeoutSeconds);
     return options;
-  }
-
-  private static ThreadFactory daemon(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   /** Builds a {@link KubernetesNames}: settings are checked here, informers start on {@link #start}. */
