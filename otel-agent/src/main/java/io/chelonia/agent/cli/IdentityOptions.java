@@ -4,6 +4,7 @@ import io.chelonia.agent.identity.CidrGroups;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.identity.ReverseDns;
+import io.chelonia.agent.identity.kubernetes.KubernetesClients;
 import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.identity.local.LocalNames;
 import io.chelonia.agent.lifecycle.Closing;
@@ -99,7 +100,7 @@ final class IdentityOptions {
     }
     try {
       KubernetesNames names =
-          KubernetesNames.builder(KubernetesNames.client(Optional.ofNullable(kubeconfig))).start();
+          KubernetesNames.builder(KubernetesClients.forCluster(Optional.ofNullable(kubeconfig))).start();
       LOG.info("naming ends from the Kubernetes API");
       return Optional.of(names);
     } catch (IOException | RuntimeException e) {

@@ -37,20 +37,20 @@ final class JsonLinkView implements LinkView {
     node.put("transport", LinkKey.TRANSPORT);
     node.put("network_type", key.networkType().value());
     node.put("observer", key.observer().value());
-    node.put("bytes_client_to_server", link.bytesClientToServer());
-    node.put("bytes_server_to_client", link.bytesServerToClient());
-    node.put("connections_opened", link.connectionsOpened());
-    node.put("connections_active", link.activeConnections());
+    node.put("bytes_client_to_server", link.totals().bytesClientToServer());
+    node.put("bytes_server_to_client", link.totals().bytesServerToClient());
+    node.put("connections_opened", link.totals().connectionsOpened());
+    node.put("connections_active", link.totals().activeConnections());
     ObjectNode failures = node.putObject("connection_failures");
-    for (Map.Entry<FailureReason, Long> failure : link.failures().entrySet()) {
+    for (Map.Entry<FailureReason, Long> failure : link.totals().failures().entrySet()) {
       failures.put(failure.getKey().value(), failure.getValue());
     }
-    node.put("retransmits", link.retransmits());
+    node.put("retransmits", link.totals().retransmits());
     ObjectNode rtt = node.putObject("rtt");
-    rtt.put("samples", link.rtt().samples());
-    rtt.put("mean_us", link.rtt().meanMicros());
-    rtt.put("min_us", link.rtt().minMicros());
-    rtt.put("max_us", link.rtt().maxMicros());
+    rtt.put("samples", link.totals().rtt().samples());
+    rtt.put("mean_us", link.totals().rtt().meanMicros());
+    rtt.put("min_us", link.totals().rtt().minMicros());
+    rtt.put("max_us", link.totals().rtt().maxMicros());
     node.put("first_seen", link.firstSeen().toString());
     node.put("last_seen", link.lastSeen().toString());
     try {

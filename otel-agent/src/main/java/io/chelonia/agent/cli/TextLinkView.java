@@ -27,19 +27,19 @@ final class TextLinkView implements LinkView {
     out.printf(ROW, "CLIENT", "SERVER:PORT", "SEEN", "BYTES C>S", "BYTES S>C", "OPENED",
         "ACTIVE", "FAILED", "RETRANS", "RTT(us)");
     poll.links().stream()
-        .sorted(Comparator.comparingLong((Link l) -> l.bytesClientToServer() + l.bytesServerToClient())
+        .sorted(Comparator.comparingLong((Link l) -> l.totals().bytesClientToServer() + l.totals().bytesServerToClient())
             .reversed())
         .forEach(link -> out.printf(ROW,
             label(link.key().client()),
             label(link.key().server()) + ":" + link.key().serverPort(),
             link.key().observer().value(),
-            link.bytesClientToServer(),
-            link.bytesServerToClient(),
-            link.connectionsOpened(),
-            link.activeConnections(),
-            failures(link.failures()),
-            link.retransmits(),
-            link.rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.rtt().meanMicros()))));
+            link.totals().bytesClientToServer(),
+            link.totals().bytesServerToClient(),
+            link.totals().connectionsOpened(),
+            link.totals().activeConnections(),
+            failures(link.totals().failures()),
+            link.totals().retransmits(),
+            link.totals().rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.totals().rtt().meanMicros()))));
     out.println();
     out.flush();
   }

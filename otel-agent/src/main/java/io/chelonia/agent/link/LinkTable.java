@@ -266,8 +266,8 @@ public final class LinkTable {
     }
 
     Link toLink(LinkKey key) {
-      return new Link(key, bytesClientToServer, bytesServerToClient, opened, active, failures,
-          retransmits, rtt.summary(), firstSeen, lastSeen);
+      return new Link(key, new LinkTotals(bytesClientToServer, bytesServerToClient, opened, active,
+          failures, retransmits, rtt.summary()), firstSeen, lastSeen);
     }
   }
 

@@ -6,6 +6,7 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
@@ -87,7 +88,7 @@ class LinkMetricsTest {
   void podAndAddressAttributesAppearOnlyWhenTheEndpointCarriesThem() {
     Endpoint pod = new Endpoint("shop", "Deployment", "cart", "cart-7d9f-abcde", "10.1.2.3");
     Link detailed = new Link(new LinkKey(pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
-        1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY, FIRST_SEEN, FIRST_SEEN);
+        new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, FIRST_SEEN);
     metrics.publish(List.of(detailed), List.of());
 
     Attributes attributes = points(produce().get(LinkMetrics.CONNECTIONS)).getFirst().getAttributes();
@@ -100,8 +101,8 @@ class LinkMetricsTest {
 
   @Test
   void failuresAreOneSeriesPerReasonSeen() {
-    Link failing = new Link(key(9), 0, 0, 0, 0,
-        Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L), 0, RttSummary.EMPTY, FIRST_SEEN, NOW);
+    Link failing = new Link(key(9), new LinkTotals(0, 0, 0, 0,
+        Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
     metrics.publish(List.of(failing), List.of());
 
     List<LongPointData> failures = points(produce().get(LinkMetrics.FAILURES));
@@ -116,8 +117,8 @@ class LinkMetricsTest {
     Long[] counts = new Long[RttSummary.BOUNDARIES_MICROS.size() + 1];
     java.util.Arrays.fill(counts, 0L);
     counts[1] = 2L;
-    Link measured = new Link(key(80), 10, 10, 1, 1, Map.of(), 0,
-        new RttSummary(2, 400, 150, 250, List.of(counts)), FIRST_SEEN, NOW);
+    Link measured = new Link(key(80), new LinkTotals(10, 10, 1, 1, Map.of(), 0,
+        new RttSummary(2, 400, 150, 250, List.of(counts))), FIRST_SEEN, NOW);
     metrics.publish(List.of(measured), List.of());
 
     HistogramPointData rtt = produce().get(LinkMetrics.RTT).getHistogramData().getPoints().iterator().next();
@@ -227,6 +228,6 @@ class LinkMetricsTest {
   }
 
   private static Link link(int port, long transmit, long receive) {
-    return new Link(key(port), transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY, FIRST_SEEN, NOW);
+    return new Link(key(port), new LinkTotals(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
   }
 }

@@ -64,11 +64,11 @@ class LinkPipelineKernelTest {
       assertThat(link.key().client()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().server()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV4);
-      assertThat(link.bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
-      assertThat(link.bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
-      assertThat(link.connectionsOpened()).isEqualTo(1);
-      assertThat(link.activeConnections()).isZero();
-      assertThat(link.failures()).isEmpty();
+      assertThat(link.totals().bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
+      assertThat(link.totals().bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
+      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+      assertThat(link.totals().activeConnections()).isZero();
+      assertThat(link.totals().failures()).isEmpty();
     }
   }
 
@@ -86,9 +86,9 @@ class LinkPipelineKernelTest {
     assertThat(seenByServer.key().server()).isEqualTo(Endpoint.host("198.18.0.2"));
     for (Link link : List.of(seenByClient, seenByServer)) {
       assertThat(link.key().serverPort()).isEqualTo(port);
-      assertThat(link.bytesClientToServer()).isEqualTo(333_333);
-      assertThat(link.bytesServerToClient()).isEqualTo(55_555);
-      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(333_333);
+      assertThat(link.totals().bytesServerToClient()).isEqualTo(55_555);
+      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
     }
   }
 
@@ -103,9 +103,9 @@ class LinkPipelineKernelTest {
     assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV6);
     assertThat(link.key().client().name()).isEqualTo(hosts.ipv6A().getHostAddress());
     assertThat(link.key().server().name()).isEqualTo(hosts.ipv6B().getHostAddress());
-    assertThat(link.bytesClientToServer()).isEqualTo(10_001);
-    assertThat(link.bytesServerToClient()).isEqualTo(20_003);
-    assertThat(link(port, Observer.SERVER).bytesClientToServer()).isEqualTo(10_001);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(10_001);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(20_003);
+    assertThat(link(port, Observer.SERVER).totals().bytesClientToServer()).isEqualTo(10_001);
   }
 
   @Test
@@ -115,18 +115,18 @@ class LinkPipelineKernelTest {
 
       pipeline.poll();
       Link open = link(port, Observer.CLIENT);
-      assertThat(open.bytesClientToServer()).isEqualTo(1001);
-      assertThat(open.bytesServerToClient()).isEqualTo(501);
-      assertThat(open.activeConnections()).isEqualTo(1);
+      assertThat(open.totals().bytesClientToServer()).isEqualTo(1001);
+      assertThat(open.totals().bytesServerToClient()).isEqualTo(501);
+      assertThat(open.totals().activeConnections()).isEqualTo(1);
 
       held.sendMore(2222);
       hangUpAndPoll(held);
       for (Observer observer : Observer.values()) {
         Link closed = link(port, observer);
-        assertThat(closed.bytesClientToServer()).as("%s", observer).isEqualTo(1001 + 2222);
-        assertThat(closed.bytesServerToClient()).as("%s", observer).isEqualTo(501 + 2222);
-        assertThat(closed.connectionsOpened()).isEqualTo(1);
-        assertThat(closed.activeConnections()).isZero();
+        assertThat(closed.totals().bytesClientToServer()).as("%s", observer).isEqualTo(1001 + 2222);
+        assertThat(closed.totals().bytesServerToClient()).as("%s", observer).isEqualTo(501 + 2222);
+        assertThat(closed.totals().connectionsOpened()).isEqualTo(1);
+        assertThat(closed.totals().activeConnections()).isZero();
       }
     }
   }
@@ -139,10 +139,10 @@ class LinkPipelineKernelTest {
 
     for (Observer observer : Observer.values()) {
       Link link = link(port, observer);
-      assertThat(link.connectionsOpened()).as("%s opens", observer).isEqualTo(1000);
-      assertThat(link.activeConnections()).isZero();
-      assertThat(link.bytesClientToServer()).isEqualTo(17_000);
-      assertThat(link.bytesServerToClient()).isEqualTo(3_000);
+      assertThat(link.totals().connectionsOpened()).as("%s opens", observer).isEqualTo(1000);
+      assertThat(link.totals().activeConnections()).isZero();
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(17_000);
+      assertThat(link.totals().bytesServerToClient()).isEqualTo(3_000);
     }
     assertThat(poll.kernelDrops()).isEqualTo(new KernelDrops(0, 0, 0));
   }
@@ -160,10 +160,10 @@ class LinkPipelineKernelTest {
     LinkPoll poll = pipeline.poll();
 
     Link link = link(port, Observer.CLIENT);
-    assertThat(link.connectionsOpened()).isEqualTo(300);
-    assertThat(link.bytesClientToServer()).isEqualTo(3_300);
-    assertThat(link.bytesServerToClient()).isEqualTo(2_100);
-    assertThat(link.activeConnections()).isZero();
+    assertThat(link.totals().connectionsOpened()).isEqualTo(300);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(3_300);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(2_100);
+    assertThat(link.totals().activeConnections()).isZero();
     assertThat(poll.kernelDrops().ringBufferFull()).isPositive();
   }
 
@@ -195,23 +195,23 @@ class LinkPipelineKernelTest {
       pipeline.poll();
       for (Observer observer : Observer.values()) {
         Link found = link(port, observer);
-        assertThat(found.activeConnections()).as("%s active", observer).isEqualTo(1);
-        assertThat(found.connectionsOpened()).as("%s opened before the agent", observer).isZero();
-        assertThat(found.bytesClientToServer()).isZero();
-        assertThat(found.bytesServerToClient()).isZero();
+        assertThat(found.totals().activeConnections()).as("%s active", observer).isEqualTo(1);
+        assertThat(found.totals().connectionsOpened()).as("%s opened before the agent", observer).isZero();
+        assertThat(found.totals().bytesClientToServer()).isZero();
+        assertThat(found.totals().bytesServerToClient()).isZero();
       }
 
       held.sendMore(3333);
       pipeline.poll();
-      assertThat(link(port, Observer.CLIENT).bytesClientToServer()).isEqualTo(3333);
-      assertThat(link(port, Observer.CLIENT).bytesServerToClient()).isEqualTo(3333);
+      assertThat(link(port, Observer.CLIENT).totals().bytesClientToServer()).isEqualTo(3333);
+      assertThat(link(port, Observer.CLIENT).totals().bytesServerToClient()).isEqualTo(3333);
 
       hangUpAndPoll(held);
       for (Observer observer : Observer.values()) {
         Link closed = link(port, observer);
-        assertThat(closed.bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
-        assertThat(closed.bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
-        assertThat(closed.activeConnections()).isZero();
+        assertThat(closed.totals().bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.totals().bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.totals().activeConnections()).isZero();
       }
       // Both links were found under their own observer: the older sockets' roles were told right
       // (the machine-wide unknown-role count is not asserted: other software's sockets count too).
@@ -226,9 +226,9 @@ class LinkPipelineKernelTest {
 
     Link link = link(9, Observer.CLIENT);
     assertThat(link.key().server()).isEqualTo(Endpoint.external("198.18.0.2"));
-    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
-    assertThat(link.connectionsOpened()).isZero();
-    assertThat(link.activeConnections()).isZero();
+    assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(link.totals().connectionsOpened()).isZero();
+    assertThat(link.totals().activeConnections()).isZero();
   }
 
   /** {@link PeerExchange#exchange} from a client on host A to a server on host B (198.18.0.2). */

@@ -80,8 +80,8 @@ class KubernetesNamesKernelTest {
             .isEqualTo("shop/Deployment/frontend");
         assertThat(workload(link.key().server())).as("%s server", observer)
             .isEqualTo("shop/Deployment/backend");
-        assertThat(link.bytesClientToServer()).isEqualTo(1234);
-        assertThat(link.bytesServerToClient()).isEqualTo(4321);
+        assertThat(link.totals().bytesClientToServer()).isEqualTo(1234);
+        assertThat(link.totals().bytesServerToClient()).isEqualTo(4321);
       }
     }
   }
