@@ -116,6 +116,7 @@ final class Libbpf {
    *
    * @throws KernelException when libbpf.so.1 cannot be found
    */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   static Libbpf get() {
     Libbpf bound = instance;
     if (bound != null) {
@@ -383,6 +384,7 @@ final class Libbpf {
     return cpus;
   }
 
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   private void routeLogToSlf4j() {
     MethodHandle target;
     try {

@@ -28,6 +28,7 @@ final class NativeCalls {
   private NativeCalls() {}
 
   /** The C functions of one library; a missing symbol fails with the library's own message. */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   record Library(SymbolLookup lookup, Function<String, String> missingSymbol) {
     MethodHandle function(String name, MemoryLayout result, MemoryLayout... arguments) {
       return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, arguments));

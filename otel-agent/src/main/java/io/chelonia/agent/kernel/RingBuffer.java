@@ -43,6 +43,7 @@ final class RingBuffer implements AutoCloseable {
   }
 
   /** The upcall stub that calls {@link #onSample}, allocated in this object's arena. */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   private MemorySegment onSampleStub() {
     MethodHandle onSample;
     try {
@@ -73,7 +74,7 @@ final class RingBuffer implements AutoCloseable {
   }
 
   /** Upcall from ring_buffer__consume. Nothing may escape it: a throw here would end the JVM. */
-  @SuppressWarnings("unused")
+  @SuppressWarnings({"unused", "restricted"}) // Called from native code; the size is libbpf's.
   private int onSample(MemorySegment context, MemorySegment data, long size) {
     try {
       sink.accept(data.reinterpret(size));

@@ -2,6 +2,7 @@ package io.chelonia.agent.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,43 +20,42 @@ class ProgramStatsKernelTest {
 
   private BpfObject object;
   private BpfLink stateChanges;
+  /** Run-time statistics are counted while this descriptor is open. */
+  private Fd statistics;
 
   @BeforeEach
   void loadAndAttachOneProgram() {
     object = BpfObject.open("chelonia", KernelSockets.objectBytes());
     object.load();
     stateChanges = object.attach("on_state_change");
+    statistics = Libbpf.get().enableRunTimeStats();
   }
 
   @AfterEach
   void close() {
-    object.close();
+    Closing.closeAll(statistics, object);
   }
 
   @Test
   void attachedProgramCountsRunsAndTimeWhileStatisticsAreEnabled() throws IOException {
-    try (Fd enabled = Libbpf.get().enableRunTimeStats()) {
-      ProgramStats before = stateChanges.programStats();
+    ProgramStats before = stateChanges.programStats();
 
-      connectOnLoopback(CONNECTIONS);
+    connectOnLoopback(CONNECTIONS);
 
-      ProgramStats after = stateChanges.programStats();
-      // Each connect() alone moves the client through SYN_SENT and ESTABLISHED before it returns.
-      assertThat(after.runCount() - before.runCount()).isGreaterThanOrEqualTo(2L * CONNECTIONS);
-      assertThat(after.runTimeNanos()).isGreaterThan(before.runTimeNanos());
-      assertThat(after.recursionMisses()).isZero();
-    }
+    ProgramStats after = stateChanges.programStats();
+    // Each connect() alone moves the client through SYN_SENT and ESTABLISHED before it returns.
+    assertThat(after.runCount() - before.runCount()).isGreaterThanOrEqualTo(2L * CONNECTIONS);
+    assertThat(after.runTimeNanos()).isGreaterThan(before.runTimeNanos());
+    assertThat(after.recursionMisses()).isZero();
   }
 
   @Test
   void programLoadedButNotAttachedNeverRuns() throws IOException {
-    try (Fd enabled = Libbpf.get().enableRunTimeStats()) {
-      connectOnLoopback(CONNECTIONS);
+    connectOnLoopback(CONNECTIONS);
 
-      Fd segments = object.programFd("on_segment_received");
-      assertThat(Libbpf.get().programStats(segments, "on_segment_received"))
-          .isEqualTo(new ProgramStats(0, 0, 0));
-    }
+    Fd segments = object.programFd("on_segment_received");
+    assertThat(Libbpf.get().programStats(segments, "on_segment_received"))
+        .isEqualTo(new ProgramStats(0, 0, 0));
   }
 
   @Test

@@ -99,7 +99,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
 
   /** The object {@code namespace/name}, or null. */
   T get(String namespace, String name) {
-    return (T) current().getIndexer().getByKey(namespace + "/" + name);
+    return current().getIndexer().getByKey(namespace + "/" + name);
   }
 
   boolean hasSynced() {
@@ -146,7 +146,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
       try {
         L list = api.list(params);
         succeeded();
-        ((List<KubernetesObject>) list.getItems()).replaceAll(transform::transform);
+        trimAll(list);
         return list;
       } catch (ApiException | RuntimeException e) {
         failed("list", e);
@@ -188,7 +188,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
       public Watch.Response<T> next() {
         Watch.Response<T> event = events.next();
         if (event.object != null) {
-          event.object = (T) transform.transform(event.object);
+          event.object = trimmed(event.object);
         }
         return event;
       }
@@ -238,6 +238,21 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
       }
       health.failed(resource, verb + ": " + message(failure));
     }
+  }
+
+  /**
+   * The object cut down to what naming needs. The transform returns an object of the type it was
+   * given (a pod stays a V1Pod), which the compiler cannot see through {@link TransformFunc}.
+   */
+  @SuppressWarnings("unchecked")
+  private T trimmed(T object) {
+    return (T) transform.transform(object);
+  }
+
+  /** Every item of a list cut down; the list's items are of type T, as its class says. */
+  @SuppressWarnings("unchecked")
+  private void trimAll(L list) {
+    ((List<T>) list.getItems()).replaceAll(this::trimmed);
   }
 
   /** The informer is being stopped (its threads are interrupted): not the server's failure. */
