@@ -33,7 +33,9 @@ enum { false = 0, true = 1 };
 
 enum bpf_map_type {
 	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_SK_STORAGE = 24,
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
@@ -45,6 +47,10 @@ enum {
 
 enum {
 	BPF_F_NO_PREALLOC = 1,
+};
+
+enum {
+	BPF_SK_STORAGE_GET_F_CREATE = 1,
 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
@@ -106,8 +112,22 @@ struct sock {
 	int sk_err;
 	int sk_err_soft;
 	u32 sk_max_ack_backlog;
+	u8 sk_shutdown;
 	unsigned long sk_flags;
 	struct sock_cgroup_data sk_cgrp_data;
+};
+
+struct socket {
+	struct sock *sk;
+};
+
+struct file {
+	void *private_data;
+};
+
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[16];
 };
 
 struct tcp_sock {
@@ -125,10 +145,25 @@ struct sk_buff {
 	unsigned int len;
 };
 
+struct seq_file;
+
 struct bpf_iter_meta {
-	void *seq;
+	struct seq_file *seq;
 	u64 session_id;
 	u64 seq_num;
+};
+
+struct bpf_iter__task_file {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+	u32 fd;
+	union {
+		struct file *file;
+	};
 };
 
 struct bpf_iter__tcp {

@@ -52,8 +52,8 @@ final class TextLinkView implements LinkView {
   }
 
   private static String dropped(SocketPoll poll) {
-    long lost = poll.kernel().socketMapFull() + poll.kernel().listenerMapFull();
-    return lost == 0 ? "" : ", " + lost + " not tracked (maps full)";
+    long lost = poll.kernel().socketLimit() + poll.kernel().listenerMapFull();
+    return lost == 0 ? "" : ", " + lost + " not tracked (limits reached)";
   }
 
   private static String failures(Map<FailureReason, Long> failures) {

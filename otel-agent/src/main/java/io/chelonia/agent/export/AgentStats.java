@@ -17,7 +17,7 @@ public final class AgentStats {
   private volatile long unknownRoleSockets;
   private volatile long lostSockets;
   private volatile long expiredLinks;
-  private volatile KernelCounters kernel = new KernelCounters(0, 0, 0);
+  private volatile KernelCounters kernel = KernelCounters.NONE;
   final AtomicLong exportFailures = new AtomicLong();
   volatile LongSupplier kubernetesErrors = () -> 0;
 

@@ -7,6 +7,9 @@ package io.chelonia.agent.kernel;
 public class KernelException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** Operation not permitted: a capability is missing. */
+  public static final int EPERM = Errno.EPERM;
+
   private final int errno;
 
   public KernelException(String message) {

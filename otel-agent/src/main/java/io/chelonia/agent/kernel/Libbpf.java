@@ -58,6 +58,7 @@ final class Libbpf {
   final MethodHandle mapLookupBatch;
   final MethodHandle mapLookupElem;
   final MethodHandle mapDeleteElem;
+  final MethodHandle mapUpdateElem;
   final MethodHandle ringBufferNew;
   final MethodHandle ringBufferConsume;
   final MethodHandle ringBufferFree;
@@ -89,6 +90,7 @@ final class Libbpf {
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
     mapLookupElem = call(libbpf, "bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     mapDeleteElem = call(libbpf, "bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
+    mapUpdateElem = call(libbpf, "bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
     ringBufferNew = errnoCall(libbpf, "ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
     ringBufferConsume = call(libbpf, "ring_buffer__consume", JAVA_INT, ADDRESS);
     ringBufferFree = callVoid(libbpf, "ring_buffer__free", ADDRESS);

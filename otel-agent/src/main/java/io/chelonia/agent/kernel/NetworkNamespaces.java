@@ -67,24 +67,19 @@ final class NetworkNamespaces {
     }
   }
 
-  /** Reads a descriptor to its end, discarding the bytes; returns how many there were. */
-  long drain(int fd, MemorySegment buffer) {
-    long total = 0;
+  /** Reads what is there into the buffer, up to its size: 0 at the end of the descriptor. */
+  long read(int fd, MemorySegment buffer) {
     while (true) {
       Outcome<Long> read = NativeCalls.callWithErrno(state ->
           (long) libbpf.read.invokeExact(state, fd, buffer, buffer.byteSize()));
       long n = read.value();
-      if (n == 0) {
-        return total;
+      if (n >= 0) {
+        return n;
       }
-      if (n < 0) {
-        int errno = read.errno();
-        if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-          continue;
-        }
+      int errno = read.errno();
+      if (errno != Errno.EINTR && errno != Errno.EAGAIN) {
         throw new KernelException("reading iterator failed: " + Errno.describe(errno), errno);
       }
-      total += n;
     }
   }
 

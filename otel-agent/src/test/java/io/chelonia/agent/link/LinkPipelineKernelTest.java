@@ -149,7 +149,7 @@ class LinkPipelineKernelTest {
       assertThat(link.bytesServerToClient()).isEqualTo(3_000);
     }
     assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isZero();
-    assertThat(pipeline.lastPoll().kernel().socketMapFull()).isZero();
+    assertThat(pipeline.lastPoll().kernel().socketLimit()).isZero();
   }
 
   @Test
@@ -183,7 +183,7 @@ class LinkPipelineKernelTest {
 
       // 8 connections are 16 sockets on this machine; the map holds 4.
       assertThat(pipeline.links().trackedSockets()).isLessThanOrEqualTo(4);
-      assertThat(pipeline.lastPoll().kernel().socketMapFull()).isGreaterThanOrEqualTo(12);
+      assertThat(pipeline.lastPoll().kernel().socketLimit()).isGreaterThanOrEqualTo(12);
       held.hangUp();
       assertThat(held.clientExit()).isZero();
     }
