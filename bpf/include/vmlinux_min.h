@@ -107,8 +107,17 @@ struct sock_cgroup_data {
 	struct cgroup *cgroup;
 };
 
+struct sk_buff;
+
+struct sk_buff_head {
+	struct sk_buff *next;
+	struct sk_buff *prev;
+	__u32 qlen;
+};
+
 struct sock {
 	struct sock_common __sk_common;
+	struct sk_buff_head sk_error_queue;
 	int sk_err;
 	int sk_err_soft;
 	u32 sk_max_ack_backlog;
@@ -143,6 +152,17 @@ struct tcp_sock {
 
 struct sk_buff {
 	unsigned int len;
+	char cb[48];
+};
+
+struct sock_extended_err {
+	__u32 ee_errno;
+	__u8 ee_origin;
+};
+
+/* What an ICMP error queued on a socket's error queue carries in the skb's control buffer. */
+struct sock_exterr_skb {
+	struct sock_extended_err ee;
 };
 
 struct seq_file;

@@ -29,6 +29,8 @@
 #define AF_INET6 10
 #define SEND_SHUTDOWN 2
 #define EADDRNOTAVAIL 99
+#define SO_EE_ORIGIN_ICMP 2
+#define SO_EE_ORIGIN_ICMP6 3
 
 /* include/net/tcp_states.h */
 enum {
@@ -345,9 +347,10 @@ static __always_inline void on_close(struct sock *sk, int oldstate)
 		return;
 	/*
 	 * tcp_v4_connect and tcp_v6_connect enter SYN_SENT before they pick the local port; when no
-	 * port is free they go back to CLOSE without an error and without a SYN on the wire.
+	 * port is free they go back to CLOSE without an error and without a SYN on the wire (the
+	 * local port reads 0 here either way: CLOSE releases it before this tracepoint runs).
 	 */
-	if (oldstate == TCP_SYN_SENT && sk->__sk_common.skc_num == 0 && !sk->sk_err) {
+	if (oldstate == TCP_SYN_SENT && tp->segs_out == 0 && !sk->sk_err) {
 		r->flags |= FLAG_NO_LOCAL_PORT;
 		r->sk_err = EADDRNOTAVAIL;
 	}
@@ -411,14 +414,46 @@ int BPF_PROG(on_destroy, struct sock *sk)
 	return 0;
 }
 
+/*
+ * The error an ICMP message just queued on the socket's error queue (IP_RECVERR sockets, which
+ * Java's are): reported before the kernel stores it in sk_err_soft, 0 if there is none.
+ */
+static __always_inline int queued_icmp_error(struct sock *sk)
+{
+	struct sk_buff *last = BPF_CORE_READ(sk, sk_error_queue.prev);
+	struct sock_exterr_skb *queued;
+
+	if (!BPF_CORE_READ(sk, sk_error_queue.qlen) || !last)
+		return 0;
+	queued = (struct sock_exterr_skb *)&last->cb;
+	if (BPF_CORE_READ(queued, ee.ee_origin) != SO_EE_ORIGIN_ICMP &&
+	    BPF_CORE_READ(queued, ee.ee_origin) != SO_EE_ORIGIN_ICMP6)
+		return 0;
+	return BPF_CORE_READ(queued, ee.ee_errno);
+}
+
+/*
+ * An application that reads SO_ERROR clears sk_err and sk_err_soft before the socket closes, and
+ * one woken by an ICMP error on its error queue does so before the kernel even stores the error
+ * in sk_err_soft: keep the error as it is reported.
+ */
 SEC("tp_btf/inet_sk_error_report")
 int BPF_PROG(on_error_report, struct sock *sk)
 {
 	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	int error;
 
-	/* An application that reads SO_ERROR clears sk_err before the socket closes: keep it. */
-	if (r && !(r->flags & FLAG_CLOSED) && sk->sk_err)
+	if (!r || (r->flags & FLAG_CLOSED))
+		return 0;
+	if (sk->sk_err) {
 		r->sk_err = sk->sk_err;
+		return 0;
+	}
+	error = sk->sk_err_soft;
+	if (!error)
+		error = queued_icmp_error(sk);
+	if (error)
+		r->sk_err_soft = error;
 	return 0;
 }
 

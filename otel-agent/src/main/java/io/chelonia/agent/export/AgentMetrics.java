@@ -10,6 +10,7 @@ import java.util.List;
 /** The agent's self-metrics, {@code chelonia.agent.*}, on the SDK's own instruments. */
 final class AgentMetrics {
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final AttributeKey<String> PROGRAM = AttributeKey.stringKey("program");
   private static final Attributes SOCKET_LIMIT = Attributes.of(REASON, "socket_limit");
   private static final Attributes RING_BUFFER_FULL = Attributes.of(REASON, "ring_buffer_full");
   private static final Attributes LISTENER_MAP_FULL = Attributes.of(REASON, "listener_map_full");
@@ -48,6 +49,15 @@ final class AgentMetrics {
           m.record(stats.kernel().closeLate(), CLOSE_LATE);
           m.record(stats.kernel().storageFailed(), STORAGE_FAILED);
         });
+    meter.upDownCounterBuilder("chelonia.agent.kernel.programs").setUnit("{program}")
+        .setDescription("Kernel programs attached now, one series per program (value 1).")
+        .buildWithCallback(m -> stats.kernel().recursionMisses().keySet()
+            .forEach(program -> m.record(1, Attributes.of(PROGRAM, program))));
+    meter.counterBuilder("chelonia.agent.kernel.recursion_misses").setUnit("{run}")
+        .setDescription("Runs of a kernel program that the kernel skipped because the program was"
+            + " already running on that CPU (a state change or close seen later, or not at all).")
+        .buildWithCallback(m -> stats.kernel().recursionMisses()
+            .forEach((program, misses) -> m.record(misses, Attributes.of(PROGRAM, program))));
     meter.upDownCounterBuilder("chelonia.agent.links").setUnit("{link}")
         .setDescription("Links in the table now.")
         .buildWithCallback(m -> m.record(stats.links()));

@@ -1,5 +1,7 @@
 package io.chelonia.agent.kernel;
 
+import java.util.Map;
+
 /**
  * What the kernel programs could not do in place, counted since load: never silent.
  *
@@ -12,6 +14,8 @@ package io.chelonia.agent.kernel;
  * @param closeLate sockets whose CLOSE state change the probes missed (a nested run of a tracing
  *     program is skipped) and that were closed out later, at destruction or by the harvest
  * @param storageFailed sockets whose record could not be created (socket option memory)
+ * @param recursionMisses per attached program (by name, the keys are every program attached):
+ *     runs the kernel skipped because the program was already running on that CPU
  */
 public record KernelCounters(
     long socketLimit,
@@ -19,7 +23,12 @@ public record KernelCounters(
     long listenerMapFull,
     long closedDropped,
     long closeLate,
-    long storageFailed) {
+    long storageFailed,
+    Map<String, Long> recursionMisses) {
   /** Before the first poll. */
-  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0);
+  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0, Map.of());
+
+  public KernelCounters {
+    recursionMisses = Map.copyOf(recursionMisses);
+  }
 }

@@ -8,9 +8,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.IntSupplier;
 
 /**
  * Chelonia's kernel programs, loaded and attached: the records they keep in each socket's
@@ -34,6 +35,7 @@ public final class KernelSockets implements AutoCloseable {
   /** Records read per read(2) of the harvest iterator: large enough to keep syscalls rare. */
   private static final int RECORDS_PER_READ = 512;
 
+  private final LibC libc;
   private final BpfObject object;
   private final BpfMap settings;
   private final BpfMap stats;
@@ -41,7 +43,7 @@ public final class KernelSockets implements AutoCloseable {
   private final RingBuffer closedSockets;
   private final HarvestPath path;
   private final BpfLink harvester;
-  private final List<String> attached = new ArrayList<>();
+  private final Map<String, BpfLink> attached = new LinkedHashMap<>();
   private final NetworkNamespaces namespaces;
   private final Arena buffers;
   private final BpfMap.BatchBuffers batch;
@@ -56,13 +58,14 @@ public final class KernelSockets implements AutoCloseable {
   /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
   private KernelSockets(BpfObject object, HarvestPath path, long maxSockets) {
     Libbpf libbpf = Libbpf.get();
+    this.libc = LibC.get();
     this.object = object;
     this.path = path;
     this.maxSockets = maxSockets;
     this.settings = object.map(KernelConstants.MAP_HARVEST_SETTINGS);
     this.stats = object.map(KernelConstants.MAP_STATS);
     this.closedOverflow = object.map(KernelConstants.MAP_CLOSED_OVERFLOW);
-    this.possibleCpus = NativeCalls.callInt(() -> (int) libbpf.numPossibleCpus.invokeExact());
+    this.possibleCpus = libbpf.possibleCpus();
     this.buffers = Arena.ofShared();
     try {
       this.settingsValue = buffers.allocate(HarvestSettingsLayout.LAYOUT);
@@ -71,11 +74,10 @@ public final class KernelSockets implements AutoCloseable {
       // Settings first: the programs read the socket limit from the first event on.
       writeSettings(0, HarvestMode.CHANGED);
       for (String program : EVENT_PROGRAMS) {
-        object.attach(program);
-        attached.add(program);
+        attached.put(program, object.attach(program));
       }
       this.harvester = object.attachIterator(path.program);
-      attached.add(path.program);
+      attached.put(path.program, harvester);
       this.closedSockets =
           new RingBuffer(object.map(KernelConstants.MAP_CLOSED_SOCKETS),
               segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
@@ -84,10 +86,9 @@ public final class KernelSockets implements AutoCloseable {
       throw e;
     }
     try {
-      this.namespaces = new NetworkNamespaces(libbpf);
+      this.namespaces = new NetworkNamespaces(libc);
     } catch (RuntimeException | Error e) {
-      closedSockets.close();
-      buffers.close();
+      Closing.closeAll(closedSockets, buffers);
       throw e;
     }
   }
@@ -129,7 +130,7 @@ public final class KernelSockets implements AutoCloseable {
     }
   }
 
-  private static byte[] objectBytes() {
+  static byte[] objectBytes() {
     try (InputStream in = KernelSockets.class.getResourceAsStream(OBJECT_RESOURCE)) {
       if (in == null) {
         throw new KernelException("the agent jar lacks its kernel object " + OBJECT_RESOURCE);
@@ -147,7 +148,7 @@ public final class KernelSockets implements AutoCloseable {
 
   /** The programs attached to the kernel, by name. */
   public List<String> attachedPrograms() {
-    return List.copyOf(attached);
+    return List.copyOf(attached.keySet());
   }
 
   /**
@@ -173,8 +174,7 @@ public final class KernelSockets implements AutoCloseable {
 
   /** Runs the current namespace pass in the namespace of an nsfs file such as /proc/PID/ns/net. */
   public void harvestNamespace(Path namespace, Consumer<SocketSnapshot> sink) {
-    IntSupplier open = harvester::openIterator;
-    readRecords(namespaces.runIn(namespace, open), sink);
+    readRecords(namespaces.runIn(namespace, harvester::openIterator), sink);
   }
 
   private void startPass(HarvestMode mode) {
@@ -192,12 +192,12 @@ public final class KernelSockets implements AutoCloseable {
    * Reads an iterator to its end and decodes the records it wrote. A read may end inside a
    * record: the part read waits at the start of the buffer for the rest.
    */
-  private void readRecords(int fd, Consumer<SocketSnapshot> sink) {
+  private void readRecords(Fd run, Consumer<SocketSnapshot> sink) {
     long recordSize = SocketRecordLayout.size();
-    try {
+    try (run) {
       long filled = 0;
       while (true) {
-        long n = namespaces.read(fd, readBuffer.asSlice(filled));
+        long n = libc.read(run, readBuffer.asSlice(filled), "harvest iterator");
         if (n == 0) {
           if (filled != 0) {
             throw new KernelException("harvest iterator ended inside a record (" + filled + " bytes)");
@@ -215,8 +215,6 @@ public final class KernelSockets implements AutoCloseable {
         }
         filled = rest;
       }
-    } finally {
-      namespaces.close(fd);
     }
   }
 
@@ -249,7 +247,14 @@ public final class KernelSockets implements AutoCloseable {
         stat(KernelConstants.STAT_LISTENER_MAP_FULL),
         stat(KernelConstants.STAT_CLOSED_DROPPED),
         stat(KernelConstants.STAT_CLOSE_LATE),
-        stat(KernelConstants.STAT_STORAGE_FAILED));
+        stat(KernelConstants.STAT_STORAGE_FAILED),
+        recursionMisses());
+  }
+
+  private Map<String, Long> recursionMisses() {
+    Map<String, Long> misses = new LinkedHashMap<>();
+    attached.forEach((name, link) -> misses.put(name, link.programStats().recursionMisses()));
+    return misses;
   }
 
   private long stat(int index) {
@@ -262,12 +267,7 @@ public final class KernelSockets implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      closedSockets.close();
-      object.close();
-    } finally {
-      namespaces.closeHome();
-      buffers.close();
-    }
+    // The ring before the object that owns its map; all of it even when a step fails.
+    Closing.closeAll(closedSockets, object, namespaces, buffers);
   }
 }

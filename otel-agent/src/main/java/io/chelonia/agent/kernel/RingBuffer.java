@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import io.chelonia.agent.kernel.NativeCalls.Outcome;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -36,16 +35,7 @@ final class RingBuffer implements AutoCloseable {
     this.libbpf = Libbpf.get();
     this.sink = sink;
     try {
-      MemorySegment stub = onSampleStub();
-      Outcome<MemorySegment> created = NativeCalls.callWithErrno(state ->
-          (MemorySegment) libbpf.ringBufferNew.invokeExact(
-              state, map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL));
-      if (created.value().equals(MemorySegment.NULL)) {
-        int errno = created.errno();
-        throw new KernelException(
-            "cannot open ring buffer " + map.name() + ": " + Errno.describe(errno), errno);
-      }
-      this.ring = created.value();
+      this.ring = libbpf.newRingBuffer(map.fd(), map.name(), onSampleStub());
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
@@ -69,14 +59,15 @@ final class RingBuffer implements AutoCloseable {
 
   /** Hands every record waiting in the ring to the sink; returns how many there were. */
   int consume() {
-    int consumed = NativeCalls.callInt(() -> (int) libbpf.ringBufferConsume.invokeExact(ring));
-    if (callbackFailure != null) {
+    int consumed;
+    try {
+      consumed = libbpf.consumeRingBuffer(ring);
+    } finally {
       RuntimeException failure = callbackFailure;
       callbackFailure = null;
-      throw failure;
-    }
-    if (consumed < 0) {
-      throw new KernelException("ring buffer read failed: " + Errno.describe(consumed), -consumed);
+      if (failure != null) {
+        throw failure;
+      }
     }
     return consumed;
   }
@@ -103,13 +94,7 @@ final class RingBuffer implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      NativeCalls.callVoid(() -> {
-        // A block body, not an expression: see NativeCalls.VoidCall.
-        libbpf.ringBufferFree.invokeExact(ring);
-      });
-    } finally {
-      arena.close();
-    }
+    // The stub's arena only after the ring: libbpf must never call a freed stub.
+    Closing.closeAll(() -> libbpf.freeRingBuffer(ring), arena);
   }
 }
