@@ -14,8 +14,10 @@ METRICS_PORT=
 RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
 mkdir -p "$RESULTS_DIR"
 # Two test hosts joined by a veth pair, apart from those of the unit tests (198.18.0.0/24).
-NS_A=chl-bench-a
-NS_B=chl-bench-b
+# BENCH_NS_PREFIX keeps two benchmark runs on one machine apart (at most 10 characters).
+NS_PREFIX=${BENCH_NS_PREFIX:-chl-bench}
+NS_A=$NS_PREFIX-a
+NS_B=$NS_PREFIX-b
 ADDR_A=198.18.10.1
 ADDR_B=198.18.10.2
 AGENT_PID=
@@ -30,13 +32,13 @@ hosts_up() {
   hosts_down
   ip netns add "$NS_A"
   ip netns add "$NS_B"
-  ip link add chl-bench-va netns "$NS_A" type veth peer name chl-bench-vb netns "$NS_B"
-  ip -n "$NS_A" addr add "$ADDR_A/24" dev chl-bench-va
-  ip -n "$NS_B" addr add "$ADDR_B/24" dev chl-bench-vb
+  ip link add "$NS_PREFIX-va" netns "$NS_A" type veth peer name "$NS_PREFIX-vb" netns "$NS_B"
+  ip -n "$NS_A" addr add "$ADDR_A/24" dev "$NS_PREFIX-va"
+  ip -n "$NS_B" addr add "$ADDR_B/24" dev "$NS_PREFIX-vb"
   local ns
   for ns in "$NS_A" "$NS_B"; do
     ip -n "$ns" link set lo up
-    ip -n "$ns" link set "chl-bench-v${ns: -1}" up
+    ip -n "$ns" link set "$NS_PREFIX-v${ns: -1}" up
   done
   # Room for 50,000 client connections to one server port.
   ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"

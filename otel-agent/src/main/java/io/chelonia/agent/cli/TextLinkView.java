@@ -51,7 +51,7 @@ final class TextLinkView implements LinkView {
 
   private static String dropped(LinkPoll poll) {
     long lost = poll.kernelDrops().untracked();
-    return lost == 0 ? "" : ", " + lost + " not tracked (maps full)";
+    return lost == 0 ? "" : ", " + lost + " not tracked (limits reached)";
   }
 
   private static String failures(Map<FailureReason, Long> failures) {

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
 public final class AgentStats {
   private volatile long polls;
   private volatile TableCounters table = TableCounters.NONE;
-  private volatile KernelDrops kernel = new KernelDrops(0, 0, 0);
+  private volatile KernelDrops kernel = KernelDrops.NONE;
   final AtomicLong exportFailures = new AtomicLong();
   volatile LongSupplier kubernetesErrors = () -> 0;
 

@@ -59,6 +59,15 @@ final class BpfMap {
     }
   }
 
+  /** Writes one value of an array map whose key is a u32 index. */
+  void update(int index, MemorySegment value) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment key = call.allocate(JAVA_INT);
+      key.set(JAVA_INT, 0, index);
+      libbpf.update(fd, name, key, value);
+    }
+  }
+
   /** The sum over CPUs of one u64 slot of a per-CPU array. */
   long sumPerCpu(int index, int possibleCpus) {
     try (Arena call = Arena.ofConfined()) {

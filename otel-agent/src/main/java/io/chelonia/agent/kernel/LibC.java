@@ -54,27 +54,22 @@ final class LibC {
   }
 
   /**
-   * Reads a blocking descriptor to its end, discarding the bytes (running a BPF iterator is
-   * reading it); returns how many there were. Interrupted reads are retried.
+   * read(2) into the buffer, up to its size; 0 at the end of the descriptor. Interrupted reads
+   * are retried.
    */
-  long drain(Fd fd, MemorySegment buffer, String what) {
+  long read(Fd fd, MemorySegment buffer, String what) {
     int number = fd.number();
-    long total = 0;
     while (true) {
       Outcome<Long> outcome = NativeCalls.callWithErrno(state ->
           (long) read.invokeExact(state, number, buffer, buffer.byteSize()));
       long n = outcome.value();
-      if (n == 0) {
-        return total;
+      if (n >= 0) {
+        return n;
       }
-      if (n < 0) {
-        int errno = outcome.errno();
-        if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-          continue;
-        }
+      int errno = outcome.errno();
+      if (errno != Errno.EINTR && errno != Errno.EAGAIN) {
         throw KernelException.cannot("read " + what, errno);
       }
-      total += n;
     }
   }
 

@@ -73,6 +73,7 @@ final class Libbpf {
   private final MethodHandle mapLookupBatch;
   private final MethodHandle mapLookupElem;
   private final MethodHandle mapDeleteElem;
+  private final MethodHandle mapUpdateElem;
   private final MethodHandle objGetInfoByFd;
   private final MethodHandle enableStats;
   private final MethodHandle ringBufferNew;
@@ -102,6 +103,7 @@ final class Libbpf {
         "bpf_map_lookup_batch", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
     mapLookupElem = libbpf.function("bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     mapDeleteElem = libbpf.function("bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
+    mapUpdateElem = libbpf.function("bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
     objGetInfoByFd = libbpf.function("bpf_obj_get_info_by_fd", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     enableStats = libbpf.function("bpf_enable_stats", JAVA_INT, JAVA_INT);
     ringBufferNew = libbpf.functionWithErrno("ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
@@ -298,6 +300,15 @@ final class Libbpf {
     int rc = NativeCalls.callInt(() -> (int) mapLookupElem.invokeExact(number, key, value));
     if (rc < 0) {
       throw KernelException.cannot("look up in map " + mapName, rc);
+    }
+  }
+
+  /** Writes the value under the key, creating or replacing the entry (BPF_ANY). */
+  void update(Fd map, String mapName, MemorySegment key, MemorySegment value) {
+    int number = map.number();
+    int rc = NativeCalls.callInt(() -> (int) mapUpdateElem.invokeExact(number, key, value, 0L));
+    if (rc < 0) {
+      throw KernelException.cannot("update map " + mapName, rc);
     }
   }
 

@@ -49,7 +49,13 @@ final class SocketRecordLayout {
           JAVA_SHORT.withName("family"),
           JAVA_BYTE.withName("role"),
           JAVA_BYTE.withName("state"),
-          MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("comm"));
+          MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("comm"),
+          JAVA_LONG.withName("reported_sent"),
+          JAVA_LONG.withName("reported_received"),
+          JAVA_INT.withName("reported_retrans"),
+          JAVA_INT.withName("reported_flags"),
+          JAVA_INT.withName("reported_pass"),
+          JAVA_INT.withName("pad"));
 
   private static final long COOKIE = offset("cookie");
   private static final long CGROUP_ID = offset("cgroup_id");

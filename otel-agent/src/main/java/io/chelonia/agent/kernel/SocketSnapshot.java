@@ -39,29 +39,24 @@ public record SocketSnapshot(
     int error,
     int softError) {
 
-  static final int FLAG_BORN_SEEN = 1;
-  static final int FLAG_ESTABLISHED = 1 << 1;
-  static final int FLAG_DISCOVERED = 1 << 2;
-  static final int FLAG_CLOSED = 1 << 3;
-
   /** The probes saw the socket being born (SYN_SENT or SYN_RECV): its role is certain. */
   public boolean bornSeen() {
-    return (flags & FLAG_BORN_SEEN) != 0;
+    return (flags & KernelConstants.FLAG_BORN_SEEN) != 0;
   }
 
   /** The connection reached ESTABLISHED (for an older socket: it was established when found). */
   public boolean established() {
-    return (flags & FLAG_ESTABLISHED) != 0;
+    return (flags & KernelConstants.FLAG_ESTABLISHED) != 0;
   }
 
-  /** Found by the namespace iterator: the socket is older than the agent's probes. */
+  /** Found by the harvest: the socket is older than the agent's probes. */
   public boolean discovered() {
-    return (flags & FLAG_DISCOVERED) != 0;
+    return (flags & KernelConstants.FLAG_DISCOVERED) != 0;
   }
 
-  /** This is the socket's final record: it went to CLOSE. */
+  /** This is the socket's final record: it closed. */
   public boolean closed() {
-    return (flags & FLAG_CLOSED) != 0;
+    return (flags & KernelConstants.FLAG_CLOSED) != 0;
   }
 
 }

@@ -62,7 +62,8 @@ public final class LinkPipeline implements AutoCloseable {
         harvest.time(),
         Duration.ofNanos(System.nanoTime() - started),
         harvest.namespaces(),
-        new KernelDrops(kernel.socketMapFull(), kernel.ringBufferFull(), kernel.listenerMapFull()),
+        new KernelDrops(kernel.socketLimit(), kernel.ringBufferFull(), kernel.listenerMapFull(),
+            kernel.closedDropped(), kernel.closeLate(), kernel.storageFailed(), kernel.recursionMisses()),
         links,
         expired,
         table.counters());

@@ -27,7 +27,7 @@ class ProgramStatsKernelTest {
   void loadAndAttachOneProgram() {
     object = BpfObject.open("chelonia", KernelSockets.objectBytes());
     object.load();
-    stateChanges = object.attach("on_state_change");
+    stateChanges = object.attach(KernelConstants.PROGRAM_STATE_CHANGE);
     statistics = Libbpf.get().enableRunTimeStats();
   }
 
@@ -53,14 +53,14 @@ class ProgramStatsKernelTest {
   void programLoadedButNotAttachedNeverRuns() throws IOException {
     connectOnLoopback(CONNECTIONS);
 
-    Fd segments = object.programFd("on_segment_received");
-    assertThat(Libbpf.get().programStats(segments, "on_segment_received"))
+    Fd errors = object.programFd(KernelConstants.PROGRAM_ERROR_REPORT);
+    assertThat(Libbpf.get().programStats(errors, KernelConstants.PROGRAM_ERROR_REPORT))
         .isEqualTo(new ProgramStats(0, 0, 0));
   }
 
   @Test
   void programFdOfTheLinkAndOfTheObjectAreTheSameProgram() {
-    assertThat(stateChanges.programFd().number()).isEqualTo(object.programFd("on_state_change").number());
+    assertThat(stateChanges.programFd().number()).isEqualTo(object.programFd(KernelConstants.PROGRAM_STATE_CHANGE).number());
   }
 
   private static void connectOnLoopback(int connections) throws IOException {

@@ -283,9 +283,25 @@ class LinkTableTest {
   // --- lost sockets ------------------------------------------------------------------------
 
   @Test
-  void socketMissingForFewerPollsThanTheLimitIsStillFollowed() {
+  void socketAbsentFromPollsOfChangesOnlyKeepsItsCountsAndIsNeverLost() {
+    Sockets held = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    poll(live(held.sent(10)));
+    for (int i = 0; i < 100; i++) {
+      pollChangedOnly();
+    }
+    pollChangedOnly(held.sent(25).build());
+
+    assertThat(table.counters().lostSockets()).isZero();
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
+    Link link = onlyLink();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(25);
+    assertThat(link.totals().activeConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void socketMissingFromFewerCompleteHarvestsThanTheLimitIsStillFollowed() {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
-    for (int i = 0; i < LinkTable.POLLS_BEFORE_LOST - 1; i++) {
+    for (int i = 0; i < LinkTable.COMPLETE_HARVESTS_BEFORE_LOST - 1; i++) {
       poll();
     }
 
@@ -295,11 +311,10 @@ class LinkTableTest {
   }
 
   @Test
-  void socketMissingForThreePollsWithoutACloseRecordIsLost() {
-    assertThat(LinkTable.POLLS_BEFORE_LOST).isEqualTo(3);
+  void socketMissingFromTwoCompleteHarvestsWithoutACloseRecordIsLost() {
+    assertThat(LinkTable.COMPLETE_HARVESTS_BEFORE_LOST).isEqualTo(2);
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10)));
 
-    poll();
     poll();
     poll();
 
@@ -502,9 +517,15 @@ class LinkTableTest {
     poll(harvest.live(), harvest.closed());
   }
 
-  /** A poll in which no socket shows up. */
+  /** A complete poll in which no socket shows up. */
   private void poll() {
     poll(List.of(), List.of());
+  }
+
+  /** A poll that hands over only what changed, as most polls do. */
+  private void pollChangedOnly(SocketSnapshot... live) {
+    table.apply(new SocketPoll(T0.plusSeconds(polls++), List.of(live), List.of(), KernelCounters.NONE, 1,
+        Duration.ofMillis(1), false));
   }
 
   private void poll(List<SocketSnapshot> live, List<SocketSnapshot> closed) {
@@ -512,6 +533,6 @@ class LinkTableTest {
   }
 
   private static SocketPoll pollOf(Instant time, List<SocketSnapshot> live, List<SocketSnapshot> closed) {
-    return new SocketPoll(time, live, closed, new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1));
+    return new SocketPoll(time, live, closed, KernelCounters.NONE, 1, Duration.ofMillis(1), true);
   }
 }

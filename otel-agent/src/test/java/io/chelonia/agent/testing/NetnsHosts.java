@@ -103,6 +103,13 @@ public final class NetnsHosts implements AutoCloseable {
     }
   }
 
+  /** Runs {@code command} (sysctl, iptables...) inside the named namespace and waits for it. */
+  public static void runIn(String ns, String... command) {
+    List<String> args = new ArrayList<>(List.of("netns", "exec", ns));
+    args.addAll(List.of(command));
+    ip(args.toArray(String[]::new));
+  }
+
   /** A process builder that runs {@code command} inside the named network namespace. */
   public static ProcessBuilder inNamespace(String ns, List<String> command) {
     List<String> inNs = new ArrayList<>(List.of("ip", "netns", "exec", ns));
@@ -118,6 +125,16 @@ public final class NetnsHosts implements AutoCloseable {
     }
     closed = true;
     Closing.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
+  }
+
+  /** Adds an empty network namespace under /run/netns. */
+  static void addNamespace(String ns) {
+    ip("netns", "add", ns);
+  }
+
+  /** Deletes a namespace made by a test, if it is there. */
+  static void deleteNamespaceIfPresent(String ns) {
+    deleteIfPresent(ns);
   }
 
   private static void deleteIfPresent(String ns) {

@@ -331,7 +331,7 @@ class KubernetesNamesTest {
 
   private static void poll(LinkTable table, Sockets... sockets) {
     table.apply(new SocketPoll(Instant.now(), Arrays.stream(sockets).map(Sockets::build).toList(),
-        List.of(), new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1)));
+        List.of(), KernelCounters.NONE, 1, Duration.ofMillis(1), true));
   }
 
   private static Link onlyLink(LinkTable table) {
