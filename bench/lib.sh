@@ -108,6 +108,18 @@ agent_prog_stats() {
   done
 }
 
+# The agent's programs' "name run_time_ns run_cnt" since the lines BEFORE (agent_prog_stats taken
+# earlier): what the programs did over a load alone, not the agent's start-up (whose first
+# harvest finds every socket on the machine).
+agent_prog_stats_since() {
+  local before=$1
+  agent_prog_stats | awk -v before="$before" 'BEGIN {
+      n = split(before, lines, "\n")
+      for (i = 1; i <= n; i++) { split(lines[i], f, " "); t[f[1]] = f[2]; c[f[1]] = f[3] }
+    }
+    { print $1, $2 - t[$1], $3 - c[$1] }'
+}
+
 # The kernel's per-program run time accounting. It costs two clock reads per program run, so the
 # runs that measure the agent's cost on traffic keep it off, and separate runs turn it on.
 bpf_stats() {
