@@ -27,8 +27,13 @@ import java.util.Map;
  * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
  */
 public final class LinkTable {
-  /** A socket neither open nor reported closed for this many polls is taken as gone. */
-  static final int POLLS_BEFORE_LOST = 3;
+  /**
+   * A socket missing from this many complete harvests in a row, with no close record, is taken as
+   * gone. Polls in between hand over only changed sockets, so absence there means nothing; and a
+   * socket no process holds (waiting to be accepted, or closing after its process let go) is
+   * missing even from complete harvests until its close record comes.
+   */
+  static final int COMPLETE_HARVESTS_BEFORE_LOST = 2;
   /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
   static final int MAX_NAMING_BACKOFF = 64;
 
@@ -39,6 +44,7 @@ public final class LinkTable {
   private final NamingWait<TrackedSocket> namingWait;
   private final LocalClients localClients = new LocalClients();
   private long polls;
+  private long completeHarvests;
   private long unknownRoleSockets;
   private long lostSockets;
   private long expiredLinks;
@@ -60,6 +66,9 @@ public final class LinkTable {
 
   public void apply(SocketPoll poll) {
     polls++;
+    if (poll.complete()) {
+      completeHarvests++;
+    }
     Instant now = poll.time();
     localClients.reset(poll, sockets::containsKey);
     for (SocketSnapshot socket : poll.live()) {
@@ -70,24 +79,26 @@ public final class LinkTable {
     }
     namingWait.release(polls, this::nameWhileWaiting,
         (tracked, latest, rttSamples, lastSeen) -> countReleased(tracked, latest, rttSamples, lastSeen, now));
-    sweepLost();
+    if (poll.complete()) {
+      sweepLost();
+    }
   }
 
   private void fold(SocketSnapshot socket, Instant now) {
     TrackedSocket tracked = sockets.get(socket.cookie());
     if (tracked == null) {
-      if (namingWait.update(socket, polls)) {
+      if (namingWait.update(socket, completeHarvests)) {
         return;
       }
       tracked = track(socket);
-      if (!tracked.settled && namingWait.start(socket, tracked, polls)) {
+      if (!tracked.settled && namingWait.start(socket, tracked, polls, completeHarvests)) {
         return;
       }
       sockets.put(socket.cookie(), tracked);
     } else if (!tracked.settled && polls >= tracked.nextNaming) {
       rename(socket, tracked, now);
     }
-    tracked.lastPoll = polls;
+    tracked.lastHarvest = completeHarvests;
     count(socket, tracked, now, true);
   }
 
@@ -102,7 +113,7 @@ public final class LinkTable {
   private void countReleased(
       TrackedSocket tracked, SocketSnapshot latest, int[] rttSamples, long lastSeen, Instant now) {
     sockets.put(latest.cookie(), tracked);
-    tracked.lastPoll = lastSeen;
+    tracked.lastHarvest = lastSeen;
     Totals link = count(latest, tracked, now, false);
     for (int sample : rttSamples) {
       link.rtt.record(sample);
@@ -249,7 +260,7 @@ public final class LinkTable {
     Iterator<TrackedSocket> it = sockets.values().iterator();
     while (it.hasNext()) {
       TrackedSocket tracked = it.next();
-      if (polls - tracked.lastPoll >= POLLS_BEFORE_LOST) {
+      if (completeHarvests - tracked.lastHarvest >= COMPLETE_HARVESTS_BEFORE_LOST) {
         it.remove();
         lostSockets++;
         if (tracked.established) {
@@ -291,38 +302,10 @@ public final class LinkTable {
     return expired;
   }
 
-  /** Links forgotten as idle since the table was made. */
-  public long expiredLinks() {
-    return expiredLinks;
-  }
-
-  /** Links in the table now. */
-  public int linkCount() {
-    return links.size();
-  }
-
-  /** Sockets followed now, those waiting for a name included. */
-  public int trackedSockets() {
-    return sockets.size() + namingWait.size();
-  }
-
-  /**
-   * Sockets that waited the whole naming wait and were counted under an address all the same:
-   * an end no source knew in time (or that no source can name: an external address without a
-   * reverse-DNS name or CIDR group).
-   */
-  public long namingFallbacks() {
-    return namingWait.fallbacks();
-  }
-
-  /** Sockets whose role neither the kernel nor the ephemeral port range could tell. */
-  public long unknownRoleSockets() {
-    return unknownRoleSockets;
-  }
-
-  /** Sockets that vanished without a close record (should stay 0; counted, never silent). */
-  public long lostSockets() {
-    return lostSockets;
+  /** The table's own figures now; sockets waiting for a name count as followed. */
+  public TableCounters counters() {
+    return new TableCounters(sockets.size() + namingWait.size(), links.size(), unknownRoleSockets,
+        lostSockets, expiredLinks, namingWait.fallbacks());
   }
 
   private static final class TrackedSocket {
@@ -333,7 +316,8 @@ public final class LinkTable {
     boolean settled;
     long nextNaming;
     long namingBackoff = 1;
-    long lastPoll;
+    /** The number of complete harvests made when the socket was last handed over. */
+    long lastHarvest;
     long bytesSent;
     long bytesReceived;
     long retransmits;
@@ -363,8 +347,8 @@ public final class LinkTable {
     }
 
     Link toLink(LinkKey key) {
-      return new Link(key, bytesClientToServer, bytesServerToClient, opened, active, failures,
-          retransmits, rtt.summary(), firstSeen, lastSeen);
+      return new Link(key, new LinkTotals(bytesClientToServer, bytesServerToClient, opened, active,
+          failures, retransmits, rtt.summary()), firstSeen, lastSeen);
     }
   }
 

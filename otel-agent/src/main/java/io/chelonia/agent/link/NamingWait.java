@@ -37,14 +37,15 @@ final class NamingWait<T> {
   /**
    * Takes a socket first seen at {@code poll} whose names are not final yet.
    *
+   * @param seen the caller's mark of this sighting, handed back when the socket is let go
    * @return false when waiting is off: the caller counts the socket now
    */
-  boolean start(SocketSnapshot socket, T tracked, long poll) {
+  boolean start(SocketSnapshot socket, T tracked, long poll, long seen) {
     if (polls == 0) {
       return false;
     }
     Waiting<T> entry = new Waiting<>(tracked, poll);
-    entry.update(socket, poll);
+    entry.update(socket, seen);
     waiting.put(socket.cookie(), entry);
     return true;
   }
@@ -52,14 +53,15 @@ final class NamingWait<T> {
   /**
    * Takes a newer record of a socket already waiting.
    *
+   * @param seen the caller's mark of this sighting
    * @return false when the socket is not waiting
    */
-  boolean update(SocketSnapshot socket, long poll) {
+  boolean update(SocketSnapshot socket, long seen) {
     Waiting<T> entry = waiting.get(socket.cookie());
     if (entry == null) {
       return false;
     }
-    entry.update(socket, poll);
+    entry.update(socket, seen);
     return true;
   }
 
@@ -103,7 +105,7 @@ final class NamingWait<T> {
     /**
      * @param latest the socket's latest record: its counters hold all it carried so far
      * @param rttSamples the smoothed RTT of each record, while it waited, that moved bytes
-     * @param lastSeen the last poll whose harvest held the socket
+     * @param lastSeen the mark given with the last record of the socket
      */
     void count(T tracked, SocketSnapshot latest, int[] rttSamples, long lastSeen);
   }
@@ -121,7 +123,7 @@ final class NamingWait<T> {
       this.since = since;
     }
 
-    void update(SocketSnapshot socket, long poll) {
+    void update(SocketSnapshot socket, long seen) {
       // A close is the final record: a live one harvested in the same poll never replaces it.
       if (latest != null && latest.closed()) {
         return;
@@ -137,7 +139,7 @@ final class NamingWait<T> {
         rttSamples[rttCount++] = socket.smoothedRttMicros();
       }
       latest = socket;
-      lastSeen = poll;
+      lastSeen = seen;
     }
   }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.kernel.KernelCounters;
+import io.chelonia.agent.link.KernelDrops;
+import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.LinkTable;
 import io.chelonia.agent.link.PortRange;
 import io.chelonia.agent.testing.Sockets;
@@ -47,15 +49,14 @@ class SelfMetricsScrapeTest {
     NameSource knowsNobody = query -> Optional.empty();
     LinkTable table = new LinkTable(new ResolverChain(List.of(knowsNobody)), new PortRange(32768, 60999));
     try (Telemetry telemetry = start(port)) {
-      SocketPoll poll = null;
       // First sight, then the two polls of the naming wait: counted under the address.
       for (int i = 0; i <= 2; i++) {
-        poll = new SocketPoll(T0.plusSeconds(i),
+        table.apply(new SocketPoll(T0.plusSeconds(i),
             List.of(Sockets.client("10.0.0.1", 40000, "10.0.0.2", 5432).established().sent(10).build()),
-            List.of(), new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1));
-        table.apply(poll);
+            List.of(), KernelCounters.NONE, 1, Duration.ofMillis(1), true));
       }
-      telemetry.record(poll, table, table.links(), List.of());
+      telemetry.onPoll(new LinkPoll(T0.plusSeconds(2), Duration.ofMillis(1), 1, KernelDrops.NONE,
+          table.links(), List.of(), table.counters()));
 
       assertThat(scrape(port)).contains("# TYPE chelonia_agent_names_fallbacks_total counter")
           .containsPattern("chelonia_agent_names_fallbacks_total\\{[^}]*\\} 1\\.0");

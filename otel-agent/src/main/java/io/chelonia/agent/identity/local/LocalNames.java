@@ -4,6 +4,7 @@ import io.chelonia.agent.identity.AddressText;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.lifecycle.DaemonThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -43,7 +44,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final ProcFs proc;
   private final DockerNames docker;
   private final ScheduledExecutorService background =
-      Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("chelonia-local-names").unstarted(r));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-local-names"));
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
   /** Namespaces where a lookup missed, with the earliest time each may be read again. */
   private final Map<Long, Long> missedNamespaces = new ConcurrentHashMap<>();

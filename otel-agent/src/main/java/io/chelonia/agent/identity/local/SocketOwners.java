@@ -1,6 +1,7 @@
 package io.chelonia.agent.identity.local;
 
 import io.chelonia.agent.identity.EndpointQuery;
+import io.chelonia.agent.kernel.Inodes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -66,14 +68,14 @@ final class SocketOwners {
     Map<Long, Integer> pids = new HashMap<>();
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
       for (Path process : processes) {
-        Long netns = inode(process.resolve("ns/net"));
-        if (netns == null || !toRead.test(netns)) {
+        OptionalLong netns = Inodes.of(process.resolve("ns/net"));
+        if (netns.isEmpty() || !toRead.test(netns.getAsLong())) {
           continue;
         }
         long started = System.nanoTime();
-        namespaces.putIfAbsent(netns, process);
+        namespaces.putIfAbsent(netns.getAsLong(), process);
         socketInodes(process, Integer.parseInt(process.getFileName().toString()), pids);
-        costNanos.merge(netns, System.nanoTime() - started, Long::sum);
+        costNanos.merge(netns.getAsLong(), System.nanoTime() - started, Long::sum);
       }
     } catch (IOException e) {
       return this;
@@ -182,14 +184,6 @@ final class SocketOwners {
       }
     } catch (IOException e) {
       // The process exited, or it is a kernel thread: no descriptors to read.
-    }
-  }
-
-  private static Long inode(Path file) {
-    try {
-      return ((Number) Files.getAttribute(file, "unix:ino")).longValue();
-    } catch (IOException | UnsupportedOperationException e) {
-      return null;
     }
   }
 

@@ -2,13 +2,13 @@ package io.chelonia.agent.identity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
-import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.nio.file.Path;
@@ -41,15 +41,15 @@ class LocalNamesKernelTest {
         // Names of ends first seen before the owner index knew them come at a later poll.
         List<Link> named = List.of();
         for (int poll = 0; poll < 80 && named.size() < 2; poll++) {
-          pipeline.pollOnce();
-          named = pipeline.links().links().stream()
+          pipeline.poll();
+          named = pipeline.table().links().stream()
               .filter(link -> link.key().serverPort() == port)
               .filter(link -> link.key().client().equals(checkout) && link.key().server().equals(ordersApi))
               .toList();
           Thread.sleep(250);
         }
 
-        List<Link> all = pipeline.links().links();
+        List<Link> all = pipeline.table().links();
         assertThat(named).as("links to the server port: %s", all.stream().filter(l -> l.key().serverPort() == port).toList())
             .extracting(link -> link.key().observer())
             .containsExactlyInAnyOrder(Observer.CLIENT, Observer.SERVER);
@@ -88,8 +88,8 @@ class LocalNamesKernelTest {
         Endpoint stockApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "stock-api");
         List<Link> serverSide = List.of();
         for (int poll = 0; poll < 80 && !bothServersNamed(serverSide, ordersApi, stockApi); poll++) {
-          pipeline.pollOnce();
-          serverSide = pipeline.links().links().stream()
+          pipeline.poll();
+          serverSide = pipeline.table().links().stream()
               .filter(link -> link.key().observer() == Observer.SERVER)
               .filter(link -> link.key().serverPort() == ordersPort || link.key().serverPort() == stockPort)
               .filter(link -> !link.key().client().isBareAddress())
@@ -115,7 +115,7 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local)) {
-      pipeline.pollOnce();
+      pipeline.poll();
       try (TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
               "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
         int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
@@ -124,10 +124,10 @@ class LocalNamesKernelTest {
           client.awaitLine("HELD", PEER_TIMEOUT);
 
           pollUntilOpened(pipeline, port, 2);
-          pipeline.pollOnce();
+          LinkPoll last = pipeline.poll();
 
           assertThat(linksTo(pipeline, port))
-              .as("kernel counters %s, sockets tracked %d", pipeline.lastPoll().kernel(), pipeline.links().trackedSockets())
+              .as("kernel drops %s, table %s", last.kernelDrops(), last.table())
               .extracting(LocalNamesKernelTest::describe)
               .containsExactlyInAnyOrder(
                   "CLIENT checkout -> orders-api 700/300 opened 1 active 1",
@@ -181,8 +181,7 @@ class LocalNamesKernelTest {
   }
 
   private static LinkPipeline pipeline(LocalNames local) {
-    return LinkPipeline.open(new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
-        new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+    return LinkPipeline.open(PipelineConfig.defaults(), new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
   }
 
   /**
@@ -191,8 +190,8 @@ class LocalNamesKernelTest {
    */
   private static List<Link> pollUntilOpened(LinkPipeline pipeline, int port, long opened) throws InterruptedException {
     List<Link> toPort = List.of();
-    for (int poll = 0; poll < 10 && toPort.stream().mapToLong(Link::connectionsOpened).sum() < opened; poll++) {
-      pipeline.pollOnce();
+    for (int poll = 0; poll < 10 && toPort.stream().mapToLong(link -> link.totals().connectionsOpened()).sum() < opened; poll++) {
+      pipeline.poll();
       toPort = linksTo(pipeline, port);
       Thread.sleep(1_000);
     }
@@ -200,13 +199,13 @@ class LocalNamesKernelTest {
   }
 
   private static List<Link> linksTo(LinkPipeline pipeline, int port) {
-    return pipeline.links().links().stream().filter(link -> link.key().serverPort() == port).toList();
+    return pipeline.table().links().stream().filter(link -> link.key().serverPort() == port).toList();
   }
 
   private static String describe(Link link) {
     return link.key().observer() + " " + link.key().client().name() + " -> " + link.key().server().name() + " "
-        + link.bytesClientToServer() + "/" + link.bytesServerToClient() + " opened " + link.connectionsOpened()
-        + " active " + link.activeConnections();
+        + link.totals().bytesClientToServer() + "/" + link.totals().bytesServerToClient() + " opened " + link.totals().connectionsOpened()
+        + " active " + link.totals().activeConnections();
   }
 
   private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {
