@@ -49,7 +49,7 @@ enum chelonia_harvest_mode {
 struct harvest_settings {
 	__u32 pass;        /* number of the pass under way, never 0 */
 	__u32 mode;        /* enum chelonia_harvest_mode */
-	__s64 max_sockets; /* sockets tracked at once; new ones past it are counted, not tracked */
+	__s64 max_sockets; /* sockets tracked at once, 0 for no limit; new ones past it are counted */
 };
 
 /*
@@ -61,38 +61,30 @@ struct harvest_settings {
 struct socket_record {
 	__u64 cookie;
 	__u64 cgroup_id;
-	__u64 bytes_sent;      /* payload acknowledged by the peer */
-	__u64 bytes_received;  /* payload received in order from the peer */
-	__u64 base_sent;       /* raw bytes_acked (less FIN) when counting started */
-	__u64 base_received;   /* raw bytes_received (less FIN) when counting started */
-	__u64 first_seen_ns;   /* bpf_ktime_get_boot_ns() */
-	__u64 established_ns;
-	__u64 closed_ns;
-	__u32 netns;           /* network namespace inode number */
-	__u32 pid;             /* tgid of the connecting task, 0 when not known */
-	__u32 tid;
-	__u32 segs_in;
-	__u32 segs_out;
-	__u32 srtt_us;         /* smoothed RTT in microseconds */
+	__u64 bytes_sent;        /* payload acknowledged by the peer */
+	__u64 bytes_received;    /* payload received in order from the peer */
+	__u64 base_sent;         /* raw bytes_acked (less FIN) when counting started */
+	__u64 base_received;     /* raw bytes_received (less FIN) when counting started */
+	__u64 reported_sent;     /* harvest-owned: bytes_sent when it last wrote the record */
+	__u64 reported_received; /* harvest-owned: bytes_received when it last wrote the record */
+	__u32 netns;             /* network namespace inode number */
+	__u32 pid;               /* tgid of the connecting task, 0 when not known */
+	__u32 srtt_us;           /* smoothed RTT in microseconds */
 	__u32 total_retrans;
-	__s32 sk_err;          /* error at close: ECONNREFUSED, ETIMEDOUT, ... */
-	__s32 sk_err_soft;     /* last soft error (ICMP) seen on the socket */
-	__u32 flags;           /* enum chelonia_flags */
-	__u8 saddr[16];        /* local address: IPv4 in the first 4 bytes */
-	__u8 daddr[16];        /* peer address */
-	__u16 sport;           /* local port, host order */
-	__u16 dport;           /* peer port, host order */
-	__u16 family;          /* AF_INET or AF_INET6 */
-	__u8 role;             /* enum chelonia_role */
-	__u8 state;            /* TCP state at the last update */
-	char comm[16];         /* the connecting process's name (thread-group leader) */
-	/* Owned by the harvest: what it last wrote for this socket, so it writes only changes. */
-	__u64 reported_sent;
-	__u64 reported_received;
-	__u32 reported_retrans;
-	__u32 reported_flags;
-	__u32 reported_pass;
-	__u32 pad;
+	__s32 sk_err;            /* error at close: ECONNREFUSED, ETIMEDOUT, ... */
+	__s32 sk_err_soft;       /* last soft error (ICMP) seen on the socket */
+	__u32 flags;             /* enum chelonia_flags */
+	__u32 reported_retrans;  /* harvest-owned: total_retrans when it last wrote the record */
+	__u32 reported_flags;    /* harvest-owned: flags when it last wrote the record */
+	__u32 reported_pass;     /* harvest-owned: the pass that last wrote it, 0 for never */
+	__u8 saddr[16];          /* local address: IPv4 in the first 4 bytes */
+	__u8 daddr[16];          /* peer address */
+	char comm[16];           /* the connecting process's name (thread-group leader) */
+	__u16 sport;             /* local port, host order */
+	__u16 dport;             /* peer port, host order */
+	__u16 family;            /* AF_INET or AF_INET6 */
+	__u8 role;               /* enum chelonia_role */
+	__u8 state;              /* TCP state at the last update */
 };
 
 /* A listening port in a network namespace: how the iterator names the server side. */

@@ -53,6 +53,10 @@ enum {
 	BPF_SK_STORAGE_GET_F_CREATE = 1,
 };
 
+enum {
+	BPF_RB_NO_WAKEUP = 1,
+};
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 struct in6_addr {
@@ -124,6 +128,11 @@ struct sock {
 	u8 sk_shutdown;
 	unsigned long sk_flags;
 	struct sock_cgroup_data sk_cgrp_data;
+};
+
+struct inet_sock {
+	struct sock sk;
+	__be16 inet_sport;
 };
 
 struct socket {

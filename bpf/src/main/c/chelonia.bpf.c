@@ -4,9 +4,9 @@
  * is freed with the socket and can never leak), from tracepoints only (no kprobe, no fentry).
  * Work is done at the few moments that need it; nothing runs per segment.
  *
- *   tp_btf/inet_sock_set_state  birth (role, task), ESTABLISHED (baseline), CLOSE (final record
- *                               to the ring buffer); every other state change returns after one
- *                               comparison, before any helper call
+ *   tp_btf/inet_sock_set_state  a client's birth at SYN_SENT (its task), a server's at
+ *                               ESTABLISHED, CLOSE (final record to the ring buffer); every other
+ *                               state change returns after a comparison or two, before any helper
  *   tp_btf/tcp_destroy_sock     second chance: a socket whose CLOSE was missed (a tracing program
  *                               is not re-entered on its CPU, so a nested run is skipped) is
  *                               handed over when it is destroyed, which happens once per socket
@@ -130,7 +130,8 @@ static __always_inline void read_tuple(struct socket_record *r, struct sock *sk)
 	struct sock_common *skc = &sk->__sk_common;
 
 	r->family = skc->skc_family;
-	r->sport = skc->skc_num;
+	/* Not skc_num: CLOSE releases the local port, and zeroes that, before this runs. */
+	r->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	r->dport = bpf_ntohs(skc->skc_dport);
 	if (r->family == AF_INET6) {
 		bpf_probe_read_kernel(r->saddr, sizeof(r->saddr), &skc->skc_v6_rcv_saddr);
@@ -198,48 +199,60 @@ static __always_inline void refresh_counters(struct socket_record *r, struct soc
 
 	r->bytes_sent = sent > r->base_sent ? sent - r->base_sent : 0;
 	r->bytes_received = received > r->base_received ? received - r->base_received : 0;
-	r->segs_in = tp->segs_in;
-	r->segs_out = tp->segs_out;
 	r->srtt_us = tp->srtt_us >> 3;
 	r->total_retrans = tp->total_retrans;
 }
 
 /*
- * A record for a socket that has none: a fresh socket storage, zeroed by the kernel. Past the
- * agent's limit the socket is counted and left alone, so the kernel memory the records take
- * (charged to each socket's option memory) stays bounded.
+ * Sockets with a record now, kept only when the agent sets a limit: two atomic operations on one
+ * shared cache line per socket life are a cost the unlimited default does not pay. Unlimited is
+ * safe because each record is charged to its own socket (option memory, bounded per socket by
+ * net.core.optmem_max) and goes with it.
+ */
+static __always_inline __s64 *tracked_count(void)
+{
+	struct harvest_settings *s = settings();
+	__u32 zero = 0;
+
+	if (!s || s->max_sockets == 0)
+		return 0;
+	return bpf_map_lookup_elem(&tracked_sockets, &zero);
+}
+
+/*
+ * The socket's record, created if it has none: a fresh socket storage comes zeroed (its cookie 0),
+ * an existing one is returned as it is (a socket that disconnected and connects again). Past the
+ * agent's limit, if it set one, a socket without a record is counted and left alone.
  */
 static __always_inline struct socket_record *create_record(struct sock *sk)
 {
 	struct harvest_settings *s = settings();
 	struct socket_record *r;
-	__u32 zero = 0;
-	__s64 *tracked = bpf_map_lookup_elem(&tracked_sockets, &zero);
+	__s64 *tracked = tracked_count();
 
-	if (!s || !tracked)
-		return 0;
-	if (__sync_fetch_and_add(tracked, 1) >= s->max_sockets) {
+	if (tracked && s && __sync_fetch_and_add(tracked, 1) >= s->max_sockets) {
 		__sync_fetch_and_add(tracked, -1);
 		count(STAT_SOCKET_LIMIT);
 		return 0;
 	}
 	r = bpf_sk_storage_get(&socket_records, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!r) {
-		__sync_fetch_and_add(tracked, -1);
+	if (!r)
 		count(STAT_STORAGE_FAILED);
-	}
+	if (tracked && (!r || r->cookie != 0))
+		__sync_fetch_and_add(tracked, -1);
 	return r;
 }
 
+/* A fresh storage comes zeroed; a reused one (a socket that connects again) is cleared first. */
 static __always_inline void init_record(struct socket_record *r, struct sock *sk, __u8 role,
 					__u32 flags)
 {
-	__builtin_memset(r, 0, sizeof(*r));
+	if (r->cookie != 0)
+		__builtin_memset(r, 0, sizeof(*r));
 	r->cookie = bpf_get_socket_cookie(sk);
 	r->role = role;
 	r->flags = flags;
 	r->netns = netns_of(sk);
-	r->first_seen_ns = bpf_ktime_get_boot_ns();
 	r->cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
 	read_tuple(r, sk);
 }
@@ -255,7 +268,6 @@ static __always_inline void record_task(struct socket_record *r)
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	r->pid = pid_tgid >> 32;
-	r->tid = (__u32)pid_tgid;
 	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->group_leader->comm);
 }
 
@@ -270,11 +282,11 @@ static __always_inline void hand_over(struct socket_record *r)
 	__u64 cookie = r->cookie;
 
 	r->flags |= FLAG_CLOSED;
-	r->closed_ns = bpf_ktime_get_boot_ns();
 	out = bpf_ringbuf_reserve(&closed_sockets, sizeof(*out), 0);
 	if (out) {
 		__builtin_memcpy(out, r, sizeof(*out));
-		bpf_ringbuf_submit(out, 0);
+		/* The agent reads the ring at its polls, never waits on it: no wakeup to pay for. */
+		bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
 		return;
 	}
 	count(STAT_RING_FULL);
@@ -289,10 +301,10 @@ static __always_inline void hand_over(struct socket_record *r)
 static __always_inline void finish(struct socket_record *r, struct sock *sk, struct tcp_sock *tp,
 				   bool fin_sent)
 {
+	/* A client's port is chosen after its birth: the tuple is read again. */
+	read_tuple(r, sk);
 	if (r->flags & FLAG_ESTABLISHED)
 		refresh_counters(r, sk, tp, fin_sent);
-	else
-		read_tuple(r, sk);
 	if (sk->sk_err)
 		r->sk_err = sk->sk_err;
 	if (sk->sk_err_soft)
@@ -301,33 +313,43 @@ static __always_inline void finish(struct socket_record *r, struct sock *sk, str
 	hand_over(r);
 }
 
-static __always_inline void on_birth(struct sock *sk, __u8 role)
+/*
+ * A client is born at SYN_SENT, the only moment its connecting task is current. Its counters
+ * start at zero, and its SYN, once acknowledged, is one number of sequence space that
+ * bytes_acked counts: the baseline that takes it out is known now, with no work at ESTABLISHED.
+ */
+static __always_inline void on_client_birth(struct sock *sk)
 {
-	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	/* A socket that disconnected and connects again starts a new life in its record. */
+	struct socket_record *r = create_record(sk);
 
-	/* A socket that disconnected and connects again starts a new life with a new record. */
-	if (!r)
-		r = create_record(sk);
 	if (!r)
 		return;
-	init_record(r, sk, role, FLAG_BORN_SEEN);
-	r->state = role == ROLE_CLIENT ? TCP_SYN_SENT : TCP_SYN_RECV;
-	if (role == ROLE_CLIENT)
-		record_task(r);
+	init_record(r, sk, ROLE_CLIENT, FLAG_BORN_SEEN);
+	r->state = TCP_SYN_SENT;
+	r->base_sent = 1;
+	record_task(r);
 }
 
-static __always_inline void on_established(struct sock *sk)
+/*
+ * A server socket is born established: the accepted socket is cloned from its listener when the
+ * handshake completes and goes SYN_RECV -> ESTABLISHED at once, in softirq, with no task of its
+ * own. Its counters start at zero: the baseline is zero both ways.
+ */
+static __always_inline void on_server_birth(struct sock *sk)
 {
-	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct socket_record *r = create_record(sk);
 
-	if (!r || !tp || (r->flags & FLAG_CLOSED))
+	if (!r)
 		return;
+	init_record(r, sk, ROLE_SERVER, FLAG_BORN_SEEN | FLAG_ESTABLISHED);
 	r->state = TCP_ESTABLISHED;
-	r->flags |= FLAG_ESTABLISHED;
-	r->established_ns = bpf_ktime_get_boot_ns();
-	read_tuple(r, sk); /* the client's port is chosen after SYN_SENT */
-	start_counting(r, sk, tp, false);
+}
+
+/* A socket was established if it left the handshake states (oldstate at CLOSE, state at harvest). */
+static __always_inline bool past_handshake(int state)
+{
+	return state != TCP_SYN_SENT && state != TCP_SYN_RECV && state != TCP_CLOSE;
 }
 
 static __always_inline void on_close(struct sock *sk, int oldstate)
@@ -355,6 +377,8 @@ static __always_inline void on_close(struct sock *sk, int oldstate)
 		r->sk_err = EADDRNOTAVAIL;
 	}
 	/* The tracepoint runs before the state is stored: oldstate is the socket's state here. */
+	if (past_handshake(oldstate))
+		r->flags |= FLAG_ESTABLISHED;
 	finish(r, sk, tp, fin_sent_in(oldstate));
 }
 
@@ -363,13 +387,11 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 {
 	switch (newstate) {
 	case TCP_SYN_SENT:
-		on_birth(sk, ROLE_CLIENT);
-		break;
-	case TCP_SYN_RECV:
-		on_birth(sk, ROLE_SERVER);
+		on_client_birth(sk);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(sk);
+		if (oldstate == TCP_SYN_RECV)
+			on_server_birth(sk);
 		break;
 	case TCP_CLOSE:
 		on_close(sk, oldstate);
@@ -389,26 +411,35 @@ static __always_inline bool fin_sent_at_end(struct sock *sk)
 	return (sk->sk_shutdown & SEND_SHUTDOWN) && !sk->sk_err;
 }
 
+/*
+ * A socket whose CLOSE state change the probes missed, met closed or being destroyed: it is
+ * closed out now, once. A client whose SYN was acknowledged got established.
+ */
+static __always_inline void close_late(struct socket_record *r, struct sock *sk, struct tcp_sock *tp)
+{
+	count(STAT_CLOSE_LATE);
+	r->flags |= FLAG_CLOSE_LATE;
+	if (tp->bytes_acked > 0)
+		r->flags |= FLAG_ESTABLISHED;
+	finish(r, sk, tp, fin_sent_at_end(sk));
+}
+
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(on_destroy, struct sock *sk)
 {
 	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
 	struct tcp_sock *tp;
-	__u32 zero = 0;
 	__s64 *tracked;
 
 	if (!r)
 		return 0;
 	if (!(r->flags & FLAG_CLOSED)) {
 		tp = bpf_skc_to_tcp_sock(sk);
-		if (tp) {
-			count(STAT_CLOSE_LATE);
-			r->flags |= FLAG_CLOSE_LATE;
-			finish(r, sk, tp, fin_sent_at_end(sk));
-		}
+		if (tp)
+			close_late(r, sk, tp);
 	}
 	/* The storage goes with the socket right after this. */
-	tracked = bpf_map_lookup_elem(&tracked_sockets, &zero);
+	tracked = tracked_count();
 	if (tracked)
 		__sync_fetch_and_add(tracked, -1);
 	return 0;
@@ -489,7 +520,6 @@ static __always_inline struct socket_record *discover(struct sock *sk, struct tc
 	r->state = state;
 	if (flags & FLAG_ESTABLISHED) {
 		/* Count from now: what the connection carried before the agent is not ours to report. */
-		r->established_ns = r->first_seen_ns;
 		start_counting(r, sk, tp, fin_sent_in(state));
 	}
 	return r;
@@ -536,12 +566,14 @@ static __always_inline void harvest_socket(struct seq_file *seq, struct sock *sk
 		return;
 	if (state == TCP_CLOSE) {
 		/* Closed, the CLOSE state change missed, and a process still holds the socket. */
-		count(STAT_CLOSE_LATE);
-		r->flags |= FLAG_CLOSE_LATE;
-		finish(r, sk, tp, fin_sent_at_end(sk));
+		close_late(r, sk, tp);
 		return;
 	}
 	r->state = state;
+	if (!r->sport)
+		read_tuple(r, sk);
+	if (past_handshake(state))
+		r->flags |= FLAG_ESTABLISHED;
 	if (r->flags & FLAG_ESTABLISHED)
 		refresh_counters(r, sk, tp, fin_sent_in(state));
 	changed = s->mode == HARVEST_ALL || r->reported_pass == 0 ||

@@ -45,8 +45,8 @@ final class PipelineOptions {
   @Option(
       names = "--max-sockets",
       defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
-      description = "Sockets the kernel tracks at once; past it new sockets are counted, not"
-          + " tracked (default: ${DEFAULT-VALUE}).")
+      description = "Sockets the kernel tracks at once, 0 for no limit; past it new sockets are"
+          + " counted, not tracked (default: ${DEFAULT-VALUE}).")
   int maxSockets;
 
   @Option(

@@ -3,21 +3,22 @@ package io.chelonia.agent.kernel;
 /**
  * Sizes of the kernel maps, fixed at load time.
  *
- * @param maxSockets sockets tracked at once; beyond it new sockets are counted, not tracked. Each
- *     record lives in its socket's storage (about 450 bytes of kernel memory, charged to the
- *     socket), so this bounds what the agent can make the kernel hold
+ * @param maxSockets sockets tracked at once, 0 for no limit (the default); beyond it new sockets
+ *     are counted, not tracked. Each record lives in its socket's own storage (about 400 bytes
+ *     of kernel memory, charged to that socket and freed with it), so even unlimited the records
+ *     grow only with the sockets; a limit costs two atomic operations per socket life
  * @param maxListeners listening ports remembered across all namespaces
  * @param ringBufferBytes ring buffer for closed sockets; a power of two, at least one page
  */
 public record KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
-  public static final int DEFAULT_MAX_SOCKETS = 262_144;
+  public static final int DEFAULT_MAX_SOCKETS = 0;
   public static final int DEFAULT_MAX_LISTENERS = 8_192;
   public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
   private static final int PAGE = 4096;
 
   public KernelOptions {
-    if (maxSockets < 1) {
-      throw new IllegalArgumentException("max sockets must be at least 1, was " + maxSockets);
+    if (maxSockets < 0) {
+      throw new IllegalArgumentException("max sockets must be 0 (no limit) or more, was " + maxSockets);
     }
     if (maxListeners < 1) {
       throw new IllegalArgumentException("max listeners must be at least 1, was " + maxListeners);
