@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates Chelonia's Grafana dashboards (the *.json files next to this script).
 
-Run `python3 dashboards/generate.py` after changing it; deploy/test checks the JSON is up to date
+Run `python3 dashboards/generate.py` after changing it, then `deploy/sync-chart-files` (the chart
+carries copies); deploy/test checks the JSON and the copies are up to date
 and evaluates every query against a real Prometheus fed by the agent.
 
 Counting each link once. A link between two ends on monitored nodes is reported twice, by the
