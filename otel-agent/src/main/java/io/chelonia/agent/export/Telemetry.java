@@ -5,6 +5,7 @@ import io.chelonia.agent.link.LinkTable;
 import io.chelonia.agent.tracing.SocketPoll;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -30,6 +31,7 @@ public final class Telemetry implements AutoCloseable {
   private final LinkMetrics links;
   private final AgentStats stats;
   private final AgentMetrics agentMetrics;
+  private final RuntimeTelemetry runtime;
 
   private Telemetry(OpenTelemetrySdk sdk, LinkMetrics links, AgentStats stats) {
     this.sdk = sdk;
@@ -37,6 +39,8 @@ public final class Telemetry implements AutoCloseable {
     this.stats = stats;
     this.agentMetrics = new AgentMetrics(
         sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
+    // What the agent costs its node: heap and other pools, GC time, CPU, threads (jvm.*).
+    this.runtime = RuntimeTelemetry.create(sdk);
   }
 
   /**
@@ -121,6 +125,7 @@ public final class Telemetry implements AutoCloseable {
   /** Exports what is pending, then stops the exporters and the Prometheus endpoint. */
   @Override
   public void close() {
+    runtime.close();
     sdk.getSdkMeterProvider().forceFlush().join(10, TimeUnit.SECONDS);
     sdk.shutdown().join(10, TimeUnit.SECONDS);
   }
