@@ -16,11 +16,10 @@ METRICS_PORT=
 RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
 mkdir -p "$RESULTS_DIR"
 # Two test hosts joined by a veth pair, apart from those of the unit tests (198.18.0.0/24).
-# BENCH_PREFIX names them (at most 12 characters: interface names), so that two runs on one
-# machine do not share them.
-BENCH_PREFIX=${BENCH_PREFIX:-chl-bench}
-NS_A=$BENCH_PREFIX-a
-NS_B=$BENCH_PREFIX-b
+# BENCH_NS_PREFIX keeps two benchmark runs on one machine apart (at most 10 characters).
+NS_PREFIX=${BENCH_NS_PREFIX:-chl-bench}
+NS_A=$NS_PREFIX-a
+NS_B=$NS_PREFIX-b
 ADDR_A=198.18.10.1
 ADDR_B=198.18.10.2
 AGENT_PID=
@@ -35,13 +34,13 @@ hosts_up() {
   hosts_down
   ip netns add "$NS_A"
   ip netns add "$NS_B"
-  ip link add "$BENCH_PREFIX-va" netns "$NS_A" type veth peer name "$BENCH_PREFIX-vb" netns "$NS_B"
-  ip -n "$NS_A" addr add "$ADDR_A/24" dev "$BENCH_PREFIX-va"
-  ip -n "$NS_B" addr add "$ADDR_B/24" dev "$BENCH_PREFIX-vb"
+  ip link add "$NS_PREFIX-va" netns "$NS_A" type veth peer name "$NS_PREFIX-vb" netns "$NS_B"
+  ip -n "$NS_A" addr add "$ADDR_A/24" dev "$NS_PREFIX-va"
+  ip -n "$NS_B" addr add "$ADDR_B/24" dev "$NS_PREFIX-vb"
   local ns
   for ns in "$NS_A" "$NS_B"; do
     ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$BENCH_PREFIX-v${ns: -1}" up
+    ip -n "$ns" link set "$NS_PREFIX-v${ns: -1}" up
   done
   # Room for 50,000 client connections to one server port.
   ip netns exec "$NS_A" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
@@ -123,6 +122,18 @@ agent_prog_stats() {
   for id in $(agent_prog_ids); do
     bpftool prog show id "$id" -j | jq -r '"\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
   done
+}
+
+# The agent's programs' "name run_time_ns run_cnt" since the lines BEFORE (agent_prog_stats taken
+# earlier): what the programs did over a load alone, not the agent's start-up (whose first
+# harvest finds every socket on the machine).
+agent_prog_stats_since() {
+  local before=$1
+  agent_prog_stats | awk -v before="$before" 'BEGIN {
+      n = split(before, lines, "\n")
+      for (i = 1; i <= n; i++) { split(lines[i], f, " "); t[f[1]] = f[2]; c[f[1]] = f[3] }
+    }
+    { print $1, $2 - t[$1], $3 - c[$1] }'
 }
 
 # The kernel's per-program run time accounting. It costs two clock reads per program run, so the

@@ -14,29 +14,47 @@ enum chelonia_role {
 	ROLE_SERVER = 2,
 };
 
-/* How the role was decided, for sockets the probes did not see being born. */
+/* How the socket was seen; how the role was decided for sockets the probes did not see born. */
 enum chelonia_flags {
 	FLAG_BORN_SEEN = 1 << 0,        /* seen at SYN_SENT / SYN_RECV: role is certain */
 	FLAG_ESTABLISHED = 1 << 1,      /* reached ESTABLISHED at some point */
-	FLAG_DISCOVERED = 1 << 2,       /* found by the iterator, older than the agent's probes */
-	FLAG_CLOSED = 1 << 3,           /* final record: the socket went to CLOSE */
-	FLAG_FIN_SENT = 1 << 4,         /* our FIN is in the sequence space (FIN_WAIT1 / LAST_ACK) */
+	FLAG_DISCOVERED = 1 << 2,       /* found by the harvest, older than the agent's probes */
+	FLAG_CLOSED = 1 << 3,           /* final record: handed over once, never reported again */
 	FLAG_ROLE_BY_LISTENER = 1 << 5, /* role from a listening socket on the local port */
 	FLAG_ROLE_BY_BACKLOG = 1 << 6,  /* role from sk_max_ack_backlog inherited from a listener */
-	FLAG_IN_RING_FALLBACK = 1 << 7, /* ring buffer was full: the closed record waits in the map */
+	FLAG_IN_RING_FALLBACK = 1 << 7, /* ring buffer was full: handed over through closed_overflow */
+	FLAG_CLOSE_LATE = 1 << 8,       /* the CLOSE state change was missed: closed by a later look */
+	FLAG_NO_LOCAL_PORT = 1 << 9,    /* connect gave up before a SYN: no free local port */
 };
 
 /* Indexes of the per-CPU counters in the stats map. */
 enum chelonia_stat {
-	STAT_SOCKET_MAP_FULL = 0,
-	STAT_RING_FULL = 1,
-	STAT_LISTENER_MAP_FULL = 2,
-	STAT_COUNT = 3,
+	STAT_SOCKET_LIMIT = 0,      /* sockets not tracked: the tracked-socket limit was reached */
+	STAT_RING_FULL = 1,         /* closed records that found the ring buffer full */
+	STAT_LISTENER_MAP_FULL = 2, /* listening ports not remembered */
+	STAT_CLOSED_DROPPED = 3,    /* closed records neither ring nor overflow map could take */
+	STAT_CLOSE_LATE = 4,        /* closes seen only by tcp_destroy_sock or the harvest */
+	STAT_STORAGE_FAILED = 5,    /* socket storage could not be created (socket option memory) */
+	STAT_COUNT = 6,
+};
+
+/* What kind of pass the harvest iterator makes; set by the agent before each pass. */
+enum chelonia_harvest_mode {
+	HARVEST_CHANGED = 0,   /* write records whose counters or flags changed since last written */
+	HARVEST_ALL = 1,       /* write every record: the agent learns which sockets still exist */
+	HARVEST_LISTENERS = 2, /* only learn listening ports: the first pass, before discovery */
+};
+
+/* The agent's settings for the programs: index 0 of the harvest_settings array. */
+struct harvest_settings {
+	__u32 pass;        /* number of the pass under way, never 0 */
+	__u32 mode;        /* enum chelonia_harvest_mode */
+	__s64 max_sockets; /* sockets tracked at once; new ones past it are counted, not tracked */
 };
 
 /*
- * One TCP socket, one life: keyed by the kernel's socket cookie, which is unique for the
- * life of the machine, so a struct sock reused by the kernel gets a new cookie and a new record.
+ * One TCP socket, one life: kept in the socket's own storage (freed with the socket) and named
+ * by the kernel's socket cookie, which is unique for the life of the machine.
  * Byte counters are payload only: the SYN and FIN sequence numbers are taken out, and the
  * baseline (at ESTABLISHED, or at discovery for older sockets) is subtracted.
  */
@@ -67,7 +85,14 @@ struct socket_record {
 	__u16 family;          /* AF_INET or AF_INET6 */
 	__u8 role;             /* enum chelonia_role */
 	__u8 state;            /* TCP state at the last update */
-	char comm[16];
+	char comm[16];         /* the connecting process's name (thread-group leader) */
+	/* Owned by the harvest: what it last wrote for this socket, so it writes only changes. */
+	__u64 reported_sent;
+	__u64 reported_received;
+	__u32 reported_retrans;
+	__u32 reported_flags;
+	__u32 reported_pass;
+	__u32 pad;
 };
 
 /* A listening port in a network namespace: how the iterator names the server side. */

@@ -33,7 +33,9 @@ enum { false = 0, true = 1 };
 
 enum bpf_map_type {
 	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_SK_STORAGE = 24,
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
@@ -45,6 +47,10 @@ enum {
 
 enum {
 	BPF_F_NO_PREALLOC = 1,
+};
+
+enum {
+	BPF_SK_STORAGE_GET_F_CREATE = 1,
 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
@@ -101,13 +107,36 @@ struct sock_cgroup_data {
 	struct cgroup *cgroup;
 };
 
+struct sk_buff;
+
+struct sk_buff_head {
+	struct sk_buff *next;
+	struct sk_buff *prev;
+	__u32 qlen;
+};
+
 struct sock {
 	struct sock_common __sk_common;
+	struct sk_buff_head sk_error_queue;
 	int sk_err;
 	int sk_err_soft;
 	u32 sk_max_ack_backlog;
+	u8 sk_shutdown;
 	unsigned long sk_flags;
 	struct sock_cgroup_data sk_cgrp_data;
+};
+
+struct socket {
+	struct sock *sk;
+};
+
+struct file {
+	void *private_data;
+};
+
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[16];
 };
 
 struct tcp_sock {
@@ -123,12 +152,38 @@ struct tcp_sock {
 
 struct sk_buff {
 	unsigned int len;
+	char cb[48];
 };
 
+struct sock_extended_err {
+	__u32 ee_errno;
+	__u8 ee_origin;
+};
+
+/* What an ICMP error queued on a socket's error queue carries in the skb's control buffer. */
+struct sock_exterr_skb {
+	struct sock_extended_err ee;
+};
+
+struct seq_file;
+
 struct bpf_iter_meta {
-	void *seq;
+	struct seq_file *seq;
 	u64 session_id;
 	u64 seq_num;
+};
+
+struct bpf_iter__task_file {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+	u32 fd;
+	union {
+		struct file *file;
+	};
 };
 
 struct bpf_iter__tcp {

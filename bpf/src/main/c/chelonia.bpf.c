@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Chelonia's kernel side: one record per TCP socket life, kept current from tracepoints only
- * (no kprobe, no fentry), handed to user space through a ring buffer when the socket closes.
+ * Chelonia's kernel side: one record per TCP socket life, kept in the socket's own storage (so it
+ * is freed with the socket and can never leak), from tracepoints only (no kprobe, no fentry).
+ * Work is done at the few moments that need it; nothing runs per segment.
  *
- *   tp_btf/inet_sock_set_state  life cycle: birth (role, task), ESTABLISHED (baseline), CLOSE
- *   tp_btf/tcp_probe            every segment received while established: fresh counters
- *   iter/tcp                    run by the agent in each network namespace at every poll:
- *                               finds sockets older than the agent, learns listening ports,
- *                               brings every counter up to date just before the harvest
+ *   tp_btf/inet_sock_set_state  birth (role, task), ESTABLISHED (baseline), CLOSE (final record
+ *                               to the ring buffer); every other state change returns after one
+ *                               comparison, before any helper call
+ *   tp_btf/tcp_destroy_sock     second chance: a socket whose CLOSE was missed (a tracing program
+ *                               is not re-entered on its CPU, so a nested run is skipped) is
+ *                               handed over when it is destroyed, which happens once per socket
+ *   tp_btf/inet_sk_error_report keeps the error an ICMP or RST delivered, before the application
+ *                               can clear it by reading SO_ERROR
+ *   iter/task_file              the harvest, at every poll: one pass over every process's files
+ *                               in every network namespace (no setns), refreshing the counters of
+ *                               each socket and writing the records that changed
+ *   iter/tcp                    the same harvest per network namespace, for an agent that cannot
+ *                               see the host's processes (not in the initial PID namespace)
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +27,10 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define SEND_SHUTDOWN 2
+#define EADDRNOTAVAIL 99
+#define SO_EE_ORIGIN_ICMP 2
+#define SO_EE_ORIGIN_ICMP6 3
 
 /* include/net/tcp_states.h */
 enum {
@@ -35,14 +48,14 @@ enum {
 	TCP_NEW_SYN_RECV = 12,
 };
 
-/* Sizes are defaults: the agent sets them from its configuration before loading. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct socket_record);
-} sockets SEC(".maps");
+} socket_records SEC(".maps");
 
+/* Sizes are defaults: the agent sets them from its configuration before loading. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
@@ -55,6 +68,30 @@ struct {
 	__uint(max_entries, 4 << 20);
 } closed_sockets SEC(".maps");
 
+/* Closed records that found the ring buffer full wait here for the next harvest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct socket_record);
+} closed_overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct harvest_settings);
+} harvest_settings SEC(".maps");
+
+/* Sockets with a record now: one shared counter, changed atomically at birth and destruction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} tracked_sockets SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, STAT_COUNT);
@@ -62,12 +99,25 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* The enums shared with the agent, kept in BTF so its test can check its constants against them. */
+enum chelonia_role btf_role __attribute__((unused));
+enum chelonia_flags btf_flags __attribute__((unused));
+enum chelonia_stat btf_stat __attribute__((unused));
+enum chelonia_harvest_mode btf_harvest_mode __attribute__((unused));
+
 static __always_inline void count(__u32 stat)
 {
 	__u64 *value = bpf_map_lookup_elem(&stats, &stat);
 
 	if (value)
 		*value += 1;
+}
+
+static __always_inline struct harvest_settings *settings(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&harvest_settings, &zero);
 }
 
 static __always_inline __u32 netns_of(struct sock *sk)
@@ -89,9 +139,16 @@ static __always_inline void read_tuple(struct socket_record *r, struct sock *sk)
 		__be32 saddr = skc->skc_rcv_saddr;
 		__be32 daddr = skc->skc_daddr;
 
-		__builtin_memcpy(r->saddr, &saddr, sizeof(saddr));
-		__builtin_memcpy(r->daddr, &daddr, sizeof(daddr));
+		__builtin_memcpy(r->saddr, &saddr, 4);
+		__builtin_memcpy(r->daddr, &daddr, 4);
 	}
+}
+
+/* Our FIN is in the sequence space in these states (the state before CLOSE, for a final record). */
+static __always_inline bool fin_sent_in(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_TIME_WAIT || state == TCP_LAST_ACK;
 }
 
 /*
@@ -99,11 +156,11 @@ static __always_inline void read_tuple(struct socket_record *r, struct sock *sk)
  * is acknowledged and one for the peer's FIN once it is received. Taking those out leaves the
  * payload, so a transfer of N bytes reads N, not N + 1.
  */
-static __always_inline __u64 payload_acked(struct socket_record *r, struct tcp_sock *tp)
+static __always_inline __u64 payload_acked(struct tcp_sock *tp, bool fin_sent)
 {
 	__u64 acked = tp->bytes_acked;
 
-	if ((r->flags & FLAG_FIN_SENT) && tp->snd_una == tp->write_seq && acked > 0)
+	if (fin_sent && tp->snd_una == tp->write_seq && acked > 0)
 		acked -= 1;
 	return acked;
 }
@@ -127,16 +184,16 @@ static __always_inline __u64 payload_received(struct sock *sk, struct tcp_sock *
 }
 
 static __always_inline void start_counting(struct socket_record *r, struct sock *sk,
-					   struct tcp_sock *tp)
+					   struct tcp_sock *tp, bool fin_sent)
 {
-	r->base_sent = payload_acked(r, tp);
+	r->base_sent = payload_acked(tp, fin_sent);
 	r->base_received = payload_received(sk, tp);
 }
 
 static __always_inline void refresh_counters(struct socket_record *r, struct sock *sk,
-					     struct tcp_sock *tp)
+					     struct tcp_sock *tp, bool fin_sent)
 {
-	__u64 sent = payload_acked(r, tp);
+	__u64 sent = payload_acked(tp, fin_sent);
 	__u64 received = payload_received(sk, tp);
 
 	r->bytes_sent = sent > r->base_sent ? sent - r->base_sent : 0;
@@ -147,11 +204,38 @@ static __always_inline void refresh_counters(struct socket_record *r, struct soc
 	r->total_retrans = tp->total_retrans;
 }
 
-static __always_inline void init_record(struct socket_record *r, __u64 cookie, struct sock *sk,
-					__u8 role, __u32 flags)
+/*
+ * A record for a socket that has none: a fresh socket storage, zeroed by the kernel. Past the
+ * agent's limit the socket is counted and left alone, so the kernel memory the records take
+ * (charged to each socket's option memory) stays bounded.
+ */
+static __always_inline struct socket_record *create_record(struct sock *sk)
+{
+	struct harvest_settings *s = settings();
+	struct socket_record *r;
+	__u32 zero = 0;
+	__s64 *tracked = bpf_map_lookup_elem(&tracked_sockets, &zero);
+
+	if (!s || !tracked)
+		return 0;
+	if (__sync_fetch_and_add(tracked, 1) >= s->max_sockets) {
+		__sync_fetch_and_add(tracked, -1);
+		count(STAT_SOCKET_LIMIT);
+		return 0;
+	}
+	r = bpf_sk_storage_get(&socket_records, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!r) {
+		__sync_fetch_and_add(tracked, -1);
+		count(STAT_STORAGE_FAILED);
+	}
+	return r;
+}
+
+static __always_inline void init_record(struct socket_record *r, struct sock *sk, __u8 role,
+					__u32 flags)
 {
 	__builtin_memset(r, 0, sizeof(*r));
-	r->cookie = cookie;
+	r->cookie = bpf_get_socket_cookie(sk);
 	r->role = role;
 	r->flags = flags;
 	r->netns = netns_of(sk);
@@ -160,158 +244,227 @@ static __always_inline void init_record(struct socket_record *r, __u64 cookie, s
 	read_tuple(r, sk);
 }
 
-/* Only a connecting task runs in its own context; a server socket is born in softirq. */
+/*
+ * Only a connecting task runs in its own context; a server socket is born in softirq. The name
+ * is the process's (its thread-group leader's), not the thread's, so one program is one name
+ * whether it is still running when the agent looks or not.
+ */
 static __always_inline void record_task(struct socket_record *r)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
 
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->group_leader->comm);
 }
 
-static __always_inline struct socket_record *insert(struct socket_record *r, __u64 cookie)
-{
-	if (bpf_map_update_elem(&sockets, &cookie, r, BPF_NOEXIST) != 0) {
-		struct socket_record *existing = bpf_map_lookup_elem(&sockets, &cookie);
-
-		if (!existing)
-			count(STAT_SOCKET_MAP_FULL);
-		return existing;
-	}
-	return bpf_map_lookup_elem(&sockets, &cookie);
-}
-
-/* Per-CPU scratch space: a socket_record is too large for the 512-byte BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct socket_record);
-} scratch SEC(".maps");
-
-static __always_inline struct socket_record *scratch_record(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
-}
-
-static __always_inline void hand_over_closed(struct socket_record *r, __u64 cookie)
+/*
+ * Hands a final record over, once: through the ring buffer, or when it is full through the
+ * overflow map that the next harvest drains. Only when both refuse is the record left unclosed,
+ * so that a later look (destruction, the harvest) tries again.
+ */
+static __always_inline void hand_over(struct socket_record *r)
 {
 	struct socket_record *out;
+	__u64 cookie = r->cookie;
 
 	r->flags |= FLAG_CLOSED;
 	r->closed_ns = bpf_ktime_get_boot_ns();
 	out = bpf_ringbuf_reserve(&closed_sockets, sizeof(*out), 0);
-	if (!out) {
-		/* Nothing is lost: the agent's next harvest finds the closed record in the map. */
-		count(STAT_RING_FULL);
-		r->flags |= FLAG_IN_RING_FALLBACK;
+	if (out) {
+		__builtin_memcpy(out, r, sizeof(*out));
+		bpf_ringbuf_submit(out, 0);
 		return;
 	}
-	__builtin_memcpy(out, r, sizeof(*out));
-	bpf_ringbuf_submit(out, 0);
-	bpf_map_delete_elem(&sockets, &cookie);
+	count(STAT_RING_FULL);
+	r->flags |= FLAG_IN_RING_FALLBACK;
+	if (bpf_map_update_elem(&closed_overflow, &cookie, r, BPF_NOEXIST) != 0) {
+		count(STAT_CLOSED_DROPPED);
+		r->flags &= ~(FLAG_CLOSED | FLAG_IN_RING_FALLBACK);
+	}
+}
+
+/* The last counters and the error of a socket that is closing or closed, then the hand-over. */
+static __always_inline void finish(struct socket_record *r, struct sock *sk, struct tcp_sock *tp,
+				   bool fin_sent)
+{
+	if (r->flags & FLAG_ESTABLISHED)
+		refresh_counters(r, sk, tp, fin_sent);
+	else
+		read_tuple(r, sk);
+	if (sk->sk_err)
+		r->sk_err = sk->sk_err;
+	if (sk->sk_err_soft)
+		r->sk_err_soft = sk->sk_err_soft;
+	r->state = TCP_CLOSE;
+	hand_over(r);
+}
+
+static __always_inline void on_birth(struct sock *sk, __u8 role)
+{
+	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+
+	/* A socket that disconnected and connects again starts a new life with a new record. */
+	if (!r)
+		r = create_record(sk);
+	if (!r)
+		return;
+	init_record(r, sk, role, FLAG_BORN_SEEN);
+	r->state = role == ROLE_CLIENT ? TCP_SYN_SENT : TCP_SYN_RECV;
+	if (role == ROLE_CLIENT)
+		record_task(r);
+}
+
+static __always_inline void on_established(struct sock *sk)
+{
+	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	if (!r || !tp || (r->flags & FLAG_CLOSED))
+		return;
+	r->state = TCP_ESTABLISHED;
+	r->flags |= FLAG_ESTABLISHED;
+	r->established_ns = bpf_ktime_get_boot_ns();
+	read_tuple(r, sk); /* the client's port is chosen after SYN_SENT */
+	start_counting(r, sk, tp, false);
+}
+
+static __always_inline void on_close(struct sock *sk, int oldstate)
+{
+	struct socket_record *r;
+	struct tcp_sock *tp;
+
+	if (oldstate == TCP_LISTEN) {
+		struct listener_key key = { .netns = netns_of(sk), .port = sk->__sk_common.skc_num };
+
+		bpf_map_delete_elem(&listeners, &key);
+		return;
+	}
+	r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!r || !tp || (r->flags & FLAG_CLOSED))
+		return;
+	/*
+	 * tcp_v4_connect and tcp_v6_connect enter SYN_SENT before they pick the local port; when no
+	 * port is free they go back to CLOSE without an error and without a SYN on the wire (the
+	 * local port reads 0 here either way: CLOSE releases it before this tracepoint runs).
+	 */
+	if (oldstate == TCP_SYN_SENT && tp->segs_out == 0 && !sk->sk_err) {
+		r->flags |= FLAG_NO_LOCAL_PORT;
+		r->sk_err = EADDRNOTAVAIL;
+	}
+	/* The tracepoint runs before the state is stored: oldstate is the socket's state here. */
+	finish(r, sk, tp, fin_sent_in(oldstate));
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 {
-	struct socket_record *r, *fresh;
-	struct tcp_sock *tp;
-	__u64 cookie;
-
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp)
-		return 0;
-
-	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
-		struct listener_key key = { .netns = netns_of(sk), .port = sk->__sk_common.skc_num };
-
-		bpf_map_delete_elem(&listeners, &key);
-		return 0;
-	}
-
-	cookie = bpf_get_socket_cookie(sk);
-	r = bpf_map_lookup_elem(&sockets, &cookie);
-
-	if (!r) {
-		__u8 role;
-
-		if (newstate == TCP_SYN_SENT || (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT))
-			role = ROLE_CLIENT;
-		else if (newstate == TCP_SYN_RECV || (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV))
-			role = ROLE_SERVER;
-		else
-			return 0; /* older than the probes: the iterator will find it */
-		fresh = scratch_record();
-		if (!fresh)
-			return 0;
-		init_record(fresh, cookie, sk, role, FLAG_BORN_SEEN);
-		if (role == ROLE_CLIENT)
-			record_task(fresh);
-		r = insert(fresh, cookie);
-		if (!r)
-			return 0;
-	}
-
-	r->state = newstate;
 	switch (newstate) {
-	case TCP_ESTABLISHED:
-		r->flags |= FLAG_ESTABLISHED;
-		r->established_ns = bpf_ktime_get_boot_ns();
-		read_tuple(r, sk); /* the client's port is chosen after SYN_SENT */
-		start_counting(r, sk, tp);
-		refresh_counters(r, sk, tp);
+	case TCP_SYN_SENT:
+		on_birth(sk, ROLE_CLIENT);
 		break;
-	case TCP_FIN_WAIT1:
-	case TCP_LAST_ACK:
-		/* Our FIN is queued right after this call: counters are read at the next event. */
-		r->flags |= FLAG_FIN_SENT;
+	case TCP_SYN_RECV:
+		on_birth(sk, ROLE_SERVER);
+		break;
+	case TCP_ESTABLISHED:
+		on_established(sk);
 		break;
 	case TCP_CLOSE:
-		if (r->flags & FLAG_ESTABLISHED)
-			refresh_counters(r, sk, tp);
-		else
-			read_tuple(r, sk);
-		r->sk_err = sk->sk_err;
-		r->sk_err_soft = sk->sk_err_soft;
-		hand_over_closed(r, cookie);
+		on_close(sk, oldstate);
 		break;
 	default:
-		if (r->flags & FLAG_ESTABLISHED)
-			refresh_counters(r, sk, tp);
 		break;
 	}
 	return 0;
 }
 
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(on_segment_received, struct sock *sk, struct sk_buff *skb)
+/*
+ * The state at destruction is CLOSE whatever came before; a send side shut down with no error
+ * means our FIN went out (an abort sets an error or sends a reset instead).
+ */
+static __always_inline bool fin_sent_at_end(struct sock *sk)
 {
-	struct socket_record *r;
-	struct tcp_sock *tp;
-	__u64 cookie;
+	return (sk->sk_shutdown & SEND_SHUTDOWN) && !sk->sk_err;
+}
 
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp)
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(on_destroy, struct sock *sk)
+{
+	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	struct tcp_sock *tp;
+	__u32 zero = 0;
+	__s64 *tracked;
+
+	if (!r)
 		return 0;
-	cookie = bpf_get_socket_cookie(sk);
-	r = bpf_map_lookup_elem(&sockets, &cookie);
-	if (r && (r->flags & FLAG_ESTABLISHED))
-		refresh_counters(r, sk, tp);
+	if (!(r->flags & FLAG_CLOSED)) {
+		tp = bpf_skc_to_tcp_sock(sk);
+		if (tp) {
+			count(STAT_CLOSE_LATE);
+			r->flags |= FLAG_CLOSE_LATE;
+			finish(r, sk, tp, fin_sent_at_end(sk));
+		}
+	}
+	/* The storage goes with the socket right after this. */
+	tracked = bpf_map_lookup_elem(&tracked_sockets, &zero);
+	if (tracked)
+		__sync_fetch_and_add(tracked, -1);
 	return 0;
 }
 
-static __always_inline void discover(struct sock *sk, struct tcp_sock *tp, __u64 cookie, __u8 state)
+/*
+ * The error an ICMP message just queued on the socket's error queue (IP_RECVERR sockets, which
+ * Java's are): reported before the kernel stores it in sk_err_soft, 0 if there is none.
+ */
+static __always_inline int queued_icmp_error(struct sock *sk)
 {
-	struct socket_record *r = scratch_record();
+	struct sk_buff *last = BPF_CORE_READ(sk, sk_error_queue.prev);
+	struct sock_exterr_skb *queued;
+
+	if (!BPF_CORE_READ(sk, sk_error_queue.qlen) || !last)
+		return 0;
+	queued = (struct sock_exterr_skb *)&last->cb;
+	if (BPF_CORE_READ(queued, ee.ee_origin) != SO_EE_ORIGIN_ICMP &&
+	    BPF_CORE_READ(queued, ee.ee_origin) != SO_EE_ORIGIN_ICMP6)
+		return 0;
+	return BPF_CORE_READ(queued, ee.ee_errno);
+}
+
+/*
+ * An application that reads SO_ERROR clears sk_err and sk_err_soft before the socket closes, and
+ * one woken by an ICMP error on its error queue does so before the kernel even stores the error
+ * in sk_err_soft: keep the error as it is reported.
+ */
+SEC("tp_btf/inet_sk_error_report")
+int BPF_PROG(on_error_report, struct sock *sk)
+{
+	struct socket_record *r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	int error;
+
+	if (!r || (r->flags & FLAG_CLOSED))
+		return 0;
+	if (sk->sk_err) {
+		r->sk_err = sk->sk_err;
+		return 0;
+	}
+	error = sk->sk_err_soft;
+	if (!error)
+		error = queued_icmp_error(sk);
+	if (error)
+		r->sk_err_soft = error;
+	return 0;
+}
+
+/* A socket older than the probes: its role from the listening ports known, else the backlog. */
+static __always_inline struct socket_record *discover(struct sock *sk, struct tcp_sock *tp,
+						      __u8 state)
+{
+	struct socket_record *r;
 	__u32 flags = FLAG_DISCOVERED;
 	__u8 role = ROLE_UNKNOWN;
 
-	if (!r)
-		return;
 	if (state == TCP_SYN_SENT) {
 		role = ROLE_CLIENT;
 	} else if (state == TCP_SYN_RECV) {
@@ -329,29 +482,110 @@ static __always_inline void discover(struct sock *sk, struct tcp_sock *tp, __u64
 			flags |= FLAG_ROLE_BY_BACKLOG;
 		}
 	}
-	if (state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
-	    state == TCP_LAST_ACK)
-		flags |= FLAG_FIN_SENT;
-
-	init_record(r, cookie, sk, role, flags);
+	r = create_record(sk);
+	if (!r)
+		return 0;
+	init_record(r, sk, role, flags);
 	r->state = state;
 	if (flags & FLAG_ESTABLISHED) {
 		/* Count from now: what the connection carried before the agent is not ours to report. */
 		r->established_ns = r->first_seen_ns;
-		start_counting(r, sk, tp);
-		refresh_counters(r, sk, tp);
+		start_counting(r, sk, tp, fin_sent_in(state));
 	}
-	insert(r, cookie);
+	return r;
+}
+
+static __always_inline void learn_listener(struct sock *sk)
+{
+	struct listener_key key = { .netns = netns_of(sk), .port = sk->__sk_common.skc_num };
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&listeners, &key, &one, BPF_ANY) != 0)
+		count(STAT_LISTENER_MAP_FULL);
+}
+
+/*
+ * One socket met by a harvest pass: brings its record up to date and writes it if it changed
+ * since it was last written (every record in a full pass). A record is marked written only once
+ * bpf_seq_write succeeded: when the output buffer is full, the kernel shows the same socket
+ * again at the next read.
+ */
+static __always_inline void harvest_socket(struct seq_file *seq, struct sock *sk,
+					   struct tcp_sock *tp, __u8 state)
+{
+	struct harvest_settings *s = settings();
+	struct socket_record *r;
+	bool changed;
+
+	if (!s)
+		return;
+	if (state == TCP_LISTEN) {
+		learn_listener(sk);
+		return;
+	}
+	if (s->mode == HARVEST_LISTENERS || state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+		return;
+	r = bpf_sk_storage_get(&socket_records, sk, 0, 0);
+	if (!r) {
+		r = discover(sk, tp, state);
+		if (!r)
+			return;
+	}
+	/* Handed over already, or written in this pass through another process's descriptor. */
+	if ((r->flags & FLAG_CLOSED) || r->reported_pass == s->pass)
+		return;
+	if (state == TCP_CLOSE) {
+		/* Closed, the CLOSE state change missed, and a process still holds the socket. */
+		count(STAT_CLOSE_LATE);
+		r->flags |= FLAG_CLOSE_LATE;
+		finish(r, sk, tp, fin_sent_at_end(sk));
+		return;
+	}
+	r->state = state;
+	if (r->flags & FLAG_ESTABLISHED)
+		refresh_counters(r, sk, tp, fin_sent_in(state));
+	changed = s->mode == HARVEST_ALL || r->reported_pass == 0 ||
+		  r->bytes_sent != r->reported_sent || r->bytes_received != r->reported_received ||
+		  r->total_retrans != r->reported_retrans || r->flags != r->reported_flags;
+	if (!changed)
+		return;
+	if (bpf_seq_write(seq, r, sizeof(*r)) == 0) {
+		r->reported_sent = r->bytes_sent;
+		r->reported_received = r->bytes_received;
+		r->reported_retrans = r->total_retrans;
+		r->reported_flags = r->flags;
+		r->reported_pass = s->pass;
+	}
+}
+
+SEC("iter/task_file")
+int harvest_processes(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct socket *socket;
+	struct tcp_sock *tp;
+	struct sock *sk;
+
+	if (!file)
+		return 0;
+	socket = bpf_sock_from_file(file);
+	if (!socket)
+		return 0;
+	sk = socket->sk;
+	if (!sk)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return 0;
+	harvest_socket(ctx->meta->seq, (struct sock *)tp, tp, sk->__sk_common.skc_state);
+	return 0;
 }
 
 SEC("iter/tcp")
-int refresh_namespace(struct bpf_iter__tcp *ctx)
+int harvest_namespace(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
-	struct socket_record *r;
 	struct tcp_sock *tp;
-	struct sock *sk;
-	__u64 cookie;
 	__u8 state;
 
 	if (!skc)
@@ -362,26 +596,7 @@ int refresh_namespace(struct bpf_iter__tcp *ctx)
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0;
-	sk = (struct sock *)tp;
-
-	/* The iterator walks listening sockets before established ones, so roles below see them. */
-	if (state == TCP_LISTEN) {
-		struct listener_key key = { .netns = netns_of(sk), .port = skc->skc_num };
-		__u8 one = 1;
-
-		if (bpf_map_update_elem(&listeners, &key, &one, BPF_ANY) != 0)
-			count(STAT_LISTENER_MAP_FULL);
-		return 0;
-	}
-
-	cookie = bpf_get_socket_cookie(sk);
-	r = bpf_map_lookup_elem(&sockets, &cookie);
-	if (!r) {
-		discover(sk, tp, cookie, state);
-		return 0;
-	}
-	if (r->flags & FLAG_ESTABLISHED)
-		refresh_counters(r, sk, tp);
+	harvest_socket(ctx->meta->seq, (struct sock *)tp, tp, state);
 	return 0;
 }
 

@@ -62,8 +62,8 @@ public class LinkTableBenchmark {
         live.add(socketNumber(i).bornSeen().established().srtt(200 + i % 300)
             .sent(1_000).received(4_000).build());
       }
-      harvest = new SocketPoll(Instant.EPOCH, live, List.of(), new KernelCounters(0, 0, 0), 1,
-          Duration.ZERO);
+      harvest = new SocketPoll(Instant.EPOCH, live, List.of(), KernelCounters.NONE, 1,
+          Duration.ZERO, true);
     }
 
     private static Sockets socketNumber(int i) {

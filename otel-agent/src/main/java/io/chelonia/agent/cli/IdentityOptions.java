@@ -4,8 +4,10 @@ import io.chelonia.agent.identity.CidrGroups;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.identity.ReverseDns;
+import io.chelonia.agent.identity.kubernetes.KubernetesClients;
 import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.identity.local.LocalNames;
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +100,7 @@ final class IdentityOptions {
     }
     try {
       KubernetesNames names =
-          KubernetesNames.builder(KubernetesNames.client(Optional.ofNullable(kubeconfig))).start();
+          KubernetesNames.builder(KubernetesClients.forCluster(Optional.ofNullable(kubeconfig))).start();
       LOG.info("naming ends from the Kubernetes API");
       return Optional.of(names);
     } catch (IOException | RuntimeException e) {
@@ -120,13 +122,7 @@ final class IdentityOptions {
       implements AutoCloseable {
     @Override
     public void close() {
-      for (AutoCloseable resource : opened.reversed()) {
-        try {
-          resource.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
+      Closing.closeAll(opened.reversed().toArray(AutoCloseable[]::new));
     }
   }
 }

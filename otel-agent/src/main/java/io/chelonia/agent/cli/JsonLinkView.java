@@ -6,10 +6,8 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Map;
 
 /** One JSON object per link per poll, one per line, for scripts and tests. */
@@ -22,14 +20,14 @@ final class JsonLinkView implements LinkView {
   }
 
   @Override
-  public void show(SocketPoll poll, List<Link> links, LinkTable table) {
-    for (Link link : links) {
+  public void onPoll(LinkPoll poll) {
+    for (Link link : poll.links()) {
       out.println(toJson(poll, link));
     }
     out.flush();
   }
 
-  private String toJson(SocketPoll poll, Link link) {
+  private String toJson(LinkPoll poll, Link link) {
     LinkKey key = link.key();
     ObjectNode node = mapper.createObjectNode();
     node.put("time", poll.time().toString());
@@ -39,20 +37,20 @@ final class JsonLinkView implements LinkView {
     node.put("transport", LinkKey.TRANSPORT);
     node.put("network_type", key.networkType().value());
     node.put("observer", key.observer().value());
-    node.put("bytes_client_to_server", link.bytesClientToServer());
-    node.put("bytes_server_to_client", link.bytesServerToClient());
-    node.put("connections_opened", link.connectionsOpened());
-    node.put("connections_active", link.activeConnections());
+    node.put("bytes_client_to_server", link.totals().bytesClientToServer());
+    node.put("bytes_server_to_client", link.totals().bytesServerToClient());
+    node.put("connections_opened", link.totals().connectionsOpened());
+    node.put("connections_active", link.totals().activeConnections());
     ObjectNode failures = node.putObject("connection_failures");
-    for (Map.Entry<FailureReason, Long> failure : link.failures().entrySet()) {
+    for (Map.Entry<FailureReason, Long> failure : link.totals().failures().entrySet()) {
       failures.put(failure.getKey().value(), failure.getValue());
     }
-    node.put("retransmits", link.retransmits());
+    node.put("retransmits", link.totals().retransmits());
     ObjectNode rtt = node.putObject("rtt");
-    rtt.put("samples", link.rtt().samples());
-    rtt.put("mean_us", link.rtt().meanMicros());
-    rtt.put("min_us", link.rtt().minMicros());
-    rtt.put("max_us", link.rtt().maxMicros());
+    rtt.put("samples", link.totals().rtt().samples());
+    rtt.put("mean_us", link.totals().rtt().meanMicros());
+    rtt.put("min_us", link.totals().rtt().minMicros());
+    rtt.put("max_us", link.totals().rtt().maxMicros());
     node.put("first_seen", link.firstSeen().toString());
     node.put("last_seen", link.lastSeen().toString());
     try {

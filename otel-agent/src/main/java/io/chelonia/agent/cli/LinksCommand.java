@@ -1,9 +1,12 @@
 package io.chelonia.agent.cli;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.link.PipelineConfig;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +23,7 @@ import picocli.CommandLine.Spec;
 final class LinksCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin TracerOptions tracer;
+  @Mixin PipelineOptions pipelineOptions;
 
   @Mixin IdentityOptions identity;
 
@@ -29,14 +32,14 @@ final class LinksCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    TracerConfig config = tracer.toConfig();
+    PipelineConfig config = pipelineOptions.toConfig();
+    Optional<Duration> duration = pipelineOptions.duration();
     PrintWriter out = spec.commandLine().getOut();
     LinkView view = json ? new JsonLinkView(out) : new TextLinkView(out);
     try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline =
             LinkPipeline.open(config, naming.resolver(), Set.of(), Clock.systemUTC())) {
-      PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds,
-          poll -> view.show(poll, pipeline.links().links(), pipeline.links()));
+      PollLoop.run(pipeline, duration, List.of(view));
     }
     return 0;
   }

@@ -1,14 +1,15 @@
 package io.chelonia.agent.cli;
 
 import io.chelonia.agent.link.LinkPipeline;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.PollListener;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * Polls at a fixed rate on the calling (platform) thread until the duration is over or the JVM is
+ * Runs the pipeline on the calling (platform) thread until the duration is over or the JVM is
  * asked to stop; a stop request waits for the poll under way, so the probes are detached and the
  * last figures exported before the process ends.
  */
@@ -17,8 +18,8 @@ final class PollLoop {
 
   private PollLoop() {}
 
-  static void run(LinkPipeline pipeline, Duration interval, Double durationSeconds,
-      Consumer<SocketPoll> afterPoll) throws InterruptedException {
+  static void run(LinkPipeline pipeline, Optional<Duration> duration, List<PollListener> listeners)
+      throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
@@ -31,22 +32,7 @@ final class PollLoop {
     }, "chelonia-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      long deadline = durationSeconds == null
-          ? Long.MAX_VALUE
-          : System.nanoTime() + Math.round(durationSeconds * 1e9);
-      long next = System.nanoTime();
-      while (true) {
-        afterPoll.accept(pipeline.pollOnce());
-        next += interval.toNanos();
-        long now = System.nanoTime();
-        if (now >= deadline) {
-          return;
-        }
-        long wait = Math.min(next, deadline) - now;
-        if (wait > 0 && stop.await(wait, TimeUnit.NANOSECONDS)) {
-          return;
-        }
-      }
+      pipeline.run(duration, stop, listeners);
     } finally {
       stopped.countDown();
       try {

@@ -1,11 +1,11 @@
 package io.chelonia.agent.cli;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.export.MetricsOptions;
 import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.EndpointDetail;
-import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
+import io.chelonia.agent.link.PipelineConfig;
+import io.chelonia.agent.link.PollListener;
 import java.io.Console;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
   private static final int DEFAULT_PROMETHEUS_PORT = 9464;
 
-  @Mixin TracerOptions tracer;
+  @Mixin PipelineOptions pipelineOptions;
 
   @Mixin IdentityOptions identity;
 
@@ -49,13 +49,6 @@ final class RunCommand implements Callable<Integer> {
       description = "Attribute sets per metric, overflow series included; links past it are"
           + " summed into the otel.metric.overflow series (default: ${DEFAULT-VALUE}).")
   int seriesLimit;
-
-  @Option(
-      names = "--link-idle-expiry",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:CHELONIA_LINK_IDLE_EXPIRY:-3600}",
-      description = "Forget a link idle this long with no open connection (default: ${DEFAULT-VALUE}).")
-  long linkIdleExpirySeconds;
 
   @Option(
       names = "--caretta-compatible",
@@ -105,9 +98,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    TracerConfig config = tracer.toConfig();
-    MetricsOptions metrics = new MetricsOptions(
-        seriesLimit, Duration.ofSeconds(linkIdleExpirySeconds), carettaCompatible);
+    PipelineConfig config = pipelineOptions.toConfig();
+    Optional<Duration> duration = pipelineOptions.duration();
+    MetricsOptions metrics = new MetricsOptions(seriesLimit, carettaCompatible);
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
     // The endpoint opens last: a readiness probe on /metrics passes only once the probes are attached.
@@ -118,15 +111,10 @@ final class RunCommand implements Callable<Integer> {
       naming.kubernetes().ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
-      Optional<LinkView> view = showTable()
-          ? Optional.of(new TextLinkView(spec.commandLine().getOut()))
-          : Optional.empty();
-      PollLoop.run(pipeline, config.pollInterval(), tracer.durationSeconds, poll -> {
-        List<Link> expired = pipeline.links().expireIdle(poll.time(), metrics.linkIdleExpiry());
-        List<Link> current = pipeline.links().links();
-        telemetry.record(poll, pipeline.links(), current, expired);
-        view.ifPresent(v -> v.show(poll, current, pipeline.links()));
-      });
+      List<PollListener> listeners = showTable()
+          ? List.of(telemetry, new TextLinkView(spec.commandLine().getOut()))
+          : List.of(telemetry);
+      PollLoop.run(pipeline, duration, listeners);
     }
     return 0;
   }

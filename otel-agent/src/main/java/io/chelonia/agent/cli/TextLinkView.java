@@ -3,11 +3,9 @@ package io.chelonia.agent.cli;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import java.io.PrintWriter;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -22,26 +20,26 @@ final class TextLinkView implements LinkView {
   }
 
   @Override
-  public void show(SocketPoll poll, List<Link> links, LinkTable table) {
+  public void onPoll(LinkPoll poll) {
     out.printf("%s  %d links, %d sockets tracked, poll %d ms, %d namespaces%s%n",
-        poll.time(), links.size(), table.trackedSockets(), poll.duration().toMillis(),
+        poll.time(), poll.links().size(), poll.table().trackedSockets(), poll.duration().toMillis(),
         poll.namespaces(), dropped(poll));
     out.printf(ROW, "CLIENT", "SERVER:PORT", "SEEN", "BYTES C>S", "BYTES S>C", "OPENED",
         "ACTIVE", "FAILED", "RETRANS", "RTT(us)");
-    links.stream()
-        .sorted(Comparator.comparingLong((Link l) -> l.bytesClientToServer() + l.bytesServerToClient())
+    poll.links().stream()
+        .sorted(Comparator.comparingLong((Link l) -> l.totals().bytesClientToServer() + l.totals().bytesServerToClient())
             .reversed())
         .forEach(link -> out.printf(ROW,
             label(link.key().client()),
             label(link.key().server()) + ":" + link.key().serverPort(),
             link.key().observer().value(),
-            link.bytesClientToServer(),
-            link.bytesServerToClient(),
-            link.connectionsOpened(),
-            link.activeConnections(),
-            failures(link.failures()),
-            link.retransmits(),
-            link.rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.rtt().meanMicros()))));
+            link.totals().bytesClientToServer(),
+            link.totals().bytesServerToClient(),
+            link.totals().connectionsOpened(),
+            link.totals().activeConnections(),
+            failures(link.totals().failures()),
+            link.totals().retransmits(),
+            link.totals().rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.totals().rtt().meanMicros()))));
     out.println();
     out.flush();
   }
@@ -51,9 +49,9 @@ final class TextLinkView implements LinkView {
     return end.isBareAddress() ? end.name() : end.kind() + "/" + end.name();
   }
 
-  private static String dropped(SocketPoll poll) {
-    long lost = poll.kernel().socketMapFull() + poll.kernel().listenerMapFull();
-    return lost == 0 ? "" : ", " + lost + " not tracked (maps full)";
+  private static String dropped(LinkPoll poll) {
+    long lost = poll.kernelDrops().untracked();
+    return lost == 0 ? "" : ", " + lost + " not tracked (limits reached)";
   }
 
   private static String failures(Map<FailureReason, Long> failures) {

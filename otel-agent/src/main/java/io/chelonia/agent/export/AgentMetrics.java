@@ -1,6 +1,6 @@
 package io.chelonia.agent.export;
 
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -10,9 +10,13 @@ import java.util.List;
 /** The agent's self-metrics, {@code chelonia.agent.*}, on the SDK's own instruments. */
 final class AgentMetrics {
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  private static final Attributes SOCKET_MAP_FULL = Attributes.of(REASON, "socket_map_full");
+  private static final AttributeKey<String> PROGRAM = AttributeKey.stringKey("program");
+  private static final Attributes SOCKET_LIMIT = Attributes.of(REASON, "socket_limit");
   private static final Attributes RING_BUFFER_FULL = Attributes.of(REASON, "ring_buffer_full");
   private static final Attributes LISTENER_MAP_FULL = Attributes.of(REASON, "listener_map_full");
+  private static final Attributes CLOSED_DROPPED = Attributes.of(REASON, "closed_dropped");
+  private static final Attributes CLOSE_LATE = Attributes.of(REASON, "close_late");
+  private static final Attributes STORAGE_FAILED = Attributes.of(REASON, "storage_failed");
 
   private final DoubleHistogram pollDuration;
 
@@ -26,27 +30,40 @@ final class AgentMetrics {
         .build();
     meter.upDownCounterBuilder("chelonia.agent.sockets.tracked").setUnit("{socket}")
         .setDescription("Sockets followed now.")
-        .buildWithCallback(m -> m.record(stats.trackedSockets()));
+        .buildWithCallback(m -> m.record(stats.table().trackedSockets()));
     meter.counterBuilder("chelonia.agent.sockets.role_unknown").setUnit("{socket}")
         .setDescription("Sockets older than the agent whose client or server role could not be told.")
-        .buildWithCallback(m -> m.record(stats.unknownRoleSockets()));
+        .buildWithCallback(m -> m.record(stats.table().unknownRoleSockets()));
     meter.counterBuilder("chelonia.agent.sockets.lost").setUnit("{socket}")
         .setDescription("Sockets that vanished without a close record.")
-        .buildWithCallback(m -> m.record(stats.lostSockets()));
+        .buildWithCallback(m -> m.record(stats.table().lostSockets()));
     meter.counterBuilder("chelonia.agent.kernel.drops").setUnit("{event}")
         .setDescription("Events the kernel programs could not record in place, by reason"
-            + " (ring_buffer_full records are recovered from the socket map).")
+            + " (ring_buffer_full records come through the overflow map and close_late ones at"
+            + " destruction or by the harvest: neither is lost).")
         .buildWithCallback(m -> {
-          m.record(stats.kernel().socketMapFull(), SOCKET_MAP_FULL);
+          m.record(stats.kernel().socketLimit(), SOCKET_LIMIT);
           m.record(stats.kernel().ringBufferFull(), RING_BUFFER_FULL);
           m.record(stats.kernel().listenerMapFull(), LISTENER_MAP_FULL);
+          m.record(stats.kernel().closedDropped(), CLOSED_DROPPED);
+          m.record(stats.kernel().closeLate(), CLOSE_LATE);
+          m.record(stats.kernel().storageFailed(), STORAGE_FAILED);
         });
+    meter.upDownCounterBuilder("chelonia.agent.kernel.programs").setUnit("{program}")
+        .setDescription("Kernel programs attached now, one series per program (value 1).")
+        .buildWithCallback(m -> stats.kernel().recursionMisses().keySet()
+            .forEach(program -> m.record(1, Attributes.of(PROGRAM, program))));
+    meter.counterBuilder("chelonia.agent.kernel.recursion_misses").setUnit("{run}")
+        .setDescription("Runs of a kernel program that the kernel skipped because the program was"
+            + " already running on that CPU (a state change or close seen later, or not at all).")
+        .buildWithCallback(m -> stats.kernel().recursionMisses()
+            .forEach((program, misses) -> m.record(misses, Attributes.of(PROGRAM, program))));
     meter.upDownCounterBuilder("chelonia.agent.links").setUnit("{link}")
         .setDescription("Links in the table now.")
-        .buildWithCallback(m -> m.record(stats.links()));
+        .buildWithCallback(m -> m.record(stats.table().links()));
     meter.counterBuilder("chelonia.agent.links.expired").setUnit("{link}")
         .setDescription("Links forgotten after being idle.")
-        .buildWithCallback(m -> m.record(stats.expiredLinks()));
+        .buildWithCallback(m -> m.record(stats.table().expiredLinks()));
     meter.upDownCounterBuilder("chelonia.agent.links.overflow").setUnit("{link}")
         .setDescription("Links summed into the overflow series (past the series limit).")
         .buildWithCallback(m -> m.record(links.overflowLinks()));
@@ -63,7 +80,7 @@ final class AgentMetrics {
         .buildWithCallback(m -> m.record(stats.exportFailures()));
   }
 
-  void recordPoll(SocketPoll poll) {
+  void recordPoll(LinkPoll poll) {
     pollDuration.record(poll.duration().toNanos() / 1e9);
   }
 }

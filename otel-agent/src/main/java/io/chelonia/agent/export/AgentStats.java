@@ -1,8 +1,8 @@
 package io.chelonia.agent.export;
 
-import io.chelonia.agent.kernel.KernelCounters;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.KernelDrops;
+import io.chelonia.agent.link.LinkPoll;
+import io.chelonia.agent.link.TableCounters;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -12,51 +12,27 @@ import java.util.function.LongSupplier;
  */
 public final class AgentStats {
   private volatile long polls;
-  private volatile long trackedSockets;
-  private volatile long links;
-  private volatile long unknownRoleSockets;
-  private volatile long lostSockets;
-  private volatile long expiredLinks;
-  private volatile KernelCounters kernel = new KernelCounters(0, 0, 0);
+  private volatile TableCounters table = TableCounters.NONE;
+  private volatile KernelDrops kernel = KernelDrops.NONE;
   final AtomicLong exportFailures = new AtomicLong();
   volatile LongSupplier kubernetesErrors = () -> 0;
 
-  /** Called by the poll thread after each poll has been folded into the table. */
-  public void update(SocketPoll poll, LinkTable table) {
+  /** Called by the poll thread after each poll. */
+  void update(LinkPoll poll) {
     polls++;
-    trackedSockets = table.trackedSockets();
-    links = table.linkCount();
-    unknownRoleSockets = table.unknownRoleSockets();
-    lostSockets = table.lostSockets();
-    expiredLinks = table.expiredLinks();
-    kernel = poll.kernel();
+    table = poll.table();
+    kernel = poll.kernelDrops();
   }
 
   long polls() {
     return polls;
   }
 
-  long trackedSockets() {
-    return trackedSockets;
+  TableCounters table() {
+    return table;
   }
 
-  long links() {
-    return links;
-  }
-
-  long unknownRoleSockets() {
-    return unknownRoleSockets;
-  }
-
-  long lostSockets() {
-    return lostSockets;
-  }
-
-  long expiredLinks() {
-    return expiredLinks;
-  }
-
-  KernelCounters kernel() {
+  KernelDrops kernel() {
     return kernel;
   }
 

@@ -2,7 +2,7 @@ package io.chelonia.agent.export;
 
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
 import io.opentelemetry.api.common.Attributes;
@@ -18,14 +18,10 @@ import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
 import io.opentelemetry.sdk.resources.Resource;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The link table as OpenTelemetry metrics. The agent aggregates links itself, so it hands the SDK
@@ -33,7 +29,7 @@ import java.util.Set;
  * its own start time (when the link was first seen), which instruments cannot give.
  *
  * <p>The poll thread {@link #publish}es each poll's links; exporter threads {@link #produce} from
- * the last published snapshot, never from the live table.
+ * the last published {@link SeriesSnapshot}, never from the live table.
  */
 public final class LinkMetrics implements MetricProducer {
   public static final String BYTES = "chelonia.link.bytes";
@@ -49,66 +45,22 @@ public final class LinkMetrics implements MetricProducer {
   private final MetricsOptions options;
   private final Clock clock;
   private final InstrumentationScopeInfo scope;
-  private final LinkAttributes overflowAttributes = LinkAttributes.overflow();
-
-  // Poll thread only.
-  private final Map<LinkKey, Admitted> admitted = new HashMap<>();
-  private final Set<LinkKey> overflowed = new HashSet<>();
-  private SeriesValues retiredOverflow = SeriesValues.ZERO;
-  private Instant overflowSince;
-
-  private volatile Snapshot snapshot = new Snapshot(List.of(), null, 0);
+  private final SeriesAdmission admission;
+  private volatile SeriesSnapshot snapshot = SeriesSnapshot.EMPTY;
 
   public LinkMetrics(MetricsOptions options, Clock clock, String agentVersion) {
     this.options = options;
     this.clock = clock;
     this.scope = InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion(agentVersion).build();
+    this.admission = new SeriesAdmission(options);
   }
 
   /**
-   * Takes a poll's links, and the links expired since the last call. A link is admitted to its own
-   * series at first sight while the limit allows and keeps it until it expires; the others are
-   * summed into the overflow series, which keeps what expired overflow links carried, so it never
-   * goes down.
+   * Poll thread: takes a poll's links, and the links expired since the last call, through the
+   * series limit ({@link SeriesAdmission}).
    */
   public void publish(List<Link> links, List<Link> expired) {
-    for (Link gone : expired) {
-      if (admitted.remove(gone.key()) == null && overflowed.remove(gone.key())) {
-        retiredOverflow = retiredOverflow.plus(SeriesValues.of(gone).closed());
-      }
-    }
-    List<Series> series = new ArrayList<>(Math.min(links.size(), admitted.size() + 16));
-    SeriesValues overflow = retiredOverflow;
-    for (Link link : links) {
-      Admitted entry = admitted.get(link.key());
-      if (entry == null && !overflowed.contains(link.key())) {
-        entry = admit(link.key());
-      }
-      if (entry != null) {
-        series.add(new Series(entry, nanos(link.firstSeen()), SeriesValues.of(link)));
-      } else {
-        overflow = overflow.plus(SeriesValues.of(link));
-        if (overflowSince == null || link.firstSeen().isBefore(overflowSince)) {
-          overflowSince = link.firstSeen();
-        }
-      }
-    }
-    Series overflowSeries = overflowSince == null
-        ? null
-        : new Series(new Admitted(overflowAttributes, null, Observer.CLIENT), nanos(overflowSince), overflow);
-    snapshot = new Snapshot(List.copyOf(series), overflowSeries, overflowed.size());
-  }
-
-  private Admitted admit(LinkKey key) {
-    // One place is kept for the overflow series, as the SDK's cardinality limit does.
-    if (admitted.size() >= options.seriesLimit() - 1) {
-      overflowed.add(key);
-      return null;
-    }
-    Admitted entry = new Admitted(LinkAttributes.of(key),
-        options.carettaCompatible() ? CarettaLabels.of(key) : null, key.observer());
-    admitted.put(key, entry);
-    return entry;
+    snapshot = admission.admit(links, expired);
   }
 
   /** Links summed into the overflow series now. */
@@ -118,9 +70,9 @@ public final class LinkMetrics implements MetricProducer {
 
   @Override
   public Collection<MetricData> produce(Resource resource) {
-    Snapshot current = snapshot;
-    long now = nanos(clock.instant());
-    int size = current.series().size() + 1;
+    SeriesSnapshot current = snapshot;
+    long now = SeriesAdmission.nanos(clock.instant());
+    int size = current.admitted().size() + 1;
     List<LongPointData> bytes = new ArrayList<>(2 * size);
     List<LongPointData> connections = new ArrayList<>(size);
     List<LongPointData> failures = new ArrayList<>();
@@ -128,27 +80,27 @@ public final class LinkMetrics implements MetricProducer {
     List<LongPointData> retransmits = new ArrayList<>(size);
     List<HistogramPointData> rtt = new ArrayList<>(size);
     List<LongPointData> caretta = new ArrayList<>(options.carettaCompatible() ? size : 0);
-    List<Series> all = new ArrayList<>(current.series());
+    List<Series> all = new ArrayList<>(current.admitted());
     if (current.overflow() != null) {
       all.add(current.overflow());
     }
     for (Series s : all) {
-      LinkAttributes attributes = s.admitted().attributes();
-      SeriesValues v = s.values();
-      bytes.add(LongPointData.create(s.start(), now, attributes.transmit, v.bytesClientToServer()));
-      bytes.add(LongPointData.create(s.start(), now, attributes.receive, v.bytesServerToClient()));
-      connections.add(LongPointData.create(s.start(), now, attributes.link, v.connectionsOpened()));
+      LinkAttributes attributes = s.attributes().link();
+      LinkTotals v = s.totals();
+      bytes.add(LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
+      bytes.add(LongPointData.create(s.startNanos(), now, attributes.receive, v.bytesServerToClient()));
+      connections.add(LongPointData.create(s.startNanos(), now, attributes.link, v.connectionsOpened()));
       for (Map.Entry<FailureReason, Long> failure : v.failures().entrySet()) {
         failures.add(LongPointData.create(
-            s.start(), now, attributes.failure(failure.getKey()), failure.getValue()));
+            s.startNanos(), now, attributes.failure(failure.getKey()), failure.getValue()));
       }
-      active.add(LongPointData.create(s.start(), now, attributes.link, v.activeConnections()));
-      retransmits.add(LongPointData.create(s.start(), now, attributes.link, v.retransmits()));
-      rtt.add(rttPoint(s.start(), now, attributes.link, v.rtt()));
-      if (s.admitted().caretta() != null) {
+      active.add(LongPointData.create(s.startNanos(), now, attributes.link, v.activeConnections()));
+      retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
+      rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt()));
+      if (s.attributes().caretta() != null) {
         // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
-        caretta.add(LongPointData.create(s.start(), now, s.admitted().caretta(),
-            s.admitted().observer() == Observer.CLIENT ? v.bytesClientToServer() : v.bytesServerToClient()));
+        caretta.add(LongPointData.create(s.startNanos(), now, s.attributes().caretta(),
+            s.attributes().observer() == Observer.CLIENT ? v.bytesClientToServer() : v.bytesServerToClient()));
       }
     }
     List<MetricData> metrics = new ArrayList<>(7);
@@ -182,15 +134,4 @@ public final class LinkMetrics implements MetricProducer {
   private static double seconds(long micros) {
     return micros / 1e6;
   }
-
-  private static long nanos(Instant instant) {
-    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-  }
-
-  /** A link's attribute sets, built once when it is admitted. */
-  private record Admitted(LinkAttributes attributes, Attributes caretta, Observer observer) {}
-
-  private record Series(Admitted admitted, long start, SeriesValues values) {}
-
-  private record Snapshot(List<Series> series, Series overflow, int overflowLinks) {}
 }

@@ -1,8 +1,7 @@
 package io.chelonia.agent.export;
 
-import io.chelonia.agent.link.Link;
-import io.chelonia.agent.link.LinkTable;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.LinkPoll;
+import io.chelonia.agent.link.PollListener;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
@@ -24,7 +23,7 @@ import java.util.function.LongSupplier;
  * agent only changes defaults: a Prometheus endpoint on :9464 always, OTLP push (gRPC) as well
  * when an OTLP endpoint is configured, cumulative temporality, reusable-data memory mode.
  */
-public final class Telemetry implements AutoCloseable {
+public final class Telemetry implements PollListener, AutoCloseable {
   public static final String SERVICE_NAME = "chelonia-agent";
 
   private final OpenTelemetrySdk sdk;
@@ -108,13 +107,11 @@ public final class Telemetry implements AutoCloseable {
     return Resource.create(builder.build());
   }
 
-  /**
-   * Poll thread: hands the SDK the links of a poll just folded ({@code current}, the table's
-   * snapshot, taken once per poll by the caller), and the links expired since.
-   */
-  public void record(SocketPoll poll, LinkTable table, List<Link> current, List<Link> expired) {
-    links.publish(current, expired);
-    stats.update(poll, table);
+  /** Poll thread: hands the SDK the links of a poll just folded, and the links it expired. */
+  @Override
+  public void onPoll(LinkPoll poll) {
+    links.publish(poll.links(), poll.expired());
+    stats.update(poll);
     agentMetrics.recordPoll(poll);
   }
 

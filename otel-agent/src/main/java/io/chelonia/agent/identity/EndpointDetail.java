@@ -9,8 +9,6 @@ package io.chelonia.agent.identity;
  * @param addresses keep every end's IP address
  */
 public record EndpointDetail(boolean podNames, boolean addresses) {
-  public static final EndpointDetail NONE = new EndpointDetail(false, false);
-
   /** The resolver with this detail applied to what it returns. */
   public EndpointResolver applyTo(EndpointResolver resolver) {
     if (podNames && !addresses) {

@@ -1,5 +1,6 @@
 package io.chelonia.agent.identity;
 
+import io.chelonia.agent.lifecycle.DaemonThreads;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -45,7 +46,7 @@ public final class ReverseDns implements NameSource, AutoCloseable {
     this.maxEntries = maxEntries;
     this.clock = clock;
     this.pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUE), runnable -> Thread.ofPlatform().daemon().name("chelonia-rdns").unstarted(runnable));
+        new ArrayBlockingQueue<>(QUEUE), DaemonThreads.named("chelonia-rdns"));
     pool.allowCoreThreadTimeOut(true);
   }
 

@@ -6,12 +6,14 @@ import java.lang.foreign.MemorySegment;
 final class BpfLink implements AutoCloseable {
   private final Libbpf libbpf;
   private final String program;
+  private final MemorySegment programPointer;
   private final MemorySegment link;
   private boolean closed;
 
-  BpfLink(Libbpf libbpf, String program, MemorySegment link) {
+  BpfLink(Libbpf libbpf, String program, MemorySegment programPointer, MemorySegment link) {
     this.libbpf = libbpf;
     this.program = program;
+    this.programPointer = programPointer;
     this.link = link;
   }
 
@@ -19,14 +21,18 @@ final class BpfLink implements AutoCloseable {
    * Starts one run of an iterator program; the run walks the network namespace of the calling
    * thread at this moment. The caller reads the returned descriptor to the end and closes it.
    */
-  int openIterator() {
-    int linkFd = NativeCalls.callInt(() -> (int) libbpf.linkFd.invokeExact(link));
-    int fd = NativeCalls.callInt(() -> (int) libbpf.iterCreate.invokeExact(linkFd));
-    if (fd < 0) {
-      throw new KernelException(
-          "cannot start iterator " + program + ": " + Errno.describe(fd), -fd);
-    }
-    return fd;
+  Fd openIterator() {
+    return libbpf.createIterator(libbpf.linkFd(link), program);
+  }
+
+  /** The descriptor of the attached program; it belongs to the program's object. */
+  Fd programFd() {
+    return libbpf.programFd(programPointer, program);
+  }
+
+  /** What the kernel counted about the attached program; see {@link ProgramStats}. */
+  ProgramStats programStats() {
+    return libbpf.programStats(programFd(), program);
   }
 
   @Override
@@ -35,9 +41,6 @@ final class BpfLink implements AutoCloseable {
       return;
     }
     closed = true;
-    int rc = NativeCalls.callInt(() -> (int) libbpf.linkDestroy.invokeExact(link));
-    if (rc < 0) {
-      Libbpf.LIBBPF_LOG.warn("detaching {} failed: {}", program, Errno.describe(rc));
-    }
+    libbpf.destroyLink(link, program);
   }
 }

@@ -11,15 +11,15 @@ import java.util.function.ObjLongConsumer;
 final class BpfMap {
   private final Libbpf libbpf;
   private final String name;
-  private final int fd;
+  private final Fd fd;
 
-  BpfMap(Libbpf libbpf, String name, int fd) {
+  BpfMap(Libbpf libbpf, String name, Fd fd) {
     this.libbpf = libbpf;
     this.name = name;
     this.fd = fd;
   }
 
-  int fd() {
+  Fd fd() {
     return fd;
   }
 
@@ -36,19 +36,14 @@ final class BpfMap {
     MemorySegment inBatch = MemorySegment.NULL;
     while (true) {
       buffers.count.set(JAVA_INT, 0, buffers.capacity);
-      MemorySegment in = inBatch;
-      int rc = NativeCalls.callInt(() -> (int) libbpf.mapLookupBatch.invokeExact(
-          fd, in, buffers.cursor, buffers.keys, buffers.values, buffers.count, MemorySegment.NULL));
-      // ENOENT means "no more entries"; the last batch may still carry some.
-      if (rc < 0 && rc != -Errno.ENOENT) {
-        throw new KernelException(
-            "batch lookup of map " + name + " failed: " + Errno.describe(rc), -rc);
-      }
+      // The last batch may still carry entries.
+      boolean more = libbpf.lookupBatch(
+          fd, name, inBatch, buffers.cursor, buffers.keys, buffers.values, buffers.count);
       int found = buffers.count.get(JAVA_INT, 0);
       for (int i = 0; i < found; i++) {
         visitor.accept(buffers.values, (long) i * buffers.valueSize);
       }
-      if (rc == -Errno.ENOENT) {
+      if (!more) {
         return;
       }
       inBatch = buffers.cursor;
@@ -60,10 +55,16 @@ final class BpfMap {
     try (Arena call = Arena.ofConfined()) {
       MemorySegment keySegment = call.allocate(JAVA_LONG);
       keySegment.set(JAVA_LONG, 0, key);
-      int rc = NativeCalls.callInt(() -> (int) libbpf.mapDeleteElem.invokeExact(fd, keySegment));
-      if (rc < 0 && rc != -Errno.ENOENT) {
-        throw new KernelException("delete from map " + name + " failed: " + Errno.describe(rc), -rc);
-      }
+      libbpf.delete(fd, name, keySegment);
+    }
+  }
+
+  /** Writes one value of an array map whose key is a u32 index. */
+  void update(int index, MemorySegment value) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment key = call.allocate(JAVA_INT);
+      key.set(JAVA_INT, 0, index);
+      libbpf.update(fd, name, key, value);
     }
   }
 
@@ -73,10 +74,7 @@ final class BpfMap {
       MemorySegment key = call.allocate(JAVA_INT);
       key.set(JAVA_INT, 0, index);
       MemorySegment values = call.allocate(JAVA_LONG, possibleCpus);
-      int rc = NativeCalls.callInt(() -> (int) libbpf.mapLookupElem.invokeExact(fd, key, values));
-      if (rc < 0) {
-        throw new KernelException("lookup in map " + name + " failed: " + Errno.describe(rc), -rc);
-      }
+      libbpf.lookup(fd, name, key, values);
       long sum = 0;
       for (int cpu = 0; cpu < possibleCpus; cpu++) {
         sum += values.getAtIndex(JAVA_LONG, cpu);

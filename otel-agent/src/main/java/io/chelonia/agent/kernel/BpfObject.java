@@ -1,9 +1,8 @@
 package io.chelonia.agent.kernel;
 
-import io.chelonia.agent.kernel.NativeCalls.Outcome;
+import io.chelonia.agent.lifecycle.Closing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,15 +33,7 @@ final class BpfObject implements AutoCloseable {
     try {
       MemorySegment buffer = arena.allocate(elf.length, 8);
       buffer.copyFrom(MemorySegment.ofArray(elf));
-      Outcome<MemorySegment> opened = NativeCalls.callWithErrno(state ->
-          (MemorySegment) libbpf.objectOpenMem.invokeExact(
-              state, buffer, (long) elf.length, MemorySegment.NULL));
-      if (opened.value().equals(MemorySegment.NULL)) {
-        int errno = opened.errno();
-        throw new KernelException(
-            "cannot open BPF object " + name + ": " + Errno.describe(errno), errno);
-      }
-      return new BpfObject(libbpf, name, arena, opened.value());
+      return new BpfObject(libbpf, name, arena, libbpf.openObject(name, buffer));
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
@@ -51,102 +42,53 @@ final class BpfObject implements AutoCloseable {
 
   /** Sizes a map before load; for a ring buffer the size is in bytes (a power-of-two of pages). */
   void setMaxEntries(String mapName, int maxEntries) {
-    MemorySegment map = findMap(mapName);
-    int rc = NativeCalls.callInt(() -> (int) libbpf.mapSetMaxEntries.invokeExact(map, maxEntries));
-    if (rc < 0) {
-      throw new KernelException(
-          "cannot size map " + mapName + " to " + maxEntries + ": " + Errno.describe(rc), -rc);
-    }
+    libbpf.setMaxEntries(libbpf.findMap(object, name, mapName), mapName, maxEntries);
   }
 
   /** Verifies and loads every program and creates every map. */
   void load() {
-    int rc = NativeCalls.callInt(() -> (int) libbpf.objectLoad.invokeExact(object));
-    if (rc < 0) {
-      int errno = -rc;
-      String hint =
-          switch (errno) {
-            case Errno.EPERM, Errno.EACCES ->
-                ": permission denied; run as root or grant CAP_BPF and CAP_PERFMON"
-                    + " (CAP_SYS_ADMIN on kernels before 5.8)";
-            default -> ": the verifier's last lines are in the log above (logger "
-                + Libbpf.LIBBPF_LOG.getName() + ")";
-          };
-      throw new KernelException(
-          "cannot load BPF object " + name + ": " + Errno.describe(errno) + hint, errno);
-    }
+    libbpf.loadObject(object, name);
   }
 
   /** Attaches a program by the section it was compiled into (tp_btf/..., tracepoint/...). */
   BpfLink attach(String programName) {
-    return attachWith(programName, false);
+    MemorySegment program = libbpf.findProgram(object, name, programName);
+    return keep(new BpfLink(libbpf, programName, program, libbpf.attach(program, programName)));
   }
 
   /** Attaches an iterator program; each {@link BpfLink#openIterator()} then runs it once. */
   BpfLink attachIterator(String programName) {
-    return attachWith(programName, true);
+    MemorySegment program = libbpf.findProgram(object, name, programName);
+    return keep(new BpfLink(libbpf, programName, program, libbpf.attachIterator(program, programName)));
   }
 
-  private BpfLink attachWith(String programName, boolean iterator) {
-    MemorySegment program = findProgram(programName);
-    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
-        iterator
-            ? (MemorySegment) libbpf.programAttachIter.invokeExact(state, program, MemorySegment.NULL)
-            : (MemorySegment) libbpf.programAttach.invokeExact(state, program));
-    if (link.value().equals(MemorySegment.NULL)) {
-      int errno = link.errno();
-      throw new KernelException(
-          "cannot attach program " + programName + ": " + Errno.describe(errno), errno);
-    }
-    BpfLink attached = new BpfLink(libbpf, programName, link.value());
-    links.add(attached);
-    return attached;
+  private BpfLink keep(BpfLink link) {
+    links.add(link);
+    return link;
   }
 
   BpfMap map(String mapName) {
-    MemorySegment map = findMap(mapName);
-    int fd = NativeCalls.callInt(() -> (int) libbpf.mapFd.invokeExact(map));
-    if (fd < 0) {
-      throw new KernelException("map " + mapName + " has no file descriptor: was the object loaded?");
-    }
-    return new BpfMap(libbpf, mapName, fd);
+    return new BpfMap(libbpf, mapName, libbpf.mapFd(libbpf.findMap(object, name, mapName), mapName));
   }
 
-  private MemorySegment findMap(String mapName) {
-    return find(libbpf.objectFindMapByName, "map", mapName);
+  /** The descriptor of a loaded program, attached or not; it belongs to this object. */
+  Fd programFd(String programName) {
+    return libbpf.programFd(libbpf.findProgram(object, name, programName), programName);
   }
 
-  private MemorySegment findProgram(String programName) {
-    return find(libbpf.objectFindProgramByName, "program", programName);
-  }
-
-  private MemorySegment find(MethodHandle finder, String kind, String wanted) {
-    try (Arena call = Arena.ofConfined()) {
-      MemorySegment cName = call.allocateFrom(wanted);
-      MemorySegment found = NativeCalls.callPointer(() -> (MemorySegment) finder.invokeExact(object, cName));
-      if (found.equals(MemorySegment.NULL)) {
-        throw new KernelException("BPF object " + name + " has no " + kind + " named " + wanted);
-      }
-      return found;
-    }
-  }
-
+  /**
+   * Detaches every link (last attached first), then frees the object and its ELF buffer: all of
+   * it even when a step fails; the first failure is thrown, the rest suppressed into it.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    for (int i = links.size() - 1; i >= 0; i--) {
-      links.get(i).close();
-    }
-    try {
-      NativeCalls.callVoid(() -> {
-        // A block body, not an expression: see NativeCalls.VoidCall.
-        libbpf.objectClose.invokeExact(object);
-      });
-    } finally {
-      arena.close();
-    }
+    List<AutoCloseable> steps = new ArrayList<>(links.reversed());
+    steps.add(() -> libbpf.closeObject(object));
+    steps.add(arena);
+    Closing.closeAll(steps.toArray(AutoCloseable[]::new));
   }
 }

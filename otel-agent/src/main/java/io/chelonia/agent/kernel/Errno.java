@@ -1,8 +1,9 @@
 package io.chelonia.agent.kernel;
 
-/** The few errno values the binding reacts to, and their names for messages. */
-final class Errno {
-  static final int EPERM = 1;
+/** The few errno values the agent reacts to, and their names for messages. */
+public final class Errno {
+  /** Operation not permitted: a missing capability. */
+  public static final int EPERM = 1;
   static final int ENOENT = 2;
   static final int EINTR = 4;
   static final int EAGAIN = 11;

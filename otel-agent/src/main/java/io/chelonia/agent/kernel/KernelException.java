@@ -18,6 +18,14 @@ public class KernelException extends RuntimeException {
     this.errno = errno;
   }
 
+  /**
+   * "cannot WHAT: ERRNO" for a failed call; {@code errno} may be negative, as libbpf returns it.
+   */
+  static KernelException cannot(String what, int errno) {
+    int code = Math.abs(errno);
+    return new KernelException("cannot " + what + ": " + Errno.describe(code), code);
+  }
+
   /** The errno behind the failure, 0 when there is none. */
   public int errno() {
     return errno;

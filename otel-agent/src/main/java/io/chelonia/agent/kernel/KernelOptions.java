@@ -3,12 +3,14 @@ package io.chelonia.agent.kernel;
 /**
  * Sizes of the kernel maps, fixed at load time.
  *
- * @param maxSockets sockets tracked at once; beyond it new sockets are counted as dropped
+ * @param maxSockets sockets tracked at once; beyond it new sockets are counted, not tracked. Each
+ *     record lives in its socket's storage (about 450 bytes of kernel memory, charged to the
+ *     socket), so this bounds what the agent can make the kernel hold
  * @param maxListeners listening ports remembered across all namespaces
  * @param ringBufferBytes ring buffer for closed sockets; a power of two, at least one page
  */
 public record KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
-  public static final int DEFAULT_MAX_SOCKETS = 65_536;
+  public static final int DEFAULT_MAX_SOCKETS = 262_144;
   public static final int DEFAULT_MAX_LISTENERS = 8_192;
   public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
   private static final int PAGE = 4096;

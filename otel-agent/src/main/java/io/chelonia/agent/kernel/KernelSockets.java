@@ -1,85 +1,131 @@
 package io.chelonia.agent.kernel;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Chelonia's kernel programs, loaded and attached: the socket table they keep, the ring buffer of
- * closed sockets, and the per-namespace iterator. The only public door to the kernel side;
- * everything it returns is a Java record.
+ * Chelonia's kernel programs, loaded and attached: the records they keep in each socket's
+ * storage, the ring buffer (and its overflow map) of closed sockets, and the harvest iterator.
+ * The only public door to the kernel side; everything it returns is a Java record.
  *
  * <p>Not thread-safe: one poll thread drives it.
  */
 public final class KernelSockets implements AutoCloseable {
   static final String OBJECT_RESOURCE = "chelonia.bpf.o";
+  /** PROC_PID_INIT_INO: the inode of the initial PID namespace, the host's. */
+  static final long INITIAL_PID_NAMESPACE = 0xEFFFFFFCL;
 
-  private static final int BATCH_CAPACITY = 4096;
-  private static final int ITERATOR_READ_BUFFER = 4096;
+  /** The programs attached whatever the harvest path; names as in chelonia.bpf.c. */
+  static final List<String> EVENT_PROGRAMS = List.of(
+      KernelConstants.PROGRAM_STATE_CHANGE,
+      KernelConstants.PROGRAM_DESTROY,
+      KernelConstants.PROGRAM_ERROR_REPORT);
 
+  private static final int BATCH_CAPACITY = 1024;
+  /** Records read per read(2) of the harvest iterator: large enough to keep syscalls rare. */
+  private static final int RECORDS_PER_READ = 512;
+
+  private final LibC libc;
   private final BpfObject object;
-  private final BpfMap sockets;
+  private final BpfMap settings;
   private final BpfMap stats;
+  private final BpfMap closedOverflow;
   private final RingBuffer closedSockets;
-  private final BpfLink iterator;
+  private final HarvestPath path;
+  private final BpfLink harvester;
+  private final Map<String, BpfLink> attached = new LinkedHashMap<>();
   private final NetworkNamespaces namespaces;
   private final Arena buffers;
   private final BpfMap.BatchBuffers batch;
-  private final MemorySegment iteratorReadBuffer;
+  private final MemorySegment readBuffer;
+  private final MemorySegment settingsValue;
+  private final long maxSockets;
   private final int possibleCpus;
   private Consumer<SocketSnapshot> closedSink = snapshot -> {};
+  private int pass;
   private boolean closed;
 
   /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
-  private KernelSockets(BpfObject object) {
+  private KernelSockets(BpfObject object, HarvestPath path, long maxSockets) {
     Libbpf libbpf = Libbpf.get();
+    this.libc = LibC.get();
     this.object = object;
-    this.sockets = object.map("sockets");
-    this.stats = object.map("stats");
-    this.possibleCpus = NativeCalls.callInt(() -> (int) libbpf.numPossibleCpus.invokeExact());
-    object.attach("on_state_change");
-    object.attach("on_segment_received");
-    this.iterator = object.attachIterator("refresh_namespace");
-    this.closedSockets =
-        new RingBuffer(object.map("closed_sockets"),
-            segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
+    this.path = path;
+    this.maxSockets = maxSockets;
+    this.settings = object.map(KernelConstants.MAP_HARVEST_SETTINGS);
+    this.stats = object.map(KernelConstants.MAP_STATS);
+    this.closedOverflow = object.map(KernelConstants.MAP_CLOSED_OVERFLOW);
+    this.possibleCpus = libbpf.possibleCpus();
+    this.buffers = Arena.ofShared();
     try {
-      this.namespaces = new NetworkNamespaces(libbpf);
+      this.settingsValue = buffers.allocate(HarvestSettingsLayout.LAYOUT);
+      this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
+      this.readBuffer = buffers.allocate(SocketRecordLayout.size() * RECORDS_PER_READ, 8);
+      // Settings first: the programs read the socket limit from the first event on.
+      writeSettings(0, HarvestMode.CHANGED);
+      for (String program : EVENT_PROGRAMS) {
+        attached.put(program, object.attach(program));
+      }
+      this.harvester = object.attachIterator(path.program);
+      attached.put(path.program, harvester);
+      this.closedSockets =
+          new RingBuffer(object.map(KernelConstants.MAP_CLOSED_SOCKETS),
+              segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
     } catch (RuntimeException | Error e) {
-      closedSockets.close();
+      buffers.close();
       throw e;
     }
-    this.buffers = Arena.ofShared();
-    this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
-    this.iteratorReadBuffer = buffers.allocate(ITERATOR_READ_BUFFER);
+    try {
+      this.namespaces = new NetworkNamespaces(libc);
+    } catch (RuntimeException | Error e) {
+      Closing.closeAll(closedSockets, buffers);
+      throw e;
+    }
   }
 
   /**
-   * Checks the kernel, loads the programs with the given map sizes and attaches them.
+   * Checks the kernel, loads the programs with the given sizes and attaches them, choosing the
+   * harvest path this agent can use.
    *
    * @throws KernelException with a one-line reason when the kernel, libbpf or the privileges
    *     are not what the programs need
    */
   public static KernelSockets open(KernelOptions options) {
     new KernelRequirements().verify();
+    HarvestPath path = inInitialPidNamespace() ? HarvestPath.PROCESSES : HarvestPath.NAMESPACES;
     BpfObject object = BpfObject.open("chelonia", objectBytes());
     try {
-      object.setMaxEntries("sockets", options.maxSockets());
-      object.setMaxEntries("listeners", options.maxListeners());
-      object.setMaxEntries("closed_sockets", options.ringBufferBytes());
+      object.setMaxEntries(KernelConstants.MAP_LISTENERS, options.maxListeners());
+      object.setMaxEntries(KernelConstants.MAP_CLOSED_SOCKETS, options.ringBufferBytes());
       object.load();
-      return new KernelSockets(object);
+      KernelSockets kernel = new KernelSockets(object, path, options.maxSockets());
+      if (path == HarvestPath.PROCESSES) {
+        // Listening ports first, so the first discovery can tell the servers among older sockets.
+        kernel.harvestProcesses(HarvestMode.LISTENERS, socket -> {});
+      }
+      return kernel;
     } catch (RuntimeException | Error e) {
       object.close();
       throw e;
     }
   }
 
-  private static byte[] objectBytes() {
+  /** Whether this process sees the host's processes: task_file walks only its PID namespace. */
+  static boolean inInitialPidNamespace() {
+    return Inodes.of(Path.of("/proc/self/ns/pid")).orElse(0) == INITIAL_PID_NAMESPACE;
+  }
+
+  static byte[] objectBytes() {
     try (InputStream in = KernelSockets.class.getResourceAsStream(OBJECT_RESOURCE)) {
       if (in == null) {
         throw new KernelException("the agent jar lacks its kernel object " + OBJECT_RESOURCE);
@@ -90,56 +136,124 @@ public final class KernelSockets implements AutoCloseable {
     }
   }
 
+  /** How this agent's harvest reaches the sockets. */
+  public HarvestPath path() {
+    return path;
+  }
+
+  /** The programs attached to the kernel, by name. */
+  public List<String> attachedPrograms() {
+    return List.copyOf(attached.keySet());
+  }
+
   /**
-   * Runs the iterator in the agent's own network namespace: finds older sockets, learns the
-   * listening ports, brings every counter up to date.
+   * One pass of the process harvest ({@link HarvestPath#PROCESSES}): every socket that some
+   * process holds, in every network namespace, brought up to date; those the mode asks for are
+   * handed to the sink. A socket the probes missed closing comes with {@link
+   * SocketSnapshot#closed()} set, once.
    */
-  public void refreshOwnNamespace() {
-    runIterator(iterator.openIterator());
+  public void harvestProcesses(HarvestMode mode, Consumer<SocketSnapshot> sink) {
+    startPass(mode);
+    readRecords(harvester.openIterator(), sink);
   }
 
-  /** The same, in the namespace of an nsfs file such as /proc/PID/ns/net. */
-  public void refreshNamespace(Path namespace) {
-    int fd = namespaces.runIn(namespace, iterator::openIterator);
-    runIterator(fd);
+  /** The namespace harvest ({@link HarvestPath#NAMESPACES}): starts a pass, to be run per namespace. */
+  public void startNamespacePass(HarvestMode mode) {
+    startPass(mode);
   }
 
-  private void runIterator(int fd) {
-    try {
-      namespaces.drain(fd, iteratorReadBuffer);
-    } finally {
-      namespaces.close(fd);
+  /** Runs the current namespace pass in the agent's own network namespace. */
+  public void harvestOwnNamespace(Consumer<SocketSnapshot> sink) {
+    readRecords(harvester.openIterator(), sink);
+  }
+
+  /** Runs the current namespace pass in the namespace of an nsfs file such as /proc/PID/ns/net. */
+  public void harvestNamespace(Path namespace, Consumer<SocketSnapshot> sink) {
+    readRecords(namespaces.runIn(namespace, harvester::openIterator), sink);
+  }
+
+  private void startPass(HarvestMode mode) {
+    // Pass numbers only tell passes apart; 0 means "never written" in a record.
+    pass = pass == Integer.MAX_VALUE ? 1 : pass + 1;
+    writeSettings(pass, mode);
+  }
+
+  private void writeSettings(int passNumber, HarvestMode mode) {
+    HarvestSettingsLayout.write(settingsValue, passNumber, mode, maxSockets);
+    settings.update(0, settingsValue);
+  }
+
+  /**
+   * Reads an iterator to its end and decodes the records it wrote. A read may end inside a
+   * record: the part read waits at the start of the buffer for the rest.
+   */
+  private void readRecords(Fd run, Consumer<SocketSnapshot> sink) {
+    long recordSize = SocketRecordLayout.size();
+    try (run) {
+      long filled = 0;
+      while (true) {
+        long n = libc.read(run, readBuffer.asSlice(filled), "harvest iterator");
+        if (n == 0) {
+          if (filled != 0) {
+            throw new KernelException("harvest iterator ended inside a record (" + filled + " bytes)");
+          }
+          return;
+        }
+        filled += n;
+        long whole = filled - filled % recordSize;
+        for (long offset = 0; offset < whole; offset += recordSize) {
+          sink.accept(SocketRecordLayout.decode(readBuffer, offset));
+        }
+        long rest = filled - whole;
+        if (rest > 0) {
+          MemorySegment.copy(readBuffer, whole, readBuffer, 0, rest);
+        }
+        filled = rest;
+      }
     }
   }
 
-  /** Hands every socket closed since the last call, with its final counters, to the sink. */
+  /**
+   * Hands every socket closed since the last call, with its final counters, to the sink: those
+   * the ring buffer carried, then those that found it full and waited in the overflow map.
+   */
   public int drainClosed(Consumer<SocketSnapshot> sink) {
     closedSink = sink;
+    int drained;
     try {
-      return closedSockets.consume();
+      drained = closedSockets.consume();
     } finally {
       closedSink = snapshot -> {};
     }
+    List<SocketSnapshot> overflow = new ArrayList<>();
+    closedOverflow.forEachValue(batch, (values, offset) -> overflow.add(SocketRecordLayout.decode(values, offset)));
+    for (SocketSnapshot socket : overflow) {
+      closedOverflow.delete(socket.cookie());
+      sink.accept(socket);
+    }
+    return drained + overflow.size();
   }
 
-  /**
-   * Hands every socket in the kernel's table to the sink. A socket that closed while the ring
-   * buffer was full comes here with {@link SocketSnapshot#inRingFallback()}: {@link #forget} it
-   * once folded.
-   */
-  public void harvest(Consumer<SocketSnapshot> sink) {
-    sockets.forEachValue(batch, (values, offset) -> sink.accept(SocketRecordLayout.decode(values, offset)));
-  }
-
-  /** Removes a socket's record from the kernel's table. */
-  public void forget(long cookie) {
-    sockets.delete(cookie);
-  }
-
-  /** Events the kernel programs could not record, since load. */
+  /** Events the kernel programs could not record in place, since load. */
   public KernelCounters counters() {
     return new KernelCounters(
-        stats.sumPerCpu(0, possibleCpus), stats.sumPerCpu(1, possibleCpus), stats.sumPerCpu(2, possibleCpus));
+        stat(KernelConstants.STAT_SOCKET_LIMIT),
+        stat(KernelConstants.STAT_RING_FULL),
+        stat(KernelConstants.STAT_LISTENER_MAP_FULL),
+        stat(KernelConstants.STAT_CLOSED_DROPPED),
+        stat(KernelConstants.STAT_CLOSE_LATE),
+        stat(KernelConstants.STAT_STORAGE_FAILED),
+        recursionMisses());
+  }
+
+  private Map<String, Long> recursionMisses() {
+    Map<String, Long> misses = new LinkedHashMap<>();
+    attached.forEach((name, link) -> misses.put(name, link.programStats().recursionMisses()));
+    return misses;
+  }
+
+  private long stat(int index) {
+    return stats.sumPerCpu(index, possibleCpus);
   }
 
   @Override
@@ -148,12 +262,7 @@ public final class KernelSockets implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      closedSockets.close();
-      object.close();
-    } finally {
-      namespaces.closeHome();
-      buffers.close();
-    }
+    // The ring before the object that owns its map; all of it even when a step fails.
+    Closing.closeAll(closedSockets, object, namespaces, buffers);
   }
 }

@@ -1,12 +1,13 @@
 package io.chelonia.agent.kernel;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.chelonia.agent.kernel.NativeCalls.Outcome;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -14,91 +15,102 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The calls into libbpf.so.1 and libc that Chelonia uses, bound by hand through the FFM API.
+ * The calls into libbpf.so.1 that Chelonia uses, bound by hand through the FFM API: typed
+ * methods that throw {@link KernelException} with errno; the handles stay in here.
  *
  * <p>libbpf 1.x reports failures as NULL plus errno for pointers and as a negative errno for
- * integers; the handles that return pointers, and the libc calls, capture errno right after the
- * call ({@link Linker.Option#captureCallState}) because the JVM may run code that clobbers it
- * before Java could read it.
+ * integers; the handles that return pointers capture errno right after the call. Objects,
+ * maps, programs, links and ring buffers are libbpf's own pointers; the types that own them
+ * ({@link BpfObject}, {@link BpfLink}, {@link RingBuffer}) free them.
  */
 final class Libbpf {
   static final String LIBRARY = "libbpf.so.1";
   static final Logger LIBBPF_LOG = LoggerFactory.getLogger("io.chelonia.agent.kernel.libbpf");
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  /**
+   * The head of {@code struct bpf_prog_info} (UAPI linux/bpf.h) up to the last member read here;
+   * offsets as in the kernel's BTF. The kernel fills as much as we pass and no more.
+   */
+  static final StructLayout PROGRAM_INFO =
+      MemoryLayout.structLayout(
+          MemoryLayout.paddingLayout(192),
+          JAVA_LONG.withName("run_time_ns"),
+          JAVA_LONG.withName("run_cnt"),
+          JAVA_LONG.withName("recursion_misses"));
+
+  private static final long RUN_TIME_NS = PROGRAM_INFO.byteOffset(groupElement("run_time_ns"));
+  private static final long RUN_CNT = PROGRAM_INFO.byteOffset(groupElement("run_cnt"));
+  private static final long RECURSION_MISSES = PROGRAM_INFO.byteOffset(groupElement("recursion_misses"));
   private static final int PRINT_BUFFER_SIZE = 4096;
 
   /** libbpf_print_level */
   private static final int LIBBPF_WARN = 0;
   private static final int LIBBPF_INFO = 1;
 
+  /** enum bpf_stats_type */
+  private static final int BPF_STATS_RUN_TIME = 0;
+
   private static volatile Libbpf instance;
 
-  final MethodHandle objectOpenMem;
-  final MethodHandle objectFindMapByName;
-  final MethodHandle objectFindProgramByName;
-  final MethodHandle objectLoad;
-  final MethodHandle objectClose;
-  final MethodHandle mapSetMaxEntries;
-  final MethodHandle mapFd;
-  final MethodHandle programAttach;
-  final MethodHandle programAttachIter;
-  final MethodHandle linkFd;
-  final MethodHandle linkDestroy;
-  final MethodHandle iterCreate;
-  final MethodHandle mapLookupBatch;
-  final MethodHandle mapLookupElem;
-  final MethodHandle mapDeleteElem;
-  final MethodHandle ringBufferNew;
-  final MethodHandle ringBufferConsume;
-  final MethodHandle ringBufferFree;
-  final MethodHandle numPossibleCpus;
-  final MethodHandle read;
-  final MethodHandle open;
-  final MethodHandle close;
-  final MethodHandle setns;
-  private final MethodHandle vsnprintf;
+  private final LibC libc = LibC.get();
+  private final MethodHandle objectOpenMem;
+  private final MethodHandle objectFindMapByName;
+  private final MethodHandle objectFindProgramByName;
+  private final MethodHandle objectLoad;
+  private final MethodHandle objectClose;
+  private final MethodHandle mapSetMaxEntries;
+  private final MethodHandle mapFd;
+  private final MethodHandle programFd;
+  private final MethodHandle programAttach;
+  private final MethodHandle programAttachIter;
+  private final MethodHandle linkFd;
+  private final MethodHandle linkDestroy;
+  private final MethodHandle iterCreate;
+  private final MethodHandle mapLookupBatch;
+  private final MethodHandle mapLookupElem;
+  private final MethodHandle mapDeleteElem;
+  private final MethodHandle mapUpdateElem;
+  private final MethodHandle objGetInfoByFd;
+  private final MethodHandle enableStats;
+  private final MethodHandle ringBufferNew;
+  private final MethodHandle ringBufferConsume;
+  private final MethodHandle ringBufferFree;
+  private final MethodHandle numPossibleCpus;
   private final MethodHandle setPrint;
 
-  private Libbpf(SymbolLookup libbpf) {
-    SymbolLookup libc = LINKER.defaultLookup();
-    objectOpenMem = errnoCall(libbpf, "bpf_object__open_mem", ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-    objectFindMapByName = call(libbpf, "bpf_object__find_map_by_name", ADDRESS, ADDRESS, ADDRESS);
+  private Libbpf(SymbolLookup lookup) {
+    NativeCalls.Library libbpf = new NativeCalls.Library(
+        lookup, name -> LIBRARY + " lacks " + name + ": Chelonia needs libbpf 1.0 or newer");
+    objectOpenMem = libbpf.functionWithErrno("bpf_object__open_mem", ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+    objectFindMapByName = libbpf.function("bpf_object__find_map_by_name", ADDRESS, ADDRESS, ADDRESS);
     objectFindProgramByName =
-        call(libbpf, "bpf_object__find_program_by_name", ADDRESS, ADDRESS, ADDRESS);
-    objectLoad = call(libbpf, "bpf_object__load", JAVA_INT, ADDRESS);
-    objectClose = callVoid(libbpf, "bpf_object__close", ADDRESS);
-    mapSetMaxEntries = call(libbpf, "bpf_map__set_max_entries", JAVA_INT, ADDRESS, JAVA_INT);
-    mapFd = call(libbpf, "bpf_map__fd", JAVA_INT, ADDRESS);
-    programAttach = errnoCall(libbpf, "bpf_program__attach", ADDRESS, ADDRESS);
-    programAttachIter = errnoCall(libbpf, "bpf_program__attach_iter", ADDRESS, ADDRESS, ADDRESS);
-    linkFd = call(libbpf, "bpf_link__fd", JAVA_INT, ADDRESS);
-    linkDestroy = call(libbpf, "bpf_link__destroy", JAVA_INT, ADDRESS);
-    iterCreate = call(libbpf, "bpf_iter_create", JAVA_INT, JAVA_INT);
-    mapLookupBatch =
-        call(libbpf, "bpf_map_lookup_batch", JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    mapLookupElem = call(libbpf, "bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    mapDeleteElem = call(libbpf, "bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
-    ringBufferNew = errnoCall(libbpf, "ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
-    ringBufferConsume = call(libbpf, "ring_buffer__consume", JAVA_INT, ADDRESS);
-    ringBufferFree = callVoid(libbpf, "ring_buffer__free", ADDRESS);
-    numPossibleCpus = call(libbpf, "libbpf_num_possible_cpus", JAVA_INT);
-    setPrint = call(libbpf, "libbpf_set_print", ADDRESS, ADDRESS);
-    read = errnoCall(libc, "read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    open = errnoCall(libc, "open", JAVA_INT, ADDRESS, JAVA_INT);
-    close = errnoCall(libc, "close", JAVA_INT, JAVA_INT);
-    setns = errnoCall(libc, "setns", JAVA_INT, JAVA_INT, JAVA_INT);
-    vsnprintf = call(libc, "vsnprintf", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+        libbpf.function("bpf_object__find_program_by_name", ADDRESS, ADDRESS, ADDRESS);
+    objectLoad = libbpf.function("bpf_object__load", JAVA_INT, ADDRESS);
+    objectClose = libbpf.voidFunction("bpf_object__close", ADDRESS);
+    mapSetMaxEntries = libbpf.function("bpf_map__set_max_entries", JAVA_INT, ADDRESS, JAVA_INT);
+    mapFd = libbpf.function("bpf_map__fd", JAVA_INT, ADDRESS);
+    programFd = libbpf.function("bpf_program__fd", JAVA_INT, ADDRESS);
+    programAttach = libbpf.functionWithErrno("bpf_program__attach", ADDRESS, ADDRESS);
+    programAttachIter = libbpf.functionWithErrno("bpf_program__attach_iter", ADDRESS, ADDRESS, ADDRESS);
+    linkFd = libbpf.function("bpf_link__fd", JAVA_INT, ADDRESS);
+    linkDestroy = libbpf.function("bpf_link__destroy", JAVA_INT, ADDRESS);
+    iterCreate = libbpf.function("bpf_iter_create", JAVA_INT, JAVA_INT);
+    mapLookupBatch = libbpf.function(
+        "bpf_map_lookup_batch", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    mapLookupElem = libbpf.function("bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    mapDeleteElem = libbpf.function("bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
+    mapUpdateElem = libbpf.function("bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
+    objGetInfoByFd = libbpf.function("bpf_obj_get_info_by_fd", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    enableStats = libbpf.function("bpf_enable_stats", JAVA_INT, JAVA_INT);
+    ringBufferNew = libbpf.functionWithErrno("ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+    ringBufferConsume = libbpf.function("ring_buffer__consume", JAVA_INT, ADDRESS);
+    ringBufferFree = libbpf.voidFunction("ring_buffer__free", ADDRESS);
+    numPossibleCpus = libbpf.function("libbpf_num_possible_cpus", JAVA_INT);
+    setPrint = libbpf.function("libbpf_set_print", ADDRESS, ADDRESS);
   }
 
   /**
@@ -106,6 +118,7 @@ final class Libbpf {
    *
    * @throws KernelException when libbpf.so.1 cannot be found
    */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   static Libbpf get() {
     Libbpf bound = instance;
     if (bound != null) {
@@ -129,32 +142,276 @@ final class Libbpf {
     }
   }
 
-  /** A per-call buffer for the errno captured by the handles built with {@link #errnoCall}. */
-  static MemorySegment callState(Arena arena) {
-    return arena.allocate(CALL_STATE);
+  /** bpf_object__open_mem: parses the ELF, which must outlive the object. */
+  MemorySegment openObject(String name, MemorySegment elf) {
+    Outcome<MemorySegment> opened = NativeCalls.callWithErrno(state ->
+        (MemorySegment) objectOpenMem.invokeExact(state, elf, elf.byteSize(), MemorySegment.NULL));
+    if (opened.value().equals(MemorySegment.NULL)) {
+      throw KernelException.cannot("open BPF object " + name, opened.errno());
+    }
+    return opened.value();
   }
 
-  static int errno(MemorySegment callState) {
-    return (int) ERRNO.get(callState, 0L);
+  MemorySegment findMap(MemorySegment object, String objectName, String mapName) {
+    return find(objectFindMapByName, object, objectName, "map", mapName);
   }
 
+  MemorySegment findProgram(MemorySegment object, String objectName, String programName) {
+    return find(objectFindProgramByName, object, objectName, "program", programName);
+  }
+
+  private static MemorySegment find(
+      MethodHandle finder, MemorySegment object, String objectName, String kind, String wanted) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment cName = call.allocateFrom(wanted);
+      MemorySegment found =
+          NativeCalls.callPointer(() -> (MemorySegment) finder.invokeExact(object, cName));
+      if (found.equals(MemorySegment.NULL)) {
+        throw new KernelException("BPF object " + objectName + " has no " + kind + " named " + wanted);
+      }
+      return found;
+    }
+  }
+
+  /** Sizes a map before load; for a ring buffer the size is in bytes (a power-of-two of pages). */
+  void setMaxEntries(MemorySegment map, String mapName, int maxEntries) {
+    int rc = NativeCalls.callInt(() -> (int) mapSetMaxEntries.invokeExact(map, maxEntries));
+    if (rc < 0) {
+      throw KernelException.cannot("size map " + mapName + " to " + maxEntries, rc);
+    }
+  }
+
+  /** Verifies and loads every program and creates every map. */
+  void loadObject(MemorySegment object, String name) {
+    int rc = NativeCalls.callInt(() -> (int) objectLoad.invokeExact(object));
+    if (rc < 0) {
+      int errno = -rc;
+      String hint =
+          switch (errno) {
+            case Errno.EPERM, Errno.EACCES ->
+                ": permission denied; run as root or grant CAP_BPF and CAP_PERFMON"
+                    + " (CAP_SYS_ADMIN on kernels before 5.8)";
+            default -> ": the verifier's last lines are in the log above (logger "
+                + LIBBPF_LOG.getName() + ")";
+          };
+      throw new KernelException(
+          "cannot load BPF object " + name + ": " + Errno.describe(errno) + hint, errno);
+    }
+  }
+
+  /** Detaches what is still attached and frees the object with its maps and programs. */
+  void closeObject(MemorySegment object) {
+    NativeCalls.callVoid(() -> {
+      // A block body, not an expression: see NativeCalls.VoidCall.
+      objectClose.invokeExact(object);
+    });
+  }
+
+  /** The descriptor of a loaded map; it belongs to the object. */
+  Fd mapFd(MemorySegment map, String mapName) {
+    int fd = NativeCalls.callInt(() -> (int) mapFd.invokeExact(map));
+    if (fd < 0) {
+      throw new KernelException("map " + mapName + " has no file descriptor: was the object loaded?");
+    }
+    return Fd.borrowed(fd);
+  }
+
+  /** The descriptor of a loaded program; it belongs to the object. */
+  Fd programFd(MemorySegment program, String programName) {
+    int fd = NativeCalls.callInt(() -> (int) programFd.invokeExact(program));
+    if (fd < 0) {
+      throw new KernelException(
+          "program " + programName + " has no file descriptor: was the object loaded?");
+    }
+    return Fd.borrowed(fd);
+  }
+
+  /** Attaches a program by the section it was compiled into (tp_btf/..., tracepoint/...). */
+  MemorySegment attach(MemorySegment program, String programName) {
+    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
+        (MemorySegment) programAttach.invokeExact(state, program));
+    return attached(link, programName);
+  }
+
+  /** Attaches an iterator program, which then runs once per {@link #createIterator}. */
+  MemorySegment attachIterator(MemorySegment program, String programName) {
+    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
+        (MemorySegment) programAttachIter.invokeExact(state, program, MemorySegment.NULL));
+    return attached(link, programName);
+  }
+
+  private static MemorySegment attached(Outcome<MemorySegment> link, String programName) {
+    if (link.value().equals(MemorySegment.NULL)) {
+      throw KernelException.cannot("attach program " + programName, link.errno());
+    }
+    return link.value();
+  }
+
+  /** The descriptor of an attached link; it belongs to the link. */
+  Fd linkFd(MemorySegment link) {
+    return Fd.borrowed(NativeCalls.callInt(() -> (int) linkFd.invokeExact(link)));
+  }
+
+  /** Detaches and frees a link. */
+  void destroyLink(MemorySegment link, String programName) {
+    int rc = NativeCalls.callInt(() -> (int) linkDestroy.invokeExact(link));
+    if (rc < 0) {
+      throw KernelException.cannot("detach program " + programName, rc);
+    }
+  }
+
+  /**
+   * Starts one run of an iterator: the run walks the network namespace of the calling thread at
+   * this moment. The caller reads the returned descriptor to the end and closes it.
+   */
+  Fd createIterator(Fd link, String programName) {
+    int number = link.number();
+    int fd = NativeCalls.callInt(() -> (int) iterCreate.invokeExact(number));
+    if (fd < 0) {
+      throw KernelException.cannot("start iterator " + programName, fd);
+    }
+    return Fd.owned(fd);
+  }
+
+  /**
+   * One batch lookup of a hash map: fills {@code count} entries of keys and values, starting
+   * after {@code inBatch} (NULL for the first batch) and leaving the cursor in {@code outBatch}.
+   * Returns false when this was the last batch (which may still carry entries).
+   */
+  boolean lookupBatch(
+      Fd map, String mapName, MemorySegment inBatch, MemorySegment outBatch, MemorySegment keys,
+      MemorySegment values, MemorySegment count) {
+    int number = map.number();
+    int rc = NativeCalls.callInt(() -> (int) mapLookupBatch.invokeExact(
+        number, inBatch, outBatch, keys, values, count, MemorySegment.NULL));
+    // ENOENT means "no more entries".
+    if (rc == -Errno.ENOENT) {
+      return false;
+    }
+    if (rc < 0) {
+      throw KernelException.cannot("batch lookup map " + mapName, rc);
+    }
+    return true;
+  }
+
+  /** Copies the value under the key into {@code value} (all CPUs' values for a per-CPU map). */
+  void lookup(Fd map, String mapName, MemorySegment key, MemorySegment value) {
+    int number = map.number();
+    int rc = NativeCalls.callInt(() -> (int) mapLookupElem.invokeExact(number, key, value));
+    if (rc < 0) {
+      throw KernelException.cannot("look up in map " + mapName, rc);
+    }
+  }
+
+  /** Writes the value under the key, creating or replacing the entry (BPF_ANY). */
+  void update(Fd map, String mapName, MemorySegment key, MemorySegment value) {
+    int number = map.number();
+    int rc = NativeCalls.callInt(() -> (int) mapUpdateElem.invokeExact(number, key, value, 0L));
+    if (rc < 0) {
+      throw KernelException.cannot("update map " + mapName, rc);
+    }
+  }
+
+  /** Deletes one entry; returns false if there was none. */
+  boolean delete(Fd map, String mapName, MemorySegment key) {
+    int number = map.number();
+    int rc = NativeCalls.callInt(() -> (int) mapDeleteElem.invokeExact(number, key));
+    if (rc == -Errno.ENOENT) {
+      return false;
+    }
+    if (rc < 0) {
+      throw KernelException.cannot("delete from map " + mapName, rc);
+    }
+    return true;
+  }
+
+  /** bpf_obj_get_info_by_fd on a program: its run statistics. */
+  ProgramStats programStats(Fd program, String programName) {
+    int number = program.number();
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment info = call.allocate(PROGRAM_INFO);
+      MemorySegment length = call.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, (int) PROGRAM_INFO.byteSize());
+      int rc = NativeCalls.callInt(() -> (int) objGetInfoByFd.invokeExact(number, info, length));
+      if (rc < 0) {
+        throw KernelException.cannot("read the statistics of program " + programName, rc);
+      }
+      if (length.get(JAVA_INT, 0) < PROGRAM_INFO.byteSize()) {
+        throw new KernelException(
+            "the kernel reported only " + length.get(JAVA_INT, 0) + " bytes of bpf_prog_info for "
+                + programName + ": it lacks recursion_misses (Linux 5.12)");
+      }
+      return new ProgramStats(
+          info.get(JAVA_LONG, RUN_TIME_NS), info.get(JAVA_LONG, RUN_CNT), info.get(JAVA_LONG, RECURSION_MISSES));
+    }
+  }
+
+  /**
+   * BPF_ENABLE_STATS: the kernel counts every program's runs and run time while the returned
+   * descriptor is open (with a small cost per run).
+   */
+  Fd enableRunTimeStats() {
+    int fd = NativeCalls.callInt(() -> (int) enableStats.invokeExact(BPF_STATS_RUN_TIME));
+    if (fd < 0) {
+      throw KernelException.cannot("enable BPF run-time statistics", fd);
+    }
+    return Fd.owned(fd);
+  }
+
+  /** A ring buffer reader on the map that calls {@code onSample} for each record. */
+  MemorySegment newRingBuffer(Fd map, String mapName, MemorySegment onSample) {
+    int number = map.number();
+    Outcome<MemorySegment> created = NativeCalls.callWithErrno(state ->
+        (MemorySegment) ringBufferNew.invokeExact(
+            state, number, onSample, MemorySegment.NULL, MemorySegment.NULL));
+    if (created.value().equals(MemorySegment.NULL)) {
+      throw KernelException.cannot("open ring buffer " + mapName, created.errno());
+    }
+    return created.value();
+  }
+
+  /** Runs the callback for every record waiting; returns how many there were. */
+  int consumeRingBuffer(MemorySegment ring) {
+    int consumed = NativeCalls.callInt(() -> (int) ringBufferConsume.invokeExact(ring));
+    if (consumed < 0) {
+      throw KernelException.cannot("read ring buffer", consumed);
+    }
+    return consumed;
+  }
+
+  void freeRingBuffer(MemorySegment ring) {
+    NativeCalls.callVoid(() -> {
+      // A block body, not an expression: see NativeCalls.VoidCall.
+      ringBufferFree.invokeExact(ring);
+    });
+  }
+
+  /** The CPUs a per-CPU map has a slot for. */
+  int possibleCpus() {
+    int cpus = NativeCalls.callInt(() -> (int) numPossibleCpus.invokeExact());
+    if (cpus < 0) {
+      throw KernelException.cannot("count the possible CPUs", cpus);
+    }
+    return cpus;
+  }
+
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   private void routeLogToSlf4j() {
+    MethodHandle target;
     try {
-      MethodHandle target =
-          MethodHandles.lookup()
-              .findStatic(
-                  Libbpf.class,
-                  "print",
-                  MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
-      // The stub lives as long as the process: libbpf keeps the pointer globally.
-      MemorySegment stub =
-          LINKER.upcallStub(
-              target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-      MemorySegment previous = (MemorySegment) setPrint.invokeExact(stub);
-      LIBBPF_LOG.trace("libbpf print callback installed (previous {})", previous);
-    } catch (Throwable e) {
+      target = MethodHandles.lookup()
+          .findStatic(
+              Libbpf.class,
+              "print",
+              MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+    } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot install the libbpf print callback", e);
     }
+    // The stub lives as long as the process: libbpf keeps the pointer globally.
+    MemorySegment stub = NativeCalls.LINKER.upcallStub(
+        target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+    MemorySegment previous = NativeCalls.callPointer(() -> (MemorySegment) setPrint.invokeExact(stub));
+    LIBBPF_LOG.trace("libbpf print callback installed (previous {})", previous);
   }
 
   /**
@@ -173,9 +430,7 @@ final class Libbpf {
       }
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment buffer = arena.allocate(PRINT_BUFFER_SIZE);
-        int written = (int) bound.vsnprintf.invokeExact(
-            buffer, (long) PRINT_BUFFER_SIZE, format, args);
-        if (written < 0) {
+        if (bound.libc.format(buffer, format, args) < 0) {
           return 0;
         }
         String line = buffer.getString(0).stripTrailing();
@@ -191,38 +446,5 @@ final class Libbpf {
       // Nothing may escape an upcall; a lost log line is the lesser harm.
     }
     return 0;
-  }
-
-  static Optional<String> nativeString(MemorySegment pointer) {
-    if (pointer.equals(MemorySegment.NULL)) {
-      return Optional.empty();
-    }
-    return Optional.of(pointer.reinterpret(Long.MAX_VALUE).getString(0));
-  }
-
-  private static MethodHandle call(
-      SymbolLookup lookup, String name, MemoryLayout result, MemoryLayout... arguments) {
-    return LINKER.downcallHandle(symbol(lookup, name), FunctionDescriptor.of(result, arguments));
-  }
-
-  private static MethodHandle callVoid(SymbolLookup lookup, String name, MemoryLayout... arguments) {
-    return LINKER.downcallHandle(symbol(lookup, name), FunctionDescriptor.ofVoid(arguments));
-  }
-
-  /** A handle whose first argument is a {@link #callState} segment that receives errno. */
-  private static MethodHandle errnoCall(
-      SymbolLookup lookup, String name, MemoryLayout result, MemoryLayout... arguments) {
-    return LINKER.downcallHandle(
-        symbol(lookup, name),
-        FunctionDescriptor.of(result, arguments),
-        Linker.Option.captureCallState("errno"));
-  }
-
-  private static MemorySegment symbol(SymbolLookup lookup, String name) {
-    return lookup
-        .find(name)
-        .orElseThrow(
-            () -> new KernelException(
-                LIBRARY + " lacks " + name + ": Chelonia needs libbpf 1.0 or newer"));
   }
 }

@@ -1,16 +1,57 @@
 package io.chelonia.agent.kernel;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.function.Function;
 
 /**
- * Runs one downcall and turns what {@link java.lang.invoke.MethodHandle#invokeExact} declares
- * ({@code throws Throwable}) into unchecked exceptions: unchecked exceptions and errors pass
- * through as they are, anything else is wrapped in an {@link IllegalStateException}. The lambdas
- * keep the exact-typed {@code invokeExact} call with its cast, as the handle's type demands.
+ * What {@link Libbpf} and {@link LibC} share: building downcall handles and running them. Runs
+ * turn what {@link MethodHandle#invokeExact} declares ({@code throws Throwable}) into unchecked
+ * exceptions: unchecked exceptions and errors pass through as they are, anything else is wrapped
+ * in an {@link IllegalStateException}. The lambdas keep the exact-typed {@code invokeExact} call
+ * with its cast, as the handle's type demands. Nothing outside the two bindings uses this class.
  */
 final class NativeCalls {
+  static final Linker LINKER = Linker.nativeLinker();
+
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
   private NativeCalls() {}
+
+  /** The C functions of one library; a missing symbol fails with the library's own message. */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
+  record Library(SymbolLookup lookup, Function<String, String> missingSymbol) {
+    MethodHandle function(String name, MemoryLayout result, MemoryLayout... arguments) {
+      return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, arguments));
+    }
+
+    MethodHandle voidFunction(String name, MemoryLayout... arguments) {
+      return LINKER.downcallHandle(symbol(name), FunctionDescriptor.ofVoid(arguments));
+    }
+
+    /**
+     * A handle whose first argument is a call-state segment that receives errno right after the
+     * call ({@link Linker.Option#captureCallState}): the JVM may run code that clobbers errno
+     * before Java could read it. Run it with {@link #callWithErrno}.
+     */
+    MethodHandle functionWithErrno(String name, MemoryLayout result, MemoryLayout... arguments) {
+      return LINKER.downcallHandle(
+          symbol(name), FunctionDescriptor.of(result, arguments), Linker.Option.captureCallState("errno"));
+    }
+
+    private MemorySegment symbol(String name) {
+      return lookup.find(name).orElseThrow(() -> new KernelException(missingSymbol.apply(name)));
+    }
+  }
 
   @FunctionalInterface
   interface IntCall {
@@ -32,7 +73,7 @@ final class NativeCalls {
     void call() throws Throwable;
   }
 
-  /** A call through a handle built by {@code Libbpf.errnoCall}: its first argument is the call state. */
+  /** A call through a handle built by {@link Library#functionWithErrno}: its first argument is the call state. */
   @FunctionalInterface
   interface ErrnoCall<T> {
     T call(MemorySegment callState) throws Throwable;
@@ -68,9 +109,9 @@ final class NativeCalls {
   /** Runs the call with a fresh call-state segment and reads the errno it captured. */
   static <T> Outcome<T> callWithErrno(ErrnoCall<T> call) {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libbpf.callState(arena);
+      MemorySegment state = arena.allocate(CALL_STATE);
       T value = call.call(state);
-      return new Outcome<>(value, Libbpf.errno(state));
+      return new Outcome<>(value, (int) ERRNO.get(state, 0L));
     } catch (Throwable e) {
       throw unchecked(e);
     }

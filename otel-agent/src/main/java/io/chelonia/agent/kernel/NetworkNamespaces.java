@@ -1,98 +1,54 @@
 package io.chelonia.agent.kernel;
 
-import io.chelonia.agent.kernel.NativeCalls.Outcome;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs a step inside another network namespace on the calling thread, then returns the thread
  * to the agent's own namespace. setns(2) with CLONE_NEWNET moves only the calling thread, which
  * is why the agent runs this on its own platform poll thread and never on a virtual thread.
  */
-final class NetworkNamespaces {
+final class NetworkNamespaces implements AutoCloseable {
   private static final int CLONE_NEWNET = 0x40000000;
-  private static final int O_RDONLY = 0;
-  private static final int O_CLOEXEC = 0x80000;
+  private static final Path OWN = Path.of("/proc/self/ns/net");
 
-  private final Libbpf libbpf;
-  private final int home;
+  private final LibC libc;
+  private final Fd home;
 
-  NetworkNamespaces(Libbpf libbpf) {
-    this.libbpf = libbpf;
-    this.home = open(Path.of("/proc/self/ns/net"));
+  NetworkNamespaces(LibC libc) {
+    this.libc = libc;
+    this.home = libc.openReadOnly(OWN);
   }
 
   /**
    * Runs the step with the calling thread in the namespace of the given nsfs file (for example
    * /proc/PID/ns/net or /run/netns/NAME).
    */
-  int runIn(Path namespace, IntSupplier step) {
-    int target = open(namespace);
-    try {
+  <T> T runIn(Path namespace, Supplier<T> step) {
+    try (Fd target = libc.openReadOnly(namespace)) {
       enter(target, namespace);
       try {
-        return step.getAsInt();
+        return step.get();
       } finally {
-        enter(home, Path.of("/proc/self/ns/net"));
+        enter(home, OWN);
       }
-    } finally {
-      close(target);
     }
   }
 
-  private void enter(int fd, Path namespace) {
-    Outcome<Integer> entered =
-        NativeCalls.callWithErrno(state -> (int) libbpf.setns.invokeExact(state, fd, CLONE_NEWNET));
-    if (entered.value() < 0) {
-      int errno = entered.errno();
-      throw new KernelException(
-          "cannot enter network namespace " + namespace + ": " + Errno.describe(errno)
-              + (errno == Errno.EPERM ? " (needs CAP_SYS_ADMIN)" : ""),
-          errno);
+  private void enter(Fd namespace, Path file) {
+    try {
+      libc.setns(namespace, CLONE_NEWNET, "enter network namespace " + file);
+    } catch (KernelException e) {
+      if (e.errno() != Errno.EPERM) {
+        throw e;
+      }
+      throw new KernelException(e.getMessage() + " (needs CAP_SYS_ADMIN)", e.errno());
     }
   }
 
-  int open(Path file) {
-    try (Arena call = Arena.ofConfined()) {
-      MemorySegment path = call.allocateFrom(file.toString());
-      Outcome<Integer> opened = NativeCalls.callWithErrno(state ->
-          (int) libbpf.open.invokeExact(state, path, O_RDONLY | O_CLOEXEC));
-      if (opened.value() < 0) {
-        int errno = opened.errno();
-        throw new KernelException("cannot open " + file + ": " + Errno.describe(errno), errno);
-      }
-      return opened.value();
-    }
-  }
-
-  /** Reads a descriptor to its end, discarding the bytes; returns how many there were. */
-  long drain(int fd, MemorySegment buffer) {
-    long total = 0;
-    while (true) {
-      Outcome<Long> read = NativeCalls.callWithErrno(state ->
-          (long) libbpf.read.invokeExact(state, fd, buffer, buffer.byteSize()));
-      long n = read.value();
-      if (n == 0) {
-        return total;
-      }
-      if (n < 0) {
-        int errno = read.errno();
-        if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-          continue;
-        }
-        throw new KernelException("reading iterator failed: " + Errno.describe(errno), errno);
-      }
-      total += n;
-    }
-  }
-
-  void close(int fd) {
-    NativeCalls.callWithErrno(state -> (int) libbpf.close.invokeExact(state, fd));
-  }
-
-  void closeHome() {
-    close(home);
+  /** Closes the descriptor of the agent's own namespace. */
+  @Override
+  public void close() {
+    home.close();
   }
 }

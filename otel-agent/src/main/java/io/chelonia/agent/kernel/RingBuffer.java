@@ -1,10 +1,6 @@
 package io.chelonia.agent.kernel;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import io.chelonia.agent.kernel.NativeCalls.Outcome;
+import io.chelonia.agent.lifecycle.Closing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,6 +11,9 @@ import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A libbpf ring buffer read by {@link #consume()} on the caller's thread (no epoll thread: the
@@ -36,16 +35,7 @@ final class RingBuffer implements AutoCloseable {
     this.libbpf = Libbpf.get();
     this.sink = sink;
     try {
-      MemorySegment stub = onSampleStub();
-      Outcome<MemorySegment> created = NativeCalls.callWithErrno(state ->
-          (MemorySegment) libbpf.ringBufferNew.invokeExact(
-              state, map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL));
-      if (created.value().equals(MemorySegment.NULL)) {
-        int errno = created.errno();
-        throw new KernelException(
-            "cannot open ring buffer " + map.name() + ": " + Errno.describe(errno), errno);
-      }
-      this.ring = created.value();
+      this.ring = libbpf.newRingBuffer(map.fd(), map.name(), onSampleStub());
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
@@ -53,6 +43,7 @@ final class RingBuffer implements AutoCloseable {
   }
 
   /** The upcall stub that calls {@link #onSample}, allocated in this object's arena. */
+  @SuppressWarnings("restricted") // The binding is the code native access is enabled for.
   private MemorySegment onSampleStub() {
     MethodHandle onSample;
     try {
@@ -69,20 +60,21 @@ final class RingBuffer implements AutoCloseable {
 
   /** Hands every record waiting in the ring to the sink; returns how many there were. */
   int consume() {
-    int consumed = NativeCalls.callInt(() -> (int) libbpf.ringBufferConsume.invokeExact(ring));
-    if (callbackFailure != null) {
+    int consumed;
+    try {
+      consumed = libbpf.consumeRingBuffer(ring);
+    } finally {
       RuntimeException failure = callbackFailure;
       callbackFailure = null;
-      throw failure;
-    }
-    if (consumed < 0) {
-      throw new KernelException("ring buffer read failed: " + Errno.describe(consumed), -consumed);
+      if (failure != null) {
+        throw failure;
+      }
     }
     return consumed;
   }
 
   /** Upcall from ring_buffer__consume. Nothing may escape it: a throw here would end the JVM. */
-  @SuppressWarnings("unused")
+  @SuppressWarnings({"unused", "restricted"}) // Called from native code; the size is libbpf's.
   private int onSample(MemorySegment context, MemorySegment data, long size) {
     try {
       sink.accept(data.reinterpret(size));
@@ -103,13 +95,7 @@ final class RingBuffer implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      NativeCalls.callVoid(() -> {
-        // A block body, not an expression: see NativeCalls.VoidCall.
-        libbpf.ringBufferFree.invokeExact(ring);
-      });
-    } finally {
-      arena.close();
-    }
+    // The stub's arena only after the ring: libbpf must never call a freed stub.
+    Closing.closeAll(() -> libbpf.freeRingBuffer(ring), arena);
   }
 }

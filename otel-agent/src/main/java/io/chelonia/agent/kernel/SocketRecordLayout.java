@@ -49,20 +49,20 @@ final class SocketRecordLayout {
           JAVA_SHORT.withName("family"),
           JAVA_BYTE.withName("role"),
           JAVA_BYTE.withName("state"),
-          MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("comm"));
+          MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("comm"),
+          JAVA_LONG.withName("reported_sent"),
+          JAVA_LONG.withName("reported_received"),
+          JAVA_INT.withName("reported_retrans"),
+          JAVA_INT.withName("reported_flags"),
+          JAVA_INT.withName("reported_pass"),
+          JAVA_INT.withName("pad"));
 
   private static final long COOKIE = offset("cookie");
   private static final long CGROUP_ID = offset("cgroup_id");
   private static final long BYTES_SENT = offset("bytes_sent");
   private static final long BYTES_RECEIVED = offset("bytes_received");
-  private static final long FIRST_SEEN = offset("first_seen_ns");
-  private static final long ESTABLISHED = offset("established_ns");
-  private static final long CLOSED = offset("closed_ns");
   private static final long NETNS = offset("netns");
   private static final long PID = offset("pid");
-  private static final long TID = offset("tid");
-  private static final long SEGS_IN = offset("segs_in");
-  private static final long SEGS_OUT = offset("segs_out");
   private static final long SRTT = offset("srtt_us");
   private static final long RETRANS = offset("total_retrans");
   private static final long SK_ERR = offset("sk_err");
@@ -95,7 +95,6 @@ final class SocketRecordLayout {
         Integer.toUnsignedLong(segment.get(JAVA_INT, base + NETNS)),
         segment.get(JAVA_LONG, base + CGROUP_ID),
         segment.get(JAVA_INT, base + PID),
-        segment.get(JAVA_INT, base + TID),
         comm(segment, base + COMM),
         SocketRole.fromKernel(segment.get(JAVA_BYTE, base + ROLE)),
         Byte.toUnsignedInt(segment.get(JAVA_BYTE, base + STATE)),
@@ -106,15 +105,10 @@ final class SocketRecordLayout {
         Short.toUnsignedInt(segment.get(JAVA_SHORT, base + DPORT)),
         segment.get(JAVA_LONG, base + BYTES_SENT),
         segment.get(JAVA_LONG, base + BYTES_RECEIVED),
-        Integer.toUnsignedLong(segment.get(JAVA_INT, base + SEGS_IN)),
-        Integer.toUnsignedLong(segment.get(JAVA_INT, base + SEGS_OUT)),
         segment.get(JAVA_INT, base + SRTT),
         Integer.toUnsignedLong(segment.get(JAVA_INT, base + RETRANS)),
         segment.get(JAVA_INT, base + SK_ERR),
-        segment.get(JAVA_INT, base + SK_ERR_SOFT),
-        segment.get(JAVA_LONG, base + FIRST_SEEN),
-        segment.get(JAVA_LONG, base + ESTABLISHED),
-        segment.get(JAVA_LONG, base + CLOSED));
+        segment.get(JAVA_INT, base + SK_ERR_SOFT));
   }
 
   /**

@@ -8,8 +8,8 @@ public enum SocketRole {
 
   static SocketRole fromKernel(int value) {
     return switch (value) {
-      case 1 -> CLIENT;
-      case 2 -> SERVER;
+      case KernelConstants.ROLE_CLIENT -> CLIENT;
+      case KernelConstants.ROLE_SERVER -> SERVER;
       default -> UNKNOWN;
     };
   }

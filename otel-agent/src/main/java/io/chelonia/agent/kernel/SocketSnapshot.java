@@ -24,7 +24,6 @@ public record SocketSnapshot(
     long netns,
     long cgroupId,
     int pid,
-    int tid,
     String comm,
     SocketRole role,
     int state,
@@ -35,56 +34,29 @@ public record SocketSnapshot(
     int remotePort,
     long bytesSent,
     long bytesReceived,
-    long segmentsIn,
-    long segmentsOut,
     int smoothedRttMicros,
     long retransmits,
     int error,
-    int softError,
-    long firstSeenNanos,
-    long establishedNanos,
-    long closedNanos) {
-
-  static final int FLAG_BORN_SEEN = 1;
-  static final int FLAG_ESTABLISHED = 1 << 1;
-  static final int FLAG_DISCOVERED = 1 << 2;
-  static final int FLAG_CLOSED = 1 << 3;
-  static final int FLAG_ROLE_BY_LISTENER = 1 << 5;
-  static final int FLAG_ROLE_BY_BACKLOG = 1 << 6;
-  static final int FLAG_IN_RING_FALLBACK = 1 << 7;
+    int softError) {
 
   /** The probes saw the socket being born (SYN_SENT or SYN_RECV): its role is certain. */
   public boolean bornSeen() {
-    return (flags & FLAG_BORN_SEEN) != 0;
+    return (flags & KernelConstants.FLAG_BORN_SEEN) != 0;
   }
 
   /** The connection reached ESTABLISHED (for an older socket: it was established when found). */
   public boolean established() {
-    return (flags & FLAG_ESTABLISHED) != 0;
+    return (flags & KernelConstants.FLAG_ESTABLISHED) != 0;
   }
 
-  /** Found by the namespace iterator: the socket is older than the agent's probes. */
+  /** Found by the harvest: the socket is older than the agent's probes. */
   public boolean discovered() {
-    return (flags & FLAG_DISCOVERED) != 0;
+    return (flags & KernelConstants.FLAG_DISCOVERED) != 0;
   }
 
-  /** This is the socket's final record: it went to CLOSE. */
+  /** This is the socket's final record: it closed. */
   public boolean closed() {
-    return (flags & FLAG_CLOSED) != 0;
+    return (flags & KernelConstants.FLAG_CLOSED) != 0;
   }
 
-  /** The role was read from a listening socket on the local port. */
-  public boolean roleByListener() {
-    return (flags & FLAG_ROLE_BY_LISTENER) != 0;
-  }
-
-  /** The role was read from the listen backlog that accepted sockets inherit. */
-  public boolean roleByBacklog() {
-    return (flags & FLAG_ROLE_BY_BACKLOG) != 0;
-  }
-
-  /** Closed while the ring buffer was full: the record waits in the map for the harvest. */
-  public boolean inRingFallback() {
-    return (flags & FLAG_IN_RING_FALLBACK) != 0;
-  }
 }

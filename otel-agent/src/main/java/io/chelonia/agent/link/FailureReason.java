@@ -8,9 +8,12 @@ public enum FailureReason {
   TIMEOUT("timeout"),
   UNREACHABLE("unreachable"),
   RESET("reset"),
+  /** The client found no free local port: nothing went on the wire (EADDRNOTAVAIL). */
+  LOCAL_PORT_EXHAUSTED("local_port_exhausted"),
   OTHER("other");
 
   private static final int EPIPE = 32;
+  private static final int EADDRNOTAVAIL = 99;
   private static final int ENETDOWN = 100;
   private static final int ENETUNREACH = 101;
   private static final int ECONNRESET = 104;
@@ -51,6 +54,7 @@ public enum FailureReason {
       case ETIMEDOUT -> TIMEOUT;
       case EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN -> UNREACHABLE;
       case ECONNRESET, EPIPE -> RESET;
+      case EADDRNOTAVAIL -> LOCAL_PORT_EXHAUSTED;
       default -> OTHER;
     };
   }

@@ -1,7 +1,7 @@
 package io.chelonia.agent.link;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.tracing.NamespaceDirectory;
 import io.chelonia.agent.tracing.SocketFilter;
@@ -9,52 +9,99 @@ import io.chelonia.agent.tracing.SocketPoll;
 import io.chelonia.agent.tracing.SocketTracer;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The data path from the kernel to the link table, assembled: probes loaded and attached, a
- * tracer harvesting them, a table folding the harvests. {@link #pollOnce()} runs one step.
+ * The data path from the kernel to links, assembled and driven: probes loaded and attached, a
+ * tracer harvesting them, a table folding the harvests. Owns the poll cycle: each {@link #poll()}
+ * harvests, folds, expires idle links and returns one {@link LinkPoll}; {@link #run} polls at the
+ * configured interval and hands each poll to the listeners.
+ *
+ * <p>Not thread-safe: one platform thread polls (the namespace switch is per thread).
  */
 public final class LinkPipeline implements AutoCloseable {
+  private final PipelineConfig config;
   private final SocketTracer tracer;
-  private final LinkTable links;
-  private SocketPoll lastPoll;
+  private final LinkTable table;
 
-  private LinkPipeline(SocketTracer tracer, LinkTable links) {
+  private LinkPipeline(PipelineConfig config, SocketTracer tracer, LinkTable table) {
+    this.config = config;
     this.tracer = tracer;
-    this.links = links;
+    this.table = table;
   }
 
   /**
    * @param selfPorts ports the agent itself listens on, left out unless asked otherwise
    */
   public static LinkPipeline open(
-      TracerConfig config, EndpointResolver resolver, Set<Integer> selfPorts, Clock clock) {
+      PipelineConfig config, EndpointResolver resolver, Set<Integer> selfPorts, Clock clock) {
     NamespaceDirectory namespaces = new NamespaceDirectory();
     SocketFilter filter = new SocketFilter(
         config.includeLoopback(), config.includeSelf(), ProcessHandle.current().pid(),
         namespaces.own(), selfPorts);
     KernelSockets kernel = KernelSockets.open(config.kernel());
     SocketTracer tracer = new SocketTracer(kernel, namespaces, filter, clock);
-    LinkTable links = new LinkTable(resolver, PortRange.ephemeral(Path.of("/proc/sys")));
-    return new LinkPipeline(tracer, links);
+    LinkTable table = new LinkTable(resolver, PortRange.ephemeral(Path.of("/proc/sys")));
+    return new LinkPipeline(config, tracer, table);
   }
 
-  /** Harvests the kernel and folds the harvest into the link table. */
-  public SocketPoll pollOnce() {
-    SocketPoll poll = tracer.poll();
-    links.apply(poll);
-    lastPoll = poll;
-    return poll;
+  /** Harvests the kernel, folds the harvest into the link table and expires idle links. */
+  public LinkPoll poll() {
+    long started = System.nanoTime();
+    SocketPoll harvest = tracer.poll();
+    table.apply(harvest);
+    List<Link> expired = table.expireIdle(harvest.time(), config.linkIdleExpiry());
+    List<Link> links = table.links();
+    KernelCounters kernel = harvest.kernel();
+    return new LinkPoll(
+        harvest.time(),
+        Duration.ofNanos(System.nanoTime() - started),
+        harvest.namespaces(),
+        new KernelDrops(kernel.socketLimit(), kernel.ringBufferFull(), kernel.listenerMapFull(),
+            kernel.closedDropped(), kernel.closeLate(), kernel.storageFailed(), kernel.recursionMisses()),
+        links,
+        expired,
+        table.counters());
   }
 
-  public LinkTable links() {
-    return links;
+  /**
+   * Polls now and then at every poll interval, on the calling thread, handing each poll to the
+   * listeners in order, until the duration is over or {@code stop} is counted down (a poll under
+   * way is finished first).
+   */
+  public void run(Optional<Duration> duration, CountDownLatch stop, List<PollListener> listeners)
+      throws InterruptedException {
+    long deadline = duration.map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+    long next = System.nanoTime();
+    while (true) {
+      LinkPoll poll = poll();
+      for (PollListener listener : listeners) {
+        listener.onPoll(poll);
+      }
+      next += config.pollInterval().toNanos();
+      long now = System.nanoTime();
+      if (now >= deadline) {
+        return;
+      }
+      long wait = Math.min(next, deadline) - now;
+      if (wait > 0 && stop.await(wait, TimeUnit.NANOSECONDS)) {
+        return;
+      }
+    }
   }
 
-  /** The last poll, null before the first. */
-  public SocketPoll lastPoll() {
-    return lastPoll;
+  /** The link table the polls fold into, for tests and benchmarks that look inside. */
+  public LinkTable table() {
+    return table;
+  }
+
+  public PipelineConfig config() {
+    return config;
   }
 
   @Override

@@ -25,8 +25,13 @@ import java.util.Map;
  * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
  */
 public final class LinkTable {
-  /** A socket neither open nor reported closed for this many polls is taken as gone. */
-  static final int POLLS_BEFORE_LOST = 3;
+  /**
+   * A socket missing from this many complete harvests in a row, with no close record, is taken as
+   * gone. Polls in between hand over only changed sockets, so absence there means nothing; and a
+   * socket no process holds (waiting to be accepted, or closing after its process let go) is
+   * missing even from complete harvests until its close record comes.
+   */
+  static final int COMPLETE_HARVESTS_BEFORE_LOST = 2;
   /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
   static final int MAX_NAMING_BACKOFF = 64;
 
@@ -35,6 +40,7 @@ public final class LinkTable {
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
   private long polls;
+  private long completeHarvests;
   private long unknownRoleSockets;
   private long lostSockets;
   private long expiredLinks;
@@ -46,6 +52,9 @@ public final class LinkTable {
 
   public void apply(SocketPoll poll) {
     polls++;
+    if (poll.complete()) {
+      completeHarvests++;
+    }
     Instant now = poll.time();
     for (SocketSnapshot socket : poll.live()) {
       fold(socket, now);
@@ -53,7 +62,9 @@ public final class LinkTable {
     for (SocketSnapshot socket : poll.closed()) {
       fold(socket, now);
     }
-    sweepLost();
+    if (poll.complete()) {
+      sweepLost();
+    }
   }
 
   private void fold(SocketSnapshot socket, Instant now) {
@@ -64,7 +75,7 @@ public final class LinkTable {
     } else if (!tracked.settled && polls >= tracked.nextNaming) {
       rename(socket, tracked, now);
     }
-    tracked.lastPoll = polls;
+    tracked.lastHarvest = completeHarvests;
     Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
 
     long sent = Math.max(0, socket.bytesSent() - tracked.bytesSent);
@@ -184,7 +195,7 @@ public final class LinkTable {
     Iterator<TrackedSocket> it = sockets.values().iterator();
     while (it.hasNext()) {
       TrackedSocket tracked = it.next();
-      if (polls - tracked.lastPoll >= POLLS_BEFORE_LOST) {
+      if (completeHarvests - tracked.lastHarvest >= COMPLETE_HARVESTS_BEFORE_LOST) {
         it.remove();
         lostSockets++;
         if (tracked.established) {
@@ -226,29 +237,9 @@ public final class LinkTable {
     return expired;
   }
 
-  /** Links forgotten as idle since the table was made. */
-  public long expiredLinks() {
-    return expiredLinks;
-  }
-
-  /** Links in the table now. */
-  public int linkCount() {
-    return links.size();
-  }
-
-  /** Sockets followed now. */
-  public int trackedSockets() {
-    return sockets.size();
-  }
-
-  /** Sockets whose role neither the kernel nor the ephemeral port range could tell. */
-  public long unknownRoleSockets() {
-    return unknownRoleSockets;
-  }
-
-  /** Sockets that vanished without a close record (should stay 0; counted, never silent). */
-  public long lostSockets() {
-    return lostSockets;
+  /** The table's own figures now. */
+  public TableCounters counters() {
+    return new TableCounters(sockets.size(), links.size(), unknownRoleSockets, lostSockets, expiredLinks);
   }
 
   private static final class TrackedSocket {
@@ -257,7 +248,8 @@ public final class LinkTable {
     boolean settled;
     long nextNaming;
     long namingBackoff = 1;
-    long lastPoll;
+    /** The number of complete harvests made when the socket was last handed over. */
+    long lastHarvest;
     long bytesSent;
     long bytesReceived;
     long retransmits;
@@ -286,8 +278,8 @@ public final class LinkTable {
     }
 
     Link toLink(LinkKey key) {
-      return new Link(key, bytesClientToServer, bytesServerToClient, opened, active, failures,
-          retransmits, rtt.summary(), firstSeen, lastSeen);
+      return new Link(key, new LinkTotals(bytesClientToServer, bytesServerToClient, opened, active,
+          failures, retransmits, rtt.summary()), firstSeen, lastSeen);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.chelonia.agent.tracing;
 
+import io.chelonia.agent.kernel.Inodes;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -27,11 +28,8 @@ public final class NamespaceDirectory {
 
   /** The agent's own namespace inode. */
   public long own() {
-    Long inode = inode(proc.resolve("self/ns/net"));
-    if (inode == null) {
-      throw new IllegalStateException("cannot read " + proc.resolve("self/ns/net"));
-    }
-    return inode;
+    Path own = proc.resolve("self/ns/net");
+    return Inodes.of(own).orElseThrow(() -> new IllegalStateException("cannot read " + own));
   }
 
   /** Namespace inode to a path that enters it; the first path found for each namespace wins. */
@@ -49,22 +47,11 @@ public final class NamespaceDirectory {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, glob)) {
       for (Path entry : entries) {
         Path namespace = processes ? entry.resolve("ns/net") : entry;
-        Long inode = inode(namespace);
-        if (inode != null) {
-          found.putIfAbsent(inode, namespace);
-        }
+        Inodes.of(namespace).ifPresent(inode -> found.putIfAbsent(inode, namespace));
       }
     } catch (IOException e) {
       // The directory vanished or is unreadable: fewer namespaces this time, not a failure.
     }
   }
 
-  private static Long inode(Path namespace) {
-    try {
-      return ((Number) Files.getAttribute(namespace, "unix:ino")).longValue();
-    } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      // A process that exited between listing and stat; a kernel thread without namespaces.
-      return null;
-    }
-  }
 }

@@ -7,14 +7,19 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One harvest of the kernel's socket table.
+ * One harvest of the kernel's socket records.
  *
  * @param time when the harvest ended
- * @param live sockets open at harvest time, counters as of this poll
+ * @param live open sockets whose counters or state changed since the last harvest (every open
+ *     socket that a process holds, when {@code complete}), counters as of this poll
  * @param closed sockets that closed since the last poll, with their final counters
  * @param kernel what the kernel programs could not record, since load
- * @param namespaces network namespaces refreshed in this poll
+ * @param namespaces network namespaces the harvest saw sockets in (as of the last complete
+ *     harvest) or, on the per-namespace path, walked
  * @param duration how long the poll took
+ * @param complete every open socket held by a process is in {@code live}, changed or not: a
+ *     socket missing from complete harvests is gone or held by no process (waiting to be
+ *     accepted, or closing after its process let go of it)
  */
 public record SocketPoll(
     Instant time,
@@ -22,7 +27,8 @@ public record SocketPoll(
     List<SocketSnapshot> closed,
     KernelCounters kernel,
     int namespaces,
-    Duration duration) {
+    Duration duration,
+    boolean complete) {
 
   public SocketPoll {
     live = List.copyOf(live);

@@ -1,5 +1,8 @@
 package io.chelonia.agent.tracing;
 
+import io.chelonia.agent.kernel.Errno;
+import io.chelonia.agent.kernel.HarvestMode;
+import io.chelonia.agent.kernel.HarvestPath;
 import io.chelonia.agent.kernel.KernelException;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.kernel.SocketSnapshot;
@@ -11,17 +14,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Harvests the kernel's socket table: brings every namespace's counters up to date with the
- * iterator, drains the sockets closed since the last poll, reads the table, and filters.
- * Not thread-safe: one platform thread polls (the namespace switch is per thread).
+ * Harvests the kernel's socket records: drains the sockets closed since the last poll, then runs
+ * one harvest pass, which brings every socket's counters up to date and hands over those that
+ * changed. Every {@value #COMPLETE_HARVEST_EVERY}th poll (and the first) hands over every open
+ * socket, so the link table learns which sockets are still there. Not thread-safe: one platform
+ * thread polls (on the per-namespace path, the namespace switch is per thread).
  */
 public final class SocketTracer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SocketTracer.class);
-  private static final int EPERM = 1;
+  /** Polls between two complete harvests: 5 minutes at the default interval. */
+  public static final int COMPLETE_HARVEST_EVERY = 60;
 
   private final KernelSockets kernel;
   private final NamespaceDirectory namespaces;
@@ -29,6 +36,8 @@ public final class SocketTracer implements AutoCloseable {
   private final Clock clock;
   private final long ownNamespace;
   private final Set<Long> unreachableNamespaces = new HashSet<>();
+  private long polls;
+  private int namespacesSeen;
 
   public SocketTracer(KernelSockets kernel, NamespaceDirectory namespaces, SocketFilter filter, Clock clock) {
     this.kernel = kernel;
@@ -36,27 +45,33 @@ public final class SocketTracer implements AutoCloseable {
     this.filter = filter;
     this.clock = clock;
     this.ownNamespace = namespaces.own();
+    LOG.info("harvest path: {} (programs attached: {})", describe(kernel.path()),
+        String.join(", ", kernel.attachedPrograms()));
+  }
+
+  private static String describe(HarvestPath path) {
+    return switch (path) {
+      case PROCESSES -> "one pass over every process's sockets, all network namespaces at once";
+      case NAMESPACES -> "one pass per network namespace (the agent does not see the host's"
+          + " processes: run it in the host PID namespace, hostPID in Kubernetes, for a poll"
+          + " that does not grow with namespaces)";
+    };
   }
 
   public SocketPoll poll() {
     long started = System.nanoTime();
-    int refreshed = refreshNamespaces();
+    HarvestMode mode = polls++ % COMPLETE_HARVEST_EVERY == 0 ? HarvestMode.ALL : HarvestMode.CHANGED;
     List<SocketSnapshot> closed = new ArrayList<>();
     List<SocketSnapshot> live = new ArrayList<>();
     kernel.drainClosed(socket -> keep(socket, closed));
-    kernel.harvest(
-        socket -> {
-          if (socket.closed()) {
-            // Closed while the ring buffer was full: reported now, then removed from the table.
-            keep(socket, closed);
-            kernel.forget(socket.cookie());
-          } else {
-            keep(socket, live);
-          }
-        });
+    Consumer<SocketSnapshot> sink = socket -> keep(socket, socket.closed() ? closed : live);
+    int namespaceCount = switch (kernel.path()) {
+      case PROCESSES -> harvestProcesses(mode, sink);
+      case NAMESPACES -> harvestNamespaces(mode, sink);
+    };
     return new SocketPoll(
-        clock.instant(), live, closed, kernel.counters(), refreshed,
-        Duration.ofNanos(System.nanoTime() - started));
+        clock.instant(), live, closed, kernel.counters(), namespaceCount,
+        Duration.ofNanos(System.nanoTime() - started), mode == HarvestMode.ALL);
   }
 
   private void keep(SocketSnapshot socket, List<SocketSnapshot> into) {
@@ -65,30 +80,46 @@ public final class SocketTracer implements AutoCloseable {
     }
   }
 
-  private int refreshNamespaces() {
-    kernel.refreshOwnNamespace();
-    int refreshed = 1;
+  /** One pass; a complete one also counts the namespaces its sockets live in. */
+  private int harvestProcesses(HarvestMode mode, Consumer<SocketSnapshot> sink) {
+    if (mode != HarvestMode.ALL) {
+      kernel.harvestProcesses(mode, sink);
+      return namespacesSeen;
+    }
+    Set<Long> seen = new HashSet<>();
+    kernel.harvestProcesses(mode, socket -> {
+      seen.add(socket.netns());
+      sink.accept(socket);
+    });
+    namespacesSeen = seen.size();
+    return namespacesSeen;
+  }
+
+  private int harvestNamespaces(HarvestMode mode, Consumer<SocketSnapshot> sink) {
+    kernel.startNamespacePass(mode);
+    kernel.harvestOwnNamespace(sink);
+    int walked = 1;
     for (Map.Entry<Long, Path> namespace : namespaces.scan().entrySet()) {
       long inode = namespace.getKey();
       if (inode == ownNamespace || unreachableNamespaces.contains(inode)) {
         continue;
       }
       try {
-        kernel.refreshNamespace(namespace.getValue());
-        refreshed++;
+        kernel.harvestNamespace(namespace.getValue(), sink);
+        walked++;
       } catch (KernelException e) {
-        if (e.errno() == EPERM) {
-          // Said once: without CAP_SYS_ADMIN the tracepoints still see the namespace's sockets,
-          // only older sockets and the last segment's counters wait for their next event.
+        if (e.errno() == Errno.EPERM) {
+          // Said once: without CAP_SYS_ADMIN the tracepoints still see the namespace's sockets
+          // open and close; only older sockets and live counters wait for their close.
           unreachableNamespaces.add(inode);
-          LOG.warn("not refreshing network namespace {}: {}", inode, e.getMessage());
+          LOG.warn("not harvesting network namespace {}: {}", inode, e.getMessage());
         } else {
-          // Its last process exited between the scan and now: nothing left to refresh.
+          // Its last process exited between the scan and now: nothing left to harvest.
           LOG.debug("network namespace {} went away: {}", inode, e.getMessage());
         }
       }
     }
-    return refreshed;
+    return walked;
   }
 
   @Override

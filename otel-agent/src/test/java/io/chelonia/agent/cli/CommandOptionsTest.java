@@ -2,6 +2,7 @@ package io.chelonia.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chelonia.agent.link.PipelineConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -17,8 +18,8 @@ class CommandOptionsTest {
   @Test
   void switchesDefaultingToFalseAreTurnedOnByTheirName() {
     LinksCommand links = parse(new LinksCommand(), "--include-loopback", "--include-self");
-    assertThat(links.tracer.includeLoopback).isTrue();
-    assertThat(links.tracer.includeSelf).isTrue();
+    assertThat(links.pipelineOptions.includeLoopback).isTrue();
+    assertThat(links.pipelineOptions.includeSelf).isTrue();
     assertThat(links.identity.localNames).isTrue();
   }
 
@@ -26,7 +27,14 @@ class CommandOptionsTest {
   void namingASwitchThatIsAlreadyOnKeepsItOn() {
     LinksCommand links = parse(new LinksCommand(), "--local-names", "--no-include-loopback");
     assertThat(links.identity.localNames).isTrue();
-    assertThat(links.tracer.includeLoopback).isFalse();
+    assertThat(links.pipelineOptions.includeLoopback).isFalse();
+  }
+
+  @Test
+  void withoutOptionsThePipelineRunsWithItsDefaults() {
+    LinksCommand links = parse(new LinksCommand());
+    assertThat(links.pipelineOptions.toConfig()).isEqualTo(PipelineConfig.defaults());
+    assertThat(links.pipelineOptions.duration()).isEmpty();
   }
 
   @Test

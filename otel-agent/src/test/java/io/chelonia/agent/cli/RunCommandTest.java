@@ -44,7 +44,7 @@ class RunCommandTest {
         command.execute("run", "--duration", "4", "--poll-interval", "0.5", "--table", "--no-reverse-dns"));
     String metrics = "";
     HttpClient http = HttpClient.newHttpClient();
-    for (int i = 0; i < 30 && !metrics.contains("chelonia_agent_polls_total"); i++) {
+    for (int i = 0; i < 30 && !metrics.contains("chelonia_agent_kernel_programs{"); i++) {
       Thread.sleep(200);
       try {
         metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
@@ -57,6 +57,12 @@ class RunCommandTest {
     assertThat(exit.get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", err).isZero();
     assertThat(metrics).contains("chelonia_agent_polls_total").contains("target_info{")
         .contains("service_name=\"chelonia-agent\"");
+    // The programs attached, one series each; the harvest path this machine allows.
+    assertThat(metrics.lines().filter(line -> line.startsWith("chelonia_agent_kernel_programs{")))
+        .anySatisfy(line -> assertThat(line).contains("program=\"on_state_change\"").endsWith(" 1.0"))
+        .anySatisfy(line -> assertThat(line).contains("program=\"on_destroy\"").endsWith(" 1.0"))
+        .anySatisfy(line -> assertThat(line).contains("program=\"harvest_processes\"").endsWith(" 1.0"));
+    assertThat(metrics).contains("chelonia_agent_kernel_recursion_misses_total{");
     assertThat(out.toString()).contains("CLIENT").contains("SERVER:PORT");
   }
 }

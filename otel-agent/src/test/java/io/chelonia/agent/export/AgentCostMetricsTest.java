@@ -55,6 +55,7 @@ class AgentCostMetricsTest {
       }
       assertThat(sum(withGc, "jvm_gc_duration_seconds_count\\{[^}]*\\}")).isGreaterThanOrEqualTo(1);
       assertThat(metrics).contains("jvm_cpu_time_seconds_total").contains("jvm_thread_count");
+      assertThat(telemetry.exportFailures()).isZero();
     }
   }
 

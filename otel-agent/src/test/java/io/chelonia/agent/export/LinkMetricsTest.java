@@ -1,33 +1,39 @@
 package io.chelonia.agent.export;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static io.opentelemetry.api.common.AttributeKey.stringKey;
+import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
+import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.equalTo;
+import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.satisfies;
 
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
-import io.opentelemetry.sdk.metrics.data.HistogramPointData;
-import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.assertj.HistogramAssert;
+import io.opentelemetry.sdk.testing.assertj.LongPointAssert;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
+/** The metric contract of the README's metrics reference, on the data the SDK exports. */
 class LinkMetricsTest {
   private static final Instant FIRST_SEEN = Instant.parse("2026-01-01T00:00:00Z");
   private static final Instant NOW = FIRST_SEEN.plusSeconds(30);
+  private static final long FIRST_SEEN_NANOS = FIRST_SEEN.getEpochSecond() * 1_000_000_000L;
+  private static final long NOW_NANOS = NOW.getEpochSecond() * 1_000_000_000L;
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
   private final LinkMetrics metrics = new LinkMetrics(MetricsOptions.defaults(), CLOCK, "1.2.3");
@@ -38,78 +44,58 @@ class LinkMetricsTest {
 
     Map<String, MetricData> byName = produce();
 
-    assertThat(byName.get(LinkMetrics.BYTES).getUnit()).isEqualTo("By");
-    assertThat(byName.get(LinkMetrics.CONNECTIONS).getUnit()).isEqualTo("{connection}");
-    assertThat(byName.get(LinkMetrics.FAILURES).getUnit()).isEqualTo("{connection}");
-    assertThat(byName.get(LinkMetrics.ACTIVE).getUnit()).isEqualTo("{connection}");
-    assertThat(byName.get(LinkMetrics.RETRANSMITS).getUnit()).isEqualTo("{segment}");
-    assertThat(byName.get(LinkMetrics.RTT).getUnit()).isEqualTo("s");
-    for (String monotonic : List.of(LinkMetrics.BYTES, LinkMetrics.CONNECTIONS, LinkMetrics.FAILURES, LinkMetrics.RETRANSMITS)) {
-      assertThat(byName.get(monotonic).getType()).isEqualTo(MetricDataType.LONG_SUM);
-      assertThat(byName.get(monotonic).getLongSumData().isMonotonic()).as(monotonic).isTrue();
-      assertThat(byName.get(monotonic).getLongSumData().getAggregationTemporality())
-          .isEqualTo(AggregationTemporality.CUMULATIVE);
-    }
-    assertThat(byName.get(LinkMetrics.ACTIVE).getLongSumData().isMonotonic()).isFalse();
-    assertThat(byName.get(LinkMetrics.RTT).getHistogramData().getAggregationTemporality())
-        .isEqualTo(AggregationTemporality.CUMULATIVE);
-    assertThat(byName.get(LinkMetrics.BYTES).getInstrumentationScopeInfo().getVersion()).isEqualTo("1.2.3");
+    InstrumentationScopeInfo scope =
+        InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion("1.2.3").build();
+    Map<String, String> monotonicSums = Map.of(LinkMetrics.BYTES, "By",
+        LinkMetrics.CONNECTIONS, "{connection}", LinkMetrics.FAILURES, "{connection}",
+        LinkMetrics.RETRANSMITS, "{segment}");
+    monotonicSums.forEach((name, unit) -> assertThat(byName.get(name)).as(name)
+        .hasUnit(unit)
+        .hasInstrumentationScope(scope)
+        .hasLongSumSatisfying(sum -> sum.isMonotonic().isCumulative()));
+    assertThat(byName.get(LinkMetrics.ACTIVE))
+        .hasUnit("{connection}")
+        .hasLongSumSatisfying(sum -> sum.isNotMonotonic().isCumulative());
+    assertThat(byName.get(LinkMetrics.RTT)).hasUnit("s").hasHistogramSatisfying(HistogramAssert::isCumulative);
   }
 
   @Test
   void bytesCarryTheLinkAttributesADirectionAndTheLinkStartTime() {
     metrics.publish(List.of(link(8080, 100, 200)), List.of());
 
-    List<LongPointData> bytes = points(produce().get(LinkMetrics.BYTES));
-
-    assertThat(bytes).hasSize(2);
-    LongPointData transmit = withAttribute(bytes, LinkAttributes.DIRECTION, "transmit");
-    LongPointData receive = withAttribute(bytes, LinkAttributes.DIRECTION, "receive");
-    assertThat(transmit.getValue()).isEqualTo(100);
-    assertThat(receive.getValue()).isEqualTo(200);
-    assertThat(transmit.getStartEpochNanos()).isEqualTo(FIRST_SEEN.getEpochSecond() * 1_000_000_000L);
-    assertThat(transmit.getEpochNanos()).isEqualTo(NOW.getEpochSecond() * 1_000_000_000L);
-    assertThat(transmit.getAttributes()).isEqualTo(Attributes.builder()
-        .put("client.k8s.namespace.name", "node")
-        .put("client.k8s.workload.kind", "Host")
-        .put("client.k8s.workload.name", "198.18.0.1")
-        .put("server.k8s.namespace.name", "external")
-        .put("server.k8s.workload.kind", "External")
-        .put("server.k8s.workload.name", "198.18.0.2")
-        .put("server.port", 8080L)
-        .put("network.transport", "tcp")
-        .put("network.type", "ipv4")
-        .put("chelonia.observer", "client")
-        .put("network.io.direction", "transmit")
-        .build());
+    assertThat(produce().get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
+        point -> point.hasValue(100).hasStartEpochNanos(FIRST_SEEN_NANOS).hasEpochNanos(NOW_NANOS)
+            .hasAttributes(hostToExternal(8080, "transmit")),
+        point -> point.hasValue(200).hasStartEpochNanos(FIRST_SEEN_NANOS).hasEpochNanos(NOW_NANOS)
+            .hasAttributes(hostToExternal(8080, "receive"))));
   }
 
   @Test
   void podAndAddressAttributesAppearOnlyWhenTheEndpointCarriesThem() {
     Endpoint pod = new Endpoint("shop", "Deployment", "cart", "cart-7d9f-abcde", "10.1.2.3");
     Link detailed = new Link(new LinkKey(pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
-        1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY, FIRST_SEEN, FIRST_SEEN);
+        new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, FIRST_SEEN);
     metrics.publish(List.of(detailed), List.of());
 
-    Attributes attributes = points(produce().get(LinkMetrics.CONNECTIONS)).getFirst().getAttributes();
-
-    assertThat(attributes.get(AttributeKey.stringKey("client.k8s.pod.name"))).isEqualTo("cart-7d9f-abcde");
-    assertThat(attributes.get(AttributeKey.stringKey("client.address"))).isEqualTo("10.1.2.3");
-    assertThat(attributes.get(AttributeKey.stringKey("server.k8s.pod.name"))).isNull();
-    assertThat(attributes.get(AttributeKey.stringKey("server.address"))).isNull();
+    assertThat(produce().get(LinkMetrics.CONNECTIONS)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
+        point -> point
+            .hasAttribute(LinkAttributes.CLIENT_POD, "cart-7d9f-abcde")
+            .hasAttribute(LinkAttributes.CLIENT_ADDRESS, "10.1.2.3")
+            .hasAttributesSatisfying(attributes -> {
+              assertThat(attributes.get(LinkAttributes.SERVER_POD)).isNull();
+              assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS)).isNull();
+            })));
   }
 
   @Test
   void failuresAreOneSeriesPerReasonSeen() {
-    Link failing = new Link(key(9), 0, 0, 0, 0,
-        Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L), 0, RttSummary.EMPTY, FIRST_SEEN, NOW);
+    Link failing = new Link(key(9), new LinkTotals(0, 0, 0, 0,
+        Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
     metrics.publish(List.of(failing), List.of());
 
-    List<LongPointData> failures = points(produce().get(LinkMetrics.FAILURES));
-
-    assertThat(failures).hasSize(2);
-    assertThat(withAttribute(failures, LinkAttributes.ERROR_TYPE, "refused").getValue()).isEqualTo(3);
-    assertThat(withAttribute(failures, LinkAttributes.ERROR_TYPE, "timeout").getValue()).isEqualTo(1);
+    assertThat(produce().get(LinkMetrics.FAILURES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
+        point -> point.hasValue(3).hasAttribute(LinkAttributes.ERROR_TYPE, "refused"),
+        point -> point.hasValue(1).hasAttribute(LinkAttributes.ERROR_TYPE, "timeout")));
   }
 
   @Test
@@ -117,85 +103,83 @@ class LinkMetricsTest {
     Long[] counts = new Long[RttSummary.BOUNDARIES_MICROS.size() + 1];
     java.util.Arrays.fill(counts, 0L);
     counts[1] = 2L;
-    Link measured = new Link(key(80), 10, 10, 1, 1, Map.of(), 0,
-        new RttSummary(2, 400, 150, 250, List.of(counts)), FIRST_SEEN, NOW);
+    Link measured = new Link(key(80), new LinkTotals(10, 10, 1, 1, Map.of(), 0,
+        new RttSummary(2, 400, 150, 250, List.of(counts))), FIRST_SEEN, NOW);
     metrics.publish(List.of(measured), List.of());
 
-    HistogramPointData rtt = produce().get(LinkMetrics.RTT).getHistogramData().getPoints().iterator().next();
-
-    assertThat(rtt.getCount()).isEqualTo(2);
-    assertThat(rtt.getSum()).isEqualTo(0.0004);
-    assertThat(rtt.getMin()).isEqualTo(0.00015);
-    assertThat(rtt.getMax()).isEqualTo(0.00025);
-    assertThat(rtt.getBoundaries().getFirst()).isEqualTo(0.0001);
-    assertThat(rtt.getCounts()).hasSize(RttSummary.BOUNDARIES_MICROS.size() + 1);
-    assertThat(rtt.getCounts().get(1)).isEqualTo(2);
+    assertThat(produce().get(LinkMetrics.RTT)).hasHistogramSatisfying(histogram -> histogram.hasPointsSatisfying(
+        point -> point.hasCount(2).hasSum(0.0004).hasMin(0.00015).hasMax(0.00025)
+            .hasBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                0.1, 0.25, 0.5, 1.0, 2.5)
+            .hasBucketCounts(0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
   }
 
   @Test
   void linksPastTheSeriesLimitAreSummedIntoTheOverflowSeries() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(3, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(3, false), CLOCK, "1");
     List<Link> links = List.of(link(1, 10, 1), link(2, 20, 2), link(3, 30, 3), link(4, 40, 4));
 
     limited.publish(links, List.of());
-    List<LongPointData> transmit = points(produce(limited).get(LinkMetrics.BYTES)).stream()
-        .filter(p -> "transmit".equals(p.getAttributes().get(LinkAttributes.DIRECTION))).toList();
 
-    assertThat(transmit).hasSize(3);
-    LongPointData overflow = transmit.stream()
-        .filter(p -> Boolean.TRUE.equals(p.getAttributes().get(LinkAttributes.OVERFLOW))).findFirst().orElseThrow();
-    assertThat(overflow.getAttributes().size()).isEqualTo(2); // the overflow marker and the direction
-    assertThat(transmit.stream().mapToLong(LongPointData::getValue).sum()).isEqualTo(100);
+    assertThat(produce(limited).get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
+        linkBytes(1, "transmit", 10), linkBytes(1, "receive", 1),
+        linkBytes(2, "transmit", 20), linkBytes(2, "receive", 2),
+        overflowBytes("transmit", 70), overflowBytes("receive", 7)));
     assertThat(limited.overflowLinks()).isEqualTo(2);
   }
 
   @Test
   void overflowSeriesNeverGoesDownWhenItsLinksExpire() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, false), CLOCK, "1");
     Link kept = link(1, 10, 0);
     Link overflowing = link(2, 500, 0);
     limited.publish(List.of(kept, overflowing), List.of());
-    long before = overflowTransmit(limited);
+    assertThat(produce(limited).get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(sum -> sum.containsPointsSatisfying(overflowBytes("transmit", 500)));
 
     limited.publish(List.of(kept), List.of(overflowing));
 
-    assertThat(before).isEqualTo(500);
-    assertThat(overflowTransmit(limited)).isEqualTo(500);
+    assertThat(produce(limited).get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(sum -> sum.containsPointsSatisfying(overflowBytes("transmit", 500)));
     assertThat(limited.overflowLinks()).isZero();
   }
 
   @Test
   void expiredAdmittedLinkFreesItsPlaceForANewLink() {
-    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, Duration.ofHours(1), false), CLOCK, "1");
+    LinkMetrics limited = new LinkMetrics(new MetricsOptions(2, false), CLOCK, "1");
     Link first = link(1, 10, 0);
     limited.publish(List.of(first), List.of());
 
     Link second = link(2, 20, 0);
     limited.publish(List.of(second), List.of(first));
 
-    List<LongPointData> bytes = points(produce(limited).get(LinkMetrics.BYTES));
-    assertThat(bytes).extracting(p -> p.getAttributes().get(LinkAttributes.SERVER_PORT)).containsOnly(2L);
+    assertThat(produce(limited).get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
+        linkBytes(2, "transmit", 20), linkBytes(2, "receive", 0)));
   }
 
   @Test
   void carettaGaugeHasCarettaLabelsAndTheBytesTheObservingSideSentOnlyWhenAskedFor() {
     assertThat(produce()).doesNotContainKey(CarettaLabels.METRIC);
-    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, Duration.ofHours(1), true), CLOCK, "1");
+    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
     compatible.publish(List.of(link(3550, 2000, 537)), List.of());
 
-    MetricData gauge = produce(compatible).get(CarettaLabels.METRIC);
-
-    assertThat(gauge.getType()).isEqualTo(MetricDataType.LONG_GAUGE);
-    LongPointData point = gauge.getLongGaugeData().getPoints().iterator().next();
-    assertThat(point.getValue()).isEqualTo(2000); // the client observed it: what the client sent
-    Map<String, Object> labels = new java.util.HashMap<>();
-    point.getAttributes().forEach((k, v) -> labels.put(k.getKey(), v));
-    assertThat(labels).containsEntry("client_name", "198.18.0.1").containsEntry("client_namespace", "node")
-        .containsEntry("client_kind", "node").containsEntry("server_name", "198.18.0.2")
-        .containsEntry("server_namespace", "external").containsEntry("server_kind", "external")
-        .containsEntry("server_port", "3550").containsEntry("role", "1")
-        .containsKeys("client_id", "server_id", "link_id");
-    assertThat(CarettaLabels.id("demo-ng/Deployment/checkoutservice")).isEqualTo(CarettaLabels.id("demo-ng/Deployment/checkoutservice"));
+    assertThat(produce(compatible).get(CarettaLabels.METRIC)).hasLongGaugeSatisfying(gauge -> gauge.hasPointsSatisfying(
+        // The client observed it: what the client sent.
+        point -> point.hasValue(2000).hasAttributesSatisfyingExactly(
+            equalTo(stringKey("client_name"), "198.18.0.1"),
+            equalTo(stringKey("client_namespace"), "node"),
+            equalTo(stringKey("client_kind"), "node"),
+            equalTo(stringKey("server_name"), "198.18.0.2"),
+            equalTo(stringKey("server_namespace"), "external"),
+            equalTo(stringKey("server_kind"), "external"),
+            equalTo(stringKey("server_port"), "3550"),
+            equalTo(stringKey("role"), "1"),
+            satisfies(stringKey("client_id"), id -> id.isNotEmpty()),
+            satisfies(stringKey("server_id"), id -> id.isNotEmpty()),
+            satisfies(stringKey("link_id"), id -> id.isNotEmpty()))));
+    // Ids are 32-bit FNV-1a, printed unsigned: the published test vectors of "" and "a".
+    assertThat(CarettaLabels.id("")).isEqualTo("2166136261");
+    assertThat(CarettaLabels.id("a")).isEqualTo("3826002220");
   }
 
   private Map<String, MetricData> produce() {
@@ -203,24 +187,36 @@ class LinkMetricsTest {
   }
 
   private static Map<String, MetricData> produce(LinkMetrics producer) {
-    Map<String, MetricData> byName = new java.util.HashMap<>();
+    Map<String, MetricData> byName = new HashMap<>();
     producer.produce(Resource.empty()).forEach(m -> byName.put(m.getName(), m));
     return byName;
   }
 
-  private static long overflowTransmit(LinkMetrics producer) {
-    return points(produce(producer).get(LinkMetrics.BYTES)).stream()
-        .filter(p -> Boolean.TRUE.equals(p.getAttributes().get(LinkAttributes.OVERFLOW)))
-        .filter(p -> "transmit".equals(p.getAttributes().get(LinkAttributes.DIRECTION)))
-        .mapToLong(LongPointData::getValue).sum();
+  /** The attributes of a link from host 198.18.0.1 to external 198.18.0.2 on {@code port}, seen by the client. */
+  private static Attributes hostToExternal(long port, String direction) {
+    return Attributes.builder()
+        .put("client.k8s.namespace.name", "node")
+        .put("client.k8s.workload.kind", "Host")
+        .put("client.k8s.workload.name", "198.18.0.1")
+        .put("server.k8s.namespace.name", "external")
+        .put("server.k8s.workload.kind", "External")
+        .put("server.k8s.workload.name", "198.18.0.2")
+        .put("server.port", port)
+        .put("network.transport", "tcp")
+        .put("network.type", "ipv4")
+        .put("chelonia.observer", "client")
+        .put("network.io.direction", direction)
+        .build();
   }
 
-  private static List<LongPointData> points(MetricData metric) {
-    return List.copyOf(metric.getLongSumData().getPoints());
+  private static Consumer<LongPointAssert> linkBytes(long port, String direction, long value) {
+    return point -> point.hasValue(value).hasAttributes(hostToExternal(port, direction));
   }
 
-  private static LongPointData withAttribute(List<LongPointData> points, AttributeKey<String> key, String value) {
-    return points.stream().filter(p -> value.equals(p.getAttributes().get(key))).findFirst().orElseThrow();
+  /** The overflow series carries only the overflow marker and the direction. */
+  private static Consumer<LongPointAssert> overflowBytes(String direction, long value) {
+    return point -> point.hasValue(value).hasAttributesSatisfyingExactly(
+        equalTo(LinkAttributes.OVERFLOW, true), equalTo(LinkAttributes.DIRECTION, direction));
   }
 
   private static LinkKey key(int port) {
@@ -228,6 +224,6 @@ class LinkMetricsTest {
   }
 
   private static Link link(int port, long transmit, long receive) {
-    return new Link(key(port), transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY, FIRST_SEEN, NOW);
+    return new Link(key(port), new LinkTotals(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
   }
 }

@@ -1,18 +1,9 @@
 package io.chelonia.agent.export;
 
-import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
-import static io.chelonia.agent.testing.AgentUnderTest.nanos;
-import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
-import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
-import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.testing.AgentUnderTest;
 import io.chelonia.agent.testing.Await;
-import io.chelonia.agent.testing.Cleanup;
 import io.chelonia.agent.testing.ExportTraffic;
 import io.chelonia.agent.testing.HeldExchange;
 import io.chelonia.agent.testing.NetnsHosts;
@@ -39,6 +30,14 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
+import static io.chelonia.agent.testing.AgentUnderTest.nanos;
+import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
+import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
+import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent's OTLP push end to end: real traffic between two network-namespace hosts, the real
@@ -77,7 +76,7 @@ class OtlpExportKernelTest {
 
   @AfterEach
   void stopAgent() {
-    Cleanup.closeAll(agent, receiver, held);
+    Closing.closeAll(agent, receiver, held);
   }
 
   @Test

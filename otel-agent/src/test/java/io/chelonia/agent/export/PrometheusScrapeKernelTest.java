@@ -1,18 +1,10 @@
 package io.chelonia.agent.export;
 
-import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
-import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
-import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
-import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.testing.AgentUnderTest;
 import io.chelonia.agent.testing.Await;
-import io.chelonia.agent.testing.Cleanup;
 import io.chelonia.agent.testing.ExportTraffic;
 import io.chelonia.agent.testing.NetnsHosts;
 import java.io.IOException;
@@ -43,6 +35,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
+import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
+import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
+import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent's Prometheus endpoint as a real Prometheus sees it: real traffic between two
@@ -86,7 +85,7 @@ class PrometheusScrapeKernelTest {
 
   @AfterEach
   void stopEverything() {
-    Cleanup.closeAll(this::stopPrometheus, agent);
+    Closing.closeAll(this::stopPrometheus, agent);
   }
 
   @Test
@@ -146,7 +145,7 @@ class PrometheusScrapeKernelTest {
 
   @Test
   void carettaGaugeCarriesTheBytesSentByTheObservingSideWithCarettaLabels() {
-    startAgent(new MetricsOptions(2000, Duration.ofHours(1), true));
+    startAgent(new MetricsOptions(2000, true));
     startPrometheus();
     int port = ExportTraffic.exchange(hosts);
     agent.poll();

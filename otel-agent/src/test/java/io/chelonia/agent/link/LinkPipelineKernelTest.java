@@ -3,7 +3,6 @@ package io.chelonia.agent.link;
 import static io.chelonia.agent.testing.PeerExchange.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.AddressResolver;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.kernel.KernelOptions;
@@ -12,7 +11,6 @@ import io.chelonia.agent.testing.Links;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.PeerExchange;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,28 +49,26 @@ class LinkPipelineKernelTest {
   }
 
   private static LinkPipeline openPipeline() {
-    TracerConfig config =
-        new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), true, false);
-    return LinkPipeline.open(config, new AddressResolver(), Set.of(), Clock.systemUTC());
+    return LinkPipeline.open(PipelineConfig.defaults().withLoopback(true), new AddressResolver(), Set.of(), Clock.systemUTC());
   }
 
   @Test
   void loopbackTransferShowsExactBytesBothWaysFromBothEnds() {
-    pipeline.pollOnce();
+    pipeline.poll();
     int port = exchange(Optional.empty(), Optional.empty(), "127.0.0.1", 1_234_567, 7_654_321, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     for (Observer observer : Observer.values()) {
       Link link = link(port, observer);
       assertThat(link.key().client()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().server()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV4);
-      assertThat(link.bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
-      assertThat(link.bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
-      assertThat(link.connectionsOpened()).isEqualTo(1);
-      assertThat(link.activeConnections()).isZero();
-      assertThat(link.failures()).isEmpty();
+      assertThat(link.totals().bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
+      assertThat(link.totals().bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
+      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+      assertThat(link.totals().activeConnections()).isZero();
+      assertThat(link.totals().failures()).isEmpty();
     }
   }
 
@@ -80,7 +76,7 @@ class LinkPipelineKernelTest {
   void transferBetweenNamespaceHostsShowsExactBytesAndBothEnds() {
     int port = exchangeBetweenHosts(333_333, 55_555, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link seenByClient = link(port, Observer.CLIENT);
     assertThat(seenByClient.key().client()).isEqualTo(Endpoint.host("198.18.0.1"));
@@ -90,9 +86,9 @@ class LinkPipelineKernelTest {
     assertThat(seenByServer.key().server()).isEqualTo(Endpoint.host("198.18.0.2"));
     for (Link link : List.of(seenByClient, seenByServer)) {
       assertThat(link.key().serverPort()).isEqualTo(port);
-      assertThat(link.bytesClientToServer()).isEqualTo(333_333);
-      assertThat(link.bytesServerToClient()).isEqualTo(55_555);
-      assertThat(link.connectionsOpened()).isEqualTo(1);
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(333_333);
+      assertThat(link.totals().bytesServerToClient()).isEqualTo(55_555);
+      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
     }
   }
 
@@ -101,15 +97,15 @@ class LinkPipelineKernelTest {
     int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
         hosts.ipv6B().getHostAddress(), 10_001, 20_003, 1);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link link = link(port, Observer.CLIENT);
     assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV6);
     assertThat(link.key().client().name()).isEqualTo(hosts.ipv6A().getHostAddress());
     assertThat(link.key().server().name()).isEqualTo(hosts.ipv6B().getHostAddress());
-    assertThat(link.bytesClientToServer()).isEqualTo(10_001);
-    assertThat(link.bytesServerToClient()).isEqualTo(20_003);
-    assertThat(link(port, Observer.SERVER).bytesClientToServer()).isEqualTo(10_001);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(10_001);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(20_003);
+    assertThat(link(port, Observer.SERVER).totals().bytesClientToServer()).isEqualTo(10_001);
   }
 
   @Test
@@ -117,20 +113,20 @@ class LinkPipelineKernelTest {
     try (HeldExchange held = holdBetweenHosts(1001, 501, 1)) {
       int port = held.port();
 
-      pipeline.pollOnce();
+      pipeline.poll();
       Link open = link(port, Observer.CLIENT);
-      assertThat(open.bytesClientToServer()).isEqualTo(1001);
-      assertThat(open.bytesServerToClient()).isEqualTo(501);
-      assertThat(open.activeConnections()).isEqualTo(1);
+      assertThat(open.totals().bytesClientToServer()).isEqualTo(1001);
+      assertThat(open.totals().bytesServerToClient()).isEqualTo(501);
+      assertThat(open.totals().activeConnections()).isEqualTo(1);
 
       held.sendMore(2222);
       hangUpAndPoll(held);
       for (Observer observer : Observer.values()) {
         Link closed = link(port, observer);
-        assertThat(closed.bytesClientToServer()).as("%s", observer).isEqualTo(1001 + 2222);
-        assertThat(closed.bytesServerToClient()).as("%s", observer).isEqualTo(501 + 2222);
-        assertThat(closed.connectionsOpened()).isEqualTo(1);
-        assertThat(closed.activeConnections()).isZero();
+        assertThat(closed.totals().bytesClientToServer()).as("%s", observer).isEqualTo(1001 + 2222);
+        assertThat(closed.totals().bytesServerToClient()).as("%s", observer).isEqualTo(501 + 2222);
+        assertThat(closed.totals().connectionsOpened()).isEqualTo(1);
+        assertThat(closed.totals().activeConnections()).isZero();
       }
     }
   }
@@ -139,17 +135,17 @@ class LinkPipelineKernelTest {
   void thousandShortConnectionsGiveExactlyThousandOpens() {
     int port = exchangeBetweenHosts(17, 3, 1000);
 
-    pipeline.pollOnce();
+    LinkPoll poll = pipeline.poll();
 
     for (Observer observer : Observer.values()) {
       Link link = link(port, observer);
-      assertThat(link.connectionsOpened()).as("%s opens", observer).isEqualTo(1000);
-      assertThat(link.activeConnections()).isZero();
-      assertThat(link.bytesClientToServer()).isEqualTo(17_000);
-      assertThat(link.bytesServerToClient()).isEqualTo(3_000);
+      assertThat(link.totals().connectionsOpened()).as("%s opens", observer).isEqualTo(1000);
+      assertThat(link.totals().activeConnections()).isZero();
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(17_000);
+      assertThat(link.totals().bytesServerToClient()).isEqualTo(3_000);
     }
-    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isZero();
-    assertThat(pipeline.lastPoll().kernel().socketMapFull()).isZero();
+    assertThat(poll.kernelDrops().ringBufferFull()).isZero();
+    assertThat(poll.kernelDrops().untracked()).isZero();
   }
 
   @Test
@@ -157,33 +153,33 @@ class LinkPipelineKernelTest {
     pipeline.close();
     // One page holds about 24 records: 300 closes between two polls overflow it many times.
     pipeline = LinkPipeline.open(
-        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(65_536, 8_192, 4096), true, false),
+        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(65_536, 8_192, 4096)),
         new AddressResolver(), Set.of(), Clock.systemUTC());
-    pipeline.pollOnce();
+    pipeline.poll();
 
     int port = exchangeBetweenHosts(11, 7, 300);
-    pipeline.pollOnce();
+    LinkPoll poll = pipeline.poll();
 
     Link link = link(port, Observer.CLIENT);
-    assertThat(link.connectionsOpened()).isEqualTo(300);
-    assertThat(link.bytesClientToServer()).isEqualTo(3_300);
-    assertThat(link.bytesServerToClient()).isEqualTo(2_100);
-    assertThat(link.activeConnections()).isZero();
-    assertThat(pipeline.lastPoll().kernel().ringBufferFull()).isPositive();
+    assertThat(link.totals().connectionsOpened()).isEqualTo(300);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(3_300);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(2_100);
+    assertThat(link.totals().activeConnections()).isZero();
+    assertThat(poll.kernelDrops().ringBufferFull()).isPositive();
   }
 
   @Test
   void socketsBeyondTheMapSizeAreCountedAsNotTracked() {
     pipeline.close();
     pipeline = LinkPipeline.open(
-        new TracerConfig(Duration.ofSeconds(1), new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES), true, false),
+        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES)),
         new AddressResolver(), Set.of(), Clock.systemUTC());
     try (HeldExchange held = holdBetweenHosts(1, 1, 8)) {
-      pipeline.pollOnce();
+      LinkPoll poll = pipeline.poll();
 
       // 8 connections are 16 sockets on this machine; the map holds 4.
-      assertThat(pipeline.links().trackedSockets()).isLessThanOrEqualTo(4);
-      assertThat(pipeline.lastPoll().kernel().socketMapFull()).isGreaterThanOrEqualTo(12);
+      assertThat(poll.table().trackedSockets()).isLessThanOrEqualTo(4);
+      assertThat(poll.kernelDrops().socketLimit()).isGreaterThanOrEqualTo(12);
       held.hangUp();
       assertThat(held.clientExit()).isZero();
     }
@@ -197,26 +193,26 @@ class LinkPipelineKernelTest {
       int port = held.port();
 
       pipeline = openPipeline();
-      pipeline.pollOnce();
+      pipeline.poll();
       for (Observer observer : Observer.values()) {
         Link found = link(port, observer);
-        assertThat(found.activeConnections()).as("%s active", observer).isEqualTo(1);
-        assertThat(found.connectionsOpened()).as("%s opened before the agent", observer).isZero();
-        assertThat(found.bytesClientToServer()).isZero();
-        assertThat(found.bytesServerToClient()).isZero();
+        assertThat(found.totals().activeConnections()).as("%s active", observer).isEqualTo(1);
+        assertThat(found.totals().connectionsOpened()).as("%s opened before the agent", observer).isZero();
+        assertThat(found.totals().bytesClientToServer()).isZero();
+        assertThat(found.totals().bytesServerToClient()).isZero();
       }
 
       held.sendMore(3333);
-      pipeline.pollOnce();
-      assertThat(link(port, Observer.CLIENT).bytesClientToServer()).isEqualTo(3333);
-      assertThat(link(port, Observer.CLIENT).bytesServerToClient()).isEqualTo(3333);
+      pipeline.poll();
+      assertThat(link(port, Observer.CLIENT).totals().bytesClientToServer()).isEqualTo(3333);
+      assertThat(link(port, Observer.CLIENT).totals().bytesServerToClient()).isEqualTo(3333);
 
       hangUpAndPoll(held);
       for (Observer observer : Observer.values()) {
         Link closed = link(port, observer);
-        assertThat(closed.bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
-        assertThat(closed.bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
-        assertThat(closed.activeConnections()).isZero();
+        assertThat(closed.totals().bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.totals().bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.totals().activeConnections()).isZero();
       }
       // Both links were found under their own observer: the older sockets' roles were told right
       // (the machine-wide unknown-role count is not asserted: other software's sockets count too).
@@ -227,13 +223,13 @@ class LinkPipelineKernelTest {
   void refusedConnectionCountsAsRefusedFailure() {
     PeerExchange.connectRefused(Optional.of(hosts.nameA()), hosts.ipv4B().getHostAddress(), 9);
 
-    pipeline.pollOnce();
+    pipeline.poll();
 
     Link link = link(9, Observer.CLIENT);
     assertThat(link.key().server()).isEqualTo(Endpoint.external("198.18.0.2"));
-    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
-    assertThat(link.connectionsOpened()).isZero();
-    assertThat(link.activeConnections()).isZero();
+    assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(link.totals().connectionsOpened()).isZero();
+    assertThat(link.totals().activeConnections()).isZero();
   }
 
   /** {@link PeerExchange#exchange} from a client on host A to a server on host B (198.18.0.2). */
@@ -253,10 +249,10 @@ class LinkPipelineKernelTest {
     held.hangUp();
     assertThat(held.clientExit()).isZero();
     assertThat(held.serverExit()).isZero();
-    pipeline.pollOnce();
+    pipeline.poll();
   }
 
   private Link link(int serverPort, Observer observer) {
-    return Links.only(pipeline.links(), serverPort, observer);
+    return Links.only(pipeline.table(), serverPort, observer);
   }
 }

@@ -44,14 +44,14 @@ class LinkTableTest {
 
     poll(live(conn.sent(1_000).received(4_000)));
     Link first = onlyLink();
-    assertThat(first.bytesClientToServer()).isEqualTo(1_000);
-    assertThat(first.bytesServerToClient()).isEqualTo(4_000);
+    assertThat(first.totals().bytesClientToServer()).isEqualTo(1_000);
+    assertThat(first.totals().bytesServerToClient()).isEqualTo(4_000);
 
     poll(live(conn.sent(1_500).received(6_500)));
     Link second = onlyLink();
     assertThat(second.key().observer()).isEqualTo(Observer.CLIENT);
-    assertThat(second.bytesClientToServer()).isEqualTo(1_500);
-    assertThat(second.bytesServerToClient()).isEqualTo(6_500);
+    assertThat(second.totals().bytesClientToServer()).isEqualTo(1_500);
+    assertThat(second.totals().bytesServerToClient()).isEqualTo(6_500);
   }
 
   @Test
@@ -64,8 +64,8 @@ class LinkTableTest {
     assertThat(link.key())
         .isEqualTo(new LinkKey(
             Endpoint.external(CLIENT_IP), Endpoint.host(SERVER_IP), 5432, NetworkType.IPV4, Observer.SERVER));
-    assertThat(link.bytesClientToServer()).isEqualTo(700);
-    assertThat(link.bytesServerToClient()).isEqualTo(300);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(700);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(300);
   }
 
   @Test
@@ -83,12 +83,12 @@ class LinkTableTest {
     poll();
 
     Link link = onlyLink();
-    assertThat(link.bytesClientToServer()).isEqualTo(120);
-    assertThat(link.bytesServerToClient()).isEqualTo(3_400);
-    assertThat(link.connectionsOpened()).isEqualTo(1);
-    assertThat(link.activeConnections()).isZero();
-    assertThat(link.failures()).isEmpty();
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(120);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(3_400);
+    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+    assertThat(link.totals().activeConnections()).isZero();
+    assertThat(link.totals().failures()).isEmpty();
+    assertThat(table.counters().trackedSockets()).isZero();
   }
 
   @Test
@@ -96,15 +96,15 @@ class LinkTableTest {
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
     poll(live(conn.sent(1_000).received(2_000)));
-    assertThat(onlyLink().activeConnections()).isEqualTo(1);
+    assertThat(onlyLink().totals().activeConnections()).isEqualTo(1);
 
     poll(closed(conn.sent(1_800).received(2_600).closed()));
     Link link = onlyLink();
-    assertThat(link.bytesClientToServer()).isEqualTo(1_800);
-    assertThat(link.bytesServerToClient()).isEqualTo(2_600);
-    assertThat(link.connectionsOpened()).isEqualTo(1);
-    assertThat(link.activeConnections()).isZero();
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(1_800);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(2_600);
+    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+    assertThat(link.totals().activeConnections()).isZero();
+    assertThat(table.counters().trackedSockets()).isZero();
   }
 
   @Test
@@ -119,11 +119,11 @@ class LinkTableTest {
     poll(live(secondLife.sent(400).received(900)));
 
     Link link = onlyLink();
-    assertThat(link.bytesClientToServer()).isEqualTo(1_500 + 400);
-    assertThat(link.bytesServerToClient()).isEqualTo(5_500 + 900);
-    assertThat(link.connectionsOpened()).isEqualTo(2);
-    assertThat(link.activeConnections()).isEqualTo(1);
-    assertThat(table.trackedSockets()).isEqualTo(1);
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(1_500 + 400);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(5_500 + 900);
+    assertThat(link.totals().connectionsOpened()).isEqualTo(2);
+    assertThat(link.totals().activeConnections()).isEqualTo(1);
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
   }
 
   @Test
@@ -139,10 +139,10 @@ class LinkTableTest {
 
     Link link = onlyLink();
     assertThat(link.key().serverPort()).isEqualTo(443);
-    assertThat(link.connectionsOpened()).isEqualTo(1_000);
-    assertThat(link.activeConnections()).isZero();
-    assertThat(link.bytesClientToServer()).isEqualTo(10_000);
-    assertThat(link.bytesServerToClient()).isEqualTo(20_000);
+    assertThat(link.totals().connectionsOpened()).isEqualTo(1_000);
+    assertThat(link.totals().activeConnections()).isZero();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(10_000);
+    assertThat(link.totals().bytesServerToClient()).isEqualTo(20_000);
   }
 
   @Test
@@ -165,8 +165,8 @@ class LinkTableTest {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established().sent(50)));
 
     Link link = onlyLink();
-    assertThat(link.activeConnections()).isEqualTo(1);
-    assertThat(link.connectionsOpened()).isZero();
+    assertThat(link.totals().activeConnections()).isEqualTo(1);
+    assertThat(link.totals().connectionsOpened()).isZero();
   }
 
   @Test
@@ -174,10 +174,10 @@ class LinkTableTest {
     Sockets older = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established();
 
     poll(live(older.retransmits(7)));
-    assertThat(onlyLink().retransmits()).isZero();
+    assertThat(onlyLink().totals().retransmits()).isZero();
 
     poll(live(older.retransmits(9)));
-    assertThat(onlyLink().retransmits()).isEqualTo(2);
+    assertThat(onlyLink().totals().retransmits()).isEqualTo(2);
   }
 
   @Test
@@ -187,7 +187,7 @@ class LinkTableTest {
     poll(live(conn.retransmits(3)));
     poll(live(conn.retransmits(5)));
 
-    assertThat(onlyLink().retransmits()).isEqualTo(5);
+    assertThat(onlyLink().totals().retransmits()).isEqualTo(5);
   }
 
   // --- failures ----------------------------------------------------------------------------
@@ -197,23 +197,23 @@ class LinkTableTest {
     poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).error(ECONNREFUSED).closed()));
 
     Link link = onlyLink();
-    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
-    assertThat(link.connectionsOpened()).isZero();
-    assertThat(link.activeConnections()).isZero();
+    assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(link.totals().connectionsOpened()).isZero();
+    assertThat(link.totals().activeConnections()).isZero();
   }
 
   @Test
   void neverEstablishedSocketWithOnlyASoftHostUnreachableIsUnreachable() {
     poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).error(0).softError(EHOSTUNREACH).closed()));
 
-    assertThat(onlyLink().failures()).isEqualTo(Map.of(FailureReason.UNREACHABLE, 1L));
+    assertThat(onlyLink().totals().failures()).isEqualTo(Map.of(FailureReason.UNREACHABLE, 1L));
   }
 
   @Test
   void neverEstablishedSocketWithNoErrorAtAllTimedOut() {
     poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).closed()));
 
-    assertThat(onlyLink().failures()).isEqualTo(Map.of(FailureReason.TIMEOUT, 1L));
+    assertThat(onlyLink().totals().failures()).isEqualTo(Map.of(FailureReason.TIMEOUT, 1L));
   }
 
   @Test
@@ -223,18 +223,18 @@ class LinkTableTest {
     poll(closed(conn.sent(10).error(ECONNRESET).closed()));
 
     Link link = onlyLink();
-    assertThat(link.failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
-    assertThat(link.failureCount()).isEqualTo(1);
-    assertThat(link.connectionsOpened()).isEqualTo(1);
-    assertThat(link.activeConnections()).isZero();
+    assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
+    assertThat(link.totals().failureCount()).isEqualTo(1);
+    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+    assertThat(link.totals().activeConnections()).isZero();
   }
 
   @Test
   void establishedSocketClosedNormallyIsNoFailure() {
     poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).closed()));
 
-    assertThat(onlyLink().failures()).isEmpty();
-    assertThat(onlyLink().failureCount()).isZero();
+    assertThat(onlyLink().totals().failures()).isEmpty();
+    assertThat(onlyLink().totals().failureCount()).isZero();
   }
 
   // --- role fallback -----------------------------------------------------------------------
@@ -248,7 +248,7 @@ class LinkTableTest {
     assertThat(key.client()).isEqualTo(Endpoint.host(CLIENT_IP));
     assertThat(key.server()).isEqualTo(Endpoint.external(SERVER_IP));
     assertThat(key.serverPort()).isEqualTo(8080);
-    assertThat(table.unknownRoleSockets()).isZero();
+    assertThat(table.counters().unknownRoleSockets()).isZero();
   }
 
   @Test
@@ -277,39 +277,54 @@ class LinkTableTest {
     poll(live(guessed.sent(2)));
     poll(live(guessed.sent(3)));
 
-    assertThat(table.unknownRoleSockets()).isEqualTo(1);
+    assertThat(table.counters().unknownRoleSockets()).isEqualTo(1);
   }
 
   // --- lost sockets ------------------------------------------------------------------------
 
   @Test
-  void socketMissingForFewerPollsThanTheLimitIsStillFollowed() {
-    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
-    for (int i = 0; i < LinkTable.POLLS_BEFORE_LOST - 1; i++) {
-      poll();
+  void socketAbsentFromPollsOfChangesOnlyKeepsItsCountsAndIsNeverLost() {
+    Sockets held = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    poll(live(held.sent(10)));
+    for (int i = 0; i < 100; i++) {
+      pollChangedOnly();
     }
+    pollChangedOnly(held.sent(25).build());
 
-    assertThat(table.trackedSockets()).isEqualTo(1);
-    assertThat(table.lostSockets()).isZero();
-    assertThat(onlyLink().activeConnections()).isEqualTo(1);
+    assertThat(table.counters().lostSockets()).isZero();
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
+    Link link = onlyLink();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(25);
+    assertThat(link.totals().activeConnections()).isEqualTo(1);
   }
 
   @Test
-  void socketMissingForThreePollsWithoutACloseRecordIsLost() {
-    assertThat(LinkTable.POLLS_BEFORE_LOST).isEqualTo(3);
+  void socketMissingFromFewerCompleteHarvestsThanTheLimitIsStillFollowed() {
+    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
+    for (int i = 0; i < LinkTable.COMPLETE_HARVESTS_BEFORE_LOST - 1; i++) {
+      poll();
+    }
+
+    assertThat(table.counters().trackedSockets()).isEqualTo(1);
+    assertThat(table.counters().lostSockets()).isZero();
+    assertThat(onlyLink().totals().activeConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void socketMissingFromTwoCompleteHarvestsWithoutACloseRecordIsLost() {
+    assertThat(LinkTable.COMPLETE_HARVESTS_BEFORE_LOST).isEqualTo(2);
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10)));
 
     poll();
     poll();
-    poll();
 
-    assertThat(table.lostSockets()).isEqualTo(1);
-    assertThat(table.trackedSockets()).isZero();
+    assertThat(table.counters().lostSockets()).isEqualTo(1);
+    assertThat(table.counters().trackedSockets()).isZero();
     Link link = onlyLink();
-    assertThat(link.activeConnections()).isZero();
-    assertThat(link.connectionsOpened()).isEqualTo(1);
-    assertThat(link.failures()).isEmpty();
-    assertThat(link.bytesClientToServer()).isEqualTo(10);
+    assertThat(link.totals().activeConnections()).isZero();
+    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+    assertThat(link.totals().failures()).isEmpty();
+    assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
   }
 
   // --- names -------------------------------------------------------------------------------
@@ -328,10 +343,10 @@ class LinkTableTest {
     assertThat(links).hasSize(2);
     assertThat(links.get(0).key().client()).isEqualTo(Endpoint.host(CLIENT_IP + "#1"));
     assertThat(links.get(0).key().server()).isEqualTo(Endpoint.external(SERVER_IP + "#1"));
-    assertThat(links.get(0).bytesClientToServer()).isEqualTo(250);
+    assertThat(links.get(0).totals().bytesClientToServer()).isEqualTo(250);
     assertThat(links.get(1).key().client()).isEqualTo(Endpoint.host(CLIENT_IP + "#2"));
     assertThat(links.get(1).key().server()).isEqualTo(Endpoint.external(SERVER_IP + "#2"));
-    assertThat(links.get(1).bytesClientToServer()).isEqualTo(40);
+    assertThat(links.get(1).totals().bytesClientToServer()).isEqualTo(40);
   }
 
   @Test
@@ -364,11 +379,11 @@ class LinkTableTest {
 
     Map<String, Link> byServer = new HashMap<>();
     late.links().forEach(link -> byServer.put(link.key().server().name(), link));
-    assertThat(byServer.get(SERVER_IP).bytesClientToServer()).isEqualTo(180);
-    assertThat(byServer.get(SERVER_IP).activeConnections()).isZero();
-    assertThat(byServer.get("cart").bytesClientToServer()).isEqualTo(220);
-    assertThat(byServer.get("cart").activeConnections()).isEqualTo(1);
-    assertThat(byServer.get("cart").connectionsOpened()).isZero(); // opened where it was first seen
+    assertThat(byServer.get(SERVER_IP).totals().bytesClientToServer()).isEqualTo(180);
+    assertThat(byServer.get(SERVER_IP).totals().activeConnections()).isZero();
+    assertThat(byServer.get("cart").totals().bytesClientToServer()).isEqualTo(220);
+    assertThat(byServer.get("cart").totals().activeConnections()).isEqualTo(1);
+    assertThat(byServer.get("cart").totals().connectionsOpened()).isZero(); // opened where it was first seen
   }
 
   @Test
@@ -387,7 +402,7 @@ class LinkTableTest {
 
     assertThat(table.links()).singleElement().satisfies(link -> {
       assertThat(link.key().server().name()).isEqualTo("cart");
-      assertThat(link.bytesClientToServer()).isEqualTo(250);
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(250);
     });
   }
 
@@ -420,7 +435,7 @@ class LinkTableTest {
     poll(live(conn.sent(300).received(50).srtt(350)));   // moved: sample 350
     poll(live(conn.sent(300).received(50).srtt(50)));    // idle: no sample
 
-    RttSummary rtt = onlyLink().rtt();
+    RttSummary rtt = onlyLink().totals().rtt();
     assertThat(rtt.samples()).isEqualTo(3);
     assertThat(rtt.sumMicros()).isEqualTo(1_050);
     assertThat(rtt.minMicros()).isEqualTo(200);
@@ -434,7 +449,7 @@ class LinkTableTest {
   void socketWithoutAnRttSampleYetAddsNone() {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(100).srtt(0)));
 
-    assertThat(onlyLink().rtt()).isEqualTo(RttSummary.EMPTY);
+    assertThat(onlyLink().totals().rtt()).isEqualTo(RttSummary.EMPTY);
   }
 
   // --- idle expiry -------------------------------------------------------------------------
@@ -448,11 +463,11 @@ class LinkTableTest {
     List<Link> expired = table.expireIdle(T0.plusSeconds(61), Duration.ofMinutes(1));
 
     assertThat(expired).singleElement().satisfies(link -> {
-      assertThat(link.bytesClientToServer()).isEqualTo(10);
-      assertThat(link.bytesServerToClient()).isEqualTo(20);
+      assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
+      assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
     });
     assertThat(table.links()).isEmpty();
-    assertThat(table.expiredLinks()).isEqualTo(1);
+    assertThat(table.counters().expiredLinks()).isEqualTo(1);
   }
 
   @Test
@@ -461,7 +476,7 @@ class LinkTableTest {
     poll(live(conn.sent(10)));
 
     assertThat(table.expireIdle(T0.plusSeconds(3600), Duration.ofMinutes(1))).isEmpty();
-    assertThat(onlyLink().activeConnections()).isEqualTo(1);
+    assertThat(onlyLink().totals().activeConnections()).isEqualTo(1);
   }
 
   // --- helpers -----------------------------------------------------------------------------
@@ -502,9 +517,15 @@ class LinkTableTest {
     poll(harvest.live(), harvest.closed());
   }
 
-  /** A poll in which no socket shows up. */
+  /** A complete poll in which no socket shows up. */
   private void poll() {
     poll(List.of(), List.of());
+  }
+
+  /** A poll that hands over only what changed, as most polls do. */
+  private void pollChangedOnly(SocketSnapshot... live) {
+    table.apply(new SocketPoll(T0.plusSeconds(polls++), List.of(live), List.of(), KernelCounters.NONE, 1,
+        Duration.ofMillis(1), false));
   }
 
   private void poll(List<SocketSnapshot> live, List<SocketSnapshot> closed) {
@@ -512,6 +533,6 @@ class LinkTableTest {
   }
 
   private static SocketPoll pollOf(Instant time, List<SocketSnapshot> live, List<SocketSnapshot> closed) {
-    return new SocketPoll(time, live, closed, new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1));
+    return new SocketPoll(time, live, closed, KernelCounters.NONE, 1, Duration.ofMillis(1), true);
   }
 }

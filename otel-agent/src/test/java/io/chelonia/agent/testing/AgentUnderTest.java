@@ -1,20 +1,17 @@
 package io.chelonia.agent.testing;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.export.MetricsOptions;
 import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.AddressResolver;
-import io.chelonia.agent.kernel.KernelOptions;
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
-import io.chelonia.agent.tracing.SocketPoll;
+import io.chelonia.agent.link.PipelineConfig;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.Set;
@@ -30,13 +27,10 @@ public final class AgentUnderTest implements AutoCloseable {
   public static final SequencedMap<String, String> RESOURCE = resource();
 
   private final Clock clock = Clock.systemUTC();
-  private final MetricsOptions options;
   private LinkPipeline pipeline;
   private Telemetry telemetry;
 
-  private AgentUnderTest(MetricsOptions options) {
-    this.options = options;
-  }
+  private AgentUnderTest() {}
 
   /**
    * Opens the pipeline, loopback and the agent's own sockets (its process's, and those on {@code
@@ -45,11 +39,10 @@ public final class AgentUnderTest implements AutoCloseable {
    */
   public static AgentUnderTest start(MetricsOptions options, Map<String, String> resource,
       Map<String, String> properties, Set<Integer> selfPorts) {
-    AgentUnderTest agent = new AgentUnderTest(options);
+    AgentUnderTest agent = new AgentUnderTest();
     try {
-      TracerConfig config =
-          new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false);
-      agent.pipeline = LinkPipeline.open(config, new AddressResolver(), selfPorts, agent.clock);
+      agent.pipeline =
+          LinkPipeline.open(PipelineConfig.defaults(), new AddressResolver(), selfPorts, agent.clock);
       agent.telemetry = Telemetry.start(options, resource, properties, VERSION, agent.clock);
       return agent;
     } catch (RuntimeException e) {
@@ -59,15 +52,13 @@ public final class AgentUnderTest implements AutoCloseable {
 
   /** One poll, its idle links expired, published to the SDK; returns when, in epoch nanos. */
   public long poll() {
-    SocketPoll poll = pipeline.pollOnce();
-    List<Link> expired = pipeline.links().expireIdle(poll.time(), options.linkIdleExpiry());
-    telemetry.record(poll, pipeline.links(), pipeline.links().links(), expired);
+    telemetry.onPoll(pipeline.poll());
     return nanos(clock.instant());
   }
 
   /** The one link to {@code serverPort} as {@code observer} saw it. */
   public Link link(int serverPort, Observer observer) {
-    return Links.only(pipeline.links(), serverPort, observer);
+    return Links.only(pipeline.table(), serverPort, observer);
   }
 
   public LinkPipeline pipeline() {
@@ -81,7 +72,7 @@ public final class AgentUnderTest implements AutoCloseable {
   /** Closes the SDK (a last export), then the pipeline. */
   @Override
   public void close() {
-    Cleanup.closeAll(telemetry, pipeline);
+    Closing.closeAll(telemetry, pipeline);
   }
 
   /** Epoch nanos, as OTLP times are given. */

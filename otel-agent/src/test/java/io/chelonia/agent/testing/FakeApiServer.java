@@ -85,8 +85,17 @@ public final class FakeApiServer implements AutoCloseable {
   /** After a restart, watches from an older resource version are refused (410 Gone). */
   private volatile long expiredBefore;
 
+  /**
+   * The mapper configured for Kubernetes objects, as KubernetesMockServer's own constructors use;
+   * fabric8 8.0 deprecates its only public accessor without a replacement for a mock's Context.
+   */
+  @SuppressWarnings("deprecation")
+  private static tools.jackson.databind.ObjectMapper kubernetesMapper() {
+    return Serialization.jsonMapper();
+  }
+
   private FakeApiServer() {
-    mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
+    mock = new KubernetesMockServer(new Context(kubernetesMapper()), new MockWebServer(),
         new HashMap<>(), new WritesSeen(), false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
     objects = mock.createClient();

@@ -1,8 +1,8 @@
 package io.chelonia.agent.testing;
 
-import static io.chelonia.agent.testing.PeerExchange.PEER_TIMEOUT;
-
+import io.chelonia.agent.lifecycle.Closing;
 import java.util.Optional;
+import static io.chelonia.agent.testing.PeerExchange.PEER_TIMEOUT;
 
 /**
  * A {@link TrafficPeer} server and client run with {@code --hold}: their connections carry the
@@ -68,6 +68,6 @@ public final class HeldExchange implements AutoCloseable {
 
   @Override
   public void close() {
-    Cleanup.closeAll(client, server);
+    Closing.closeAll(client, server);
   }
 }

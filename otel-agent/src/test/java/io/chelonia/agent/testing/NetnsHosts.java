@@ -1,5 +1,6 @@
 package io.chelonia.agent.testing;
 
+import io.chelonia.agent.lifecycle.Closing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -102,6 +103,13 @@ public final class NetnsHosts implements AutoCloseable {
     }
   }
 
+  /** Runs {@code command} (sysctl, iptables...) inside the named namespace and waits for it. */
+  public static void runIn(String ns, String... command) {
+    List<String> args = new ArrayList<>(List.of("netns", "exec", ns));
+    args.addAll(List.of(command));
+    ip(args.toArray(String[]::new));
+  }
+
   /** A process builder that runs {@code command} inside the named network namespace. */
   public static ProcessBuilder inNamespace(String ns, List<String> command) {
     List<String> inNs = new ArrayList<>(List.of("ip", "netns", "exec", ns));
@@ -116,7 +124,17 @@ public final class NetnsHosts implements AutoCloseable {
       return;
     }
     closed = true;
-    Cleanup.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
+    Closing.closeAll(() -> deleteIfPresent(nameA), () -> deleteIfPresent(nameB));
+  }
+
+  /** Adds an empty network namespace under /run/netns. */
+  static void addNamespace(String ns) {
+    ip("netns", "add", ns);
+  }
+
+  /** Deletes a namespace made by a test, if it is there. */
+  static void deleteNamespaceIfPresent(String ns) {
+    deleteIfPresent(ns);
   }
 
   private static void deleteIfPresent(String ns) {

@@ -1,6 +1,8 @@
 package io.chelonia.agent.testing;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Runs {@link TrafficPeer} servers and clients for the export tests. */
@@ -47,6 +49,25 @@ public final class PeerExchange {
   /** The port a started server announced. */
   public static int port(TrafficPeerProcess server) {
     return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+  }
+
+  /**
+   * Makes {@code attempts} connects at once from {@code ns} to {@code address:port}, every one of
+   * which must fail; returns each failure as {@code <exception class>: <message>}.
+   */
+  public static List<String> connectFailing(Optional<String> ns, String address, int port, int attempts) {
+    try (TrafficPeerProcess failing = TrafficPeerProcess.start(ns, "connect-fail", address,
+        String.valueOf(port), String.valueOf(attempts))) {
+      List<String> failures = new ArrayList<>();
+      for (int i = 0; i < attempts; i++) {
+        failures.add(failing.awaitLine("FAILED ", PEER_TIMEOUT).substring("FAILED ".length()));
+      }
+      int exit = failing.awaitExit(PEER_TIMEOUT);
+      if (exit != 0) {
+        throw new IllegalStateException("connect-fail exited with " + exit + ": " + failing.stderr());
+      }
+      return failures;
+    }
   }
 
   /** Runs a client in {@code ns} whose connect to {@code address:port} must be refused. */

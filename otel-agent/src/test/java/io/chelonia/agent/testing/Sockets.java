@@ -24,9 +24,6 @@ public final class Sockets {
   public static final int FLAG_ESTABLISHED = 1 << 1;
   public static final int FLAG_DISCOVERED = 1 << 2;
   public static final int FLAG_CLOSED = 1 << 3;
-  public static final int FLAG_ROLE_BY_LISTENER = 1 << 5;
-  public static final int FLAG_ROLE_BY_BACKLOG = 1 << 6;
-  public static final int FLAG_IN_RING_FALLBACK = 1 << 7;
 
   /** include/net/tcp_states.h */
   public static final int TCP_ESTABLISHED = 1;
@@ -40,7 +37,6 @@ public final class Sockets {
   private long netns = 4026531840L;
   private long cgroupId;
   private int pid;
-  private int tid;
   private String comm = "";
   private SocketRole role = SocketRole.UNKNOWN;
   private int state;
@@ -51,15 +47,10 @@ public final class Sockets {
   private int remotePort = 80;
   private long bytesSent;
   private long bytesReceived;
-  private long segmentsIn;
-  private long segmentsOut;
   private int smoothedRttMicros;
   private long retransmits;
   private int error;
   private int softError;
-  private long firstSeenNanos;
-  private long establishedNanos;
-  private long closedNanos;
 
   private Sockets() {
     this.cookie = COOKIES.incrementAndGet();
@@ -70,7 +61,6 @@ public final class Sockets {
     this.netns = other.netns;
     this.cgroupId = other.cgroupId;
     this.pid = other.pid;
-    this.tid = other.tid;
     this.comm = other.comm;
     this.role = other.role;
     this.state = other.state;
@@ -81,15 +71,10 @@ public final class Sockets {
     this.remotePort = other.remotePort;
     this.bytesSent = other.bytesSent;
     this.bytesReceived = other.bytesReceived;
-    this.segmentsIn = other.segmentsIn;
-    this.segmentsOut = other.segmentsOut;
     this.smoothedRttMicros = other.smoothedRttMicros;
     this.retransmits = other.retransmits;
     this.error = other.error;
     this.softError = other.softError;
-    this.firstSeenNanos = other.firstSeenNanos;
-    this.establishedNanos = other.establishedNanos;
-    this.closedNanos = other.closedNanos;
   }
 
   /** A socket of unknown role between 10.0.0.1:40000 and 10.0.0.2:80, with a fresh cookie. */
@@ -138,11 +123,10 @@ public final class Sockets {
     return copy;
   }
 
-  /** The connecting process (its tgid; the thread id is taken equal). */
+  /** The connecting process (its tgid). */
   public Sockets pid(int pid) {
     Sockets copy = new Sockets(this);
     copy.pid = pid;
-    copy.tid = pid;
     return copy;
   }
 
@@ -198,13 +182,6 @@ public final class Sockets {
     return copy;
   }
 
-  public Sockets segments(long in, long out) {
-    Sockets copy = new Sockets(this);
-    copy.segmentsIn = in;
-    copy.segmentsOut = out;
-    return copy;
-  }
-
   public Sockets retransmits(long retransmits) {
     Sockets copy = new Sockets(this);
     copy.retransmits = retransmits;
@@ -229,14 +206,6 @@ public final class Sockets {
   public Sockets softError(int errno) {
     Sockets copy = new Sockets(this);
     copy.softError = errno;
-    return copy;
-  }
-
-  public Sockets times(long firstSeenNanos, long establishedNanos, long closedNanos) {
-    Sockets copy = new Sockets(this);
-    copy.firstSeenNanos = firstSeenNanos;
-    copy.establishedNanos = establishedNanos;
-    copy.closedNanos = closedNanos;
     return copy;
   }
 
@@ -266,18 +235,6 @@ public final class Sockets {
     return copy;
   }
 
-  public Sockets roleByListener() {
-    return withFlag(FLAG_ROLE_BY_LISTENER);
-  }
-
-  public Sockets roleByBacklog() {
-    return withFlag(FLAG_ROLE_BY_BACKLOG);
-  }
-
-  public Sockets inRingFallback() {
-    return withFlag(FLAG_IN_RING_FALLBACK);
-  }
-
   public Sockets flags(int flags) {
     Sockets copy = new Sockets(this);
     copy.flags = flags;
@@ -290,10 +247,9 @@ public final class Sockets {
 
   public SocketSnapshot build() {
     return new SocketSnapshot(
-        cookie, netns, cgroupId, pid, tid, comm, role, state, flags, localAddress, localPort,
-        remoteAddress, remotePort, bytesSent, bytesReceived, segmentsIn, segmentsOut,
-        smoothedRttMicros, retransmits, error, softError, firstSeenNanos, establishedNanos,
-        closedNanos);
+        cookie, netns, cgroupId, pid, comm, role, state, flags, localAddress, localPort,
+        remoteAddress, remotePort, bytesSent, bytesReceived, smoothedRttMicros, retransmits, error,
+        softError);
   }
 
   private Sockets withFlag(int flag) {

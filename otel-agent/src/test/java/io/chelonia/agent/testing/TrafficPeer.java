@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * server <bindAddress> <port> <bytesToSend> <bytesToReceive> <connections> [--hold]
  * client <address> <port> <bytesToSend> <bytesToReceive> <connections> [--hold]
  * connect-refused <address> <port>
+ * connect-fail <address> <port> <attempts>
  * }</pre>
  *
  * <p>Per connection the client sends its bytes and then reads its bytes; the server does the
@@ -40,6 +41,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * client prints {@code EXCHANGED <n>} per connection, then {@code HELD}, then obeys stdin lines
  * {@code SEND <bytes>} (send and read back that many bytes on every connection, then print
  * {@code SENT}) and {@code CLOSE}.
+ *
+ * <p>{@code connect-fail} makes all its attempts at once, one thread each, and expects every one
+ * to fail; it prints one line {@code FAILED <exception class>: <message>} per attempt.
  *
  * <p>Exit codes: 0 done, 1 failed (one line on stderr), 2 bad arguments, 3 hard timeout.
  */
@@ -98,6 +102,13 @@ public final class TrafficPeer {
         }
         return connectRefused(InetAddress.getByName(args[1]), Integer.parseInt(args[2]));
       }
+      case "connect-fail" -> {
+        if (args.length != 4) {
+          return usage();
+        }
+        return connectFail(InetAddress.getByName(args[1]), Integer.parseInt(args[2]),
+            Integer.parseInt(args[3]));
+      }
       default -> {
         return usage();
       }
@@ -106,7 +117,8 @@ public final class TrafficPeer {
 
   private static int usage() {
     System.err.println("usage: TrafficPeer server|client <address> <port> <bytesToSend>"
-        + " <bytesToReceive> <connections> [--hold] | connect-refused <address> <port>");
+        + " <bytesToReceive> <connections> [--hold] | connect-refused <address> <port>"
+        + " | connect-fail <address> <port> <attempts>");
     return 2;
   }
 
@@ -228,6 +240,35 @@ public final class TrafficPeer {
     } catch (ConnectException refused) {
       return 0;
     }
+  }
+
+  private static int connectFail(InetAddress address, int port, int attempts) {
+    List<Thread> threads = new ArrayList<>();
+    Queue<String> connected = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < attempts; i++) {
+      threads.add(Thread.ofPlatform().start(() -> {
+        try (Socket socket = newSocket(address)) {
+          socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MILLIS);
+          connected.add(socket.getLocalSocketAddress().toString());
+        } catch (IOException failed) {
+          announce("FAILED " + failed.getClass().getSimpleName() + ": " + failed.getMessage());
+        }
+      }));
+    }
+    for (Thread thread : threads) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 1;
+      }
+    }
+    if (!connected.isEmpty()) {
+      System.err.println("TrafficPeer: " + connected.size() + " connects to " + address + " port "
+          + port + " succeeded although all should have failed");
+      return 1;
+    }
+    return 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.chelonia.agent.identity.kubernetes;
 
+import io.chelonia.agent.kernel.Inodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,8 +84,7 @@ final class CgroupPods {
         try {
           BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
           if (attributes.isDirectory()) {
-            Object inode = Files.getAttribute(dir, "unix:ino");
-            found.put(((Number) inode).longValue(), podUidIn(root.relativize(dir).toString()));
+            Inodes.of(dir).ifPresent(inode -> found.put(inode, podUidIn(root.relativize(dir).toString())));
           }
         } catch (IOException | UnsupportedOperationException e) {
           // A cgroup removed under the walk: nobody will ask for it.

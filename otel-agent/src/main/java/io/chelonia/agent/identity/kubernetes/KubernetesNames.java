@@ -3,109 +3,36 @@ package io.chelonia.agent.identity.kubernetes;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
-import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.models.V1Job;
-import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1PodList;
-import io.kubernetes.client.openapi.models.V1ReplicaSet;
-import io.kubernetes.client.openapi.models.V1ReplicaSetList;
 import io.kubernetes.client.openapi.models.V1Service;
-import io.kubernetes.client.openapi.models.V1ServiceList;
-import io.kubernetes.client.openapi.models.V1ServiceSpec;
-import io.kubernetes.client.util.CallGeneratorParams;
-import io.kubernetes.client.util.ClientBuilder;
-import io.kubernetes.client.util.KubeConfig;
-import io.kubernetes.client.util.Watchable;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
-import io.kubernetes.client.util.generic.options.ListOptions;
-import java.io.IOException;
-import java.io.Reader;
-import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
- * Names socket ends in the cluster's own terms, from the Kubernetes API: a pod's address is its
- * top owner (Deployment, StatefulSet, DaemonSet, CronJob, a custom resource such as an Argo
+ * Names socket ends in the cluster's own terms, from the {@link ClusterCache}: a pod's address is
+ * its top owner (Deployment, StatefulSet, DaemonSet, CronJob, a custom resource such as an Argo
  * Rollout, or the Pod itself), a Service's cluster, external or load-balancer address is the
  * Service, a node's address is the Node (or, on this node, the hostNetwork pod behind the socket).
- * Anything else is left to the next source.
- *
- * <p>Pods, Services and Nodes, and the metadata of ReplicaSets and Jobs (the links from a pod to
- * its Deployment or CronJob), are listed once and then watched by shared informers; lookups read
- * their caches and never block. When the API server is away the caches keep the last known state,
- * the informers retry with growing waits, and failures are counted ({@link #errors()}).
+ * Anything else is left to the next source. Lookups read the caches and never block.
  */
 public final class KubernetesNames implements NameSource, AutoCloseable {
   static final String KIND_NODE = "Node";
   static final String KIND_POD = "Pod";
   static final String KIND_SERVICE = "Service";
-  private static final String BY_IP = "ip";
-  private static final String BY_UID = "uid";
-  private static final String BY_NODE_PORT = "node-port";
-  private static final String NONE = "None";
 
-  private final Informed<V1Pod, V1PodList> pods;
-  private final Informed<V1Service, V1ServiceList> services;
-  private final Informed<V1Node, V1NodeList> nodes;
-  private final Informed<V1ReplicaSet, V1ReplicaSetList> replicaSets;
-  private final Informed<V1Job, V1JobList> jobs;
-  private final List<Informed<?, ?>> all;
-  private final CgroupPods cgroups;
-  private final ApiHealth health;
-  private final ScheduledExecutorService watchdog;
-  private final ExecutorService background;
+  private final ClusterCache cluster;
 
-  private KubernetesNames(Builder builder) {
-    ApiClient client = builder.client;
-    // Watches are long-lived: the server ends them (timeoutSeconds), not a client read timeout.
-    client.setReadTimeout(0);
-    health = new ApiHealth();
-    LongSupplier clock = System::nanoTime;
-    Timing timing = builder.timing;
-    pods = new Informed<>(V1Pod.class, "pods",
-        listerWatcher(new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client)),
-        Slim::pod, Map.of(BY_IP, KubernetesNames::podIps, BY_UID, pod -> List.of(pod.getMetadata().getUid()),
-            BY_NODE_PORT, KubernetesNames::hostNetworkPorts),
-        timing, health, clock);
-    services = new Informed<>(V1Service.class, "services",
-        listerWatcher(new GenericKubernetesApi<>(V1Service.class, V1ServiceList.class, "", "v1", "services", client)),
-        Slim::service, Map.of(BY_IP, KubernetesNames::serviceIps), timing, health, clock);
-    nodes = new Informed<>(V1Node.class, "nodes",
-        listerWatcher(new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client)),
-        Slim::node, Map.of(BY_IP, KubernetesNames::nodeIps), timing, health, clock);
-    replicaSets = new Informed<>(V1ReplicaSet.class, "replicasets.apps",
-        listerWatcher(new GenericKubernetesApi<>(V1ReplicaSet.class, V1ReplicaSetList.class, "apps", "v1", "replicasets", client)),
-        Slim::ownerOnly, Map.of(), timing, health, clock);
-    jobs = new Informed<>(V1Job.class, "jobs.batch",
-        listerWatcher(new GenericKubernetesApi<>(V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
-        Slim::ownerOnly, Map.of(), timing, health, clock);
-    all = List.of(pods, services, nodes, replicaSets, jobs);
-    background = Executors.newSingleThreadExecutor(daemon("chelonia-cgroups"));
-    cgroups = new CgroupPods(builder.cgroupRoot, background, clock, Duration.ofSeconds(1).toNanos());
-    watchdog = Executors.newSingleThreadScheduledExecutor(daemon("chelonia-kubernetes-watchdog"));
+  private KubernetesNames(ClusterCache cluster) {
+    this.cluster = cluster;
   }
 
   /** Names from the API server {@code client} talks to. */
@@ -113,38 +40,19 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     return new Builder(client);
   }
 
-  /**
-   * A client for this cluster: from {@code kubeconfig} when given, else the pod's service account
-   * when running in a cluster, else the usual kubeconfig ($KUBECONFIG, ~/.kube/config).
-   */
-  public static ApiClient client(Optional<Path> kubeconfig) throws IOException {
-    if (kubeconfig.isPresent()) {
-      Path file = kubeconfig.get();
-      try (Reader reader = Files.newBufferedReader(file)) {
-        KubeConfig config = KubeConfig.loadKubeConfig(reader);
-        config.setFile(file.toFile());
-        return ClientBuilder.kubeconfig(config).build();
-      }
-    }
-    if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
-      return ClientBuilder.cluster().build();
-    }
-    return ClientBuilder.standard().build();
-  }
-
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
     String address = query.address().getHostAddress();
-    List<V1Pod> podsAt = pods.byIndex(BY_IP, address);
+    List<V1Pod> podsAt = cluster.podsAt(address);
     if (!podsAt.isEmpty()) {
       return workloadOf(newest(podsAt));
     }
-    List<V1Service> servicesAt = services.byIndex(BY_IP, address);
+    List<V1Service> servicesAt = cluster.servicesAt(address);
     if (!servicesAt.isEmpty()) {
       V1ObjectMeta service = servicesAt.getFirst().getMetadata();
       return Optional.of(new Endpoint(service.getNamespace(), KIND_SERVICE, service.getName()));
     }
-    List<V1Node> nodesAt = nodes.byIndex(BY_IP, address);
+    List<V1Node> nodesAt = cluster.nodesAt(address);
     if (!nodesAt.isEmpty()) {
       return onNode(nodesAt.getFirst().getMetadata().getName(), query);
     }
@@ -158,16 +66,15 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
   private Optional<Endpoint> onNode(String node, EndpointQuery query) {
     if (query.local()) {
       if (query.cgroupId() != 0) {
-        if (!cgroups.knows(query.cgroupId())) {
+        if (!cluster.cgroups().knows(query.cgroupId())) {
           return Optional.empty();
         }
-        Optional<V1Pod> pod = cgroups.podUid(query.cgroupId())
-            .flatMap(uid -> pods.byIndex(BY_UID, uid).stream().findFirst());
+        Optional<V1Pod> pod = cluster.cgroups().podUid(query.cgroupId()).flatMap(cluster::podWithUid);
         if (pod.isPresent()) {
           return workloadOf(pod.get());
         }
       }
-      List<V1Pod> listening = pods.byIndex(BY_NODE_PORT, node + "/" + query.port());
+      List<V1Pod> listening = cluster.hostNetworkPodsOn(node, query.port());
       if (!listening.isEmpty()) {
         return workloadOf(listening.getFirst());
       }
@@ -184,28 +91,25 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     V1ObjectMeta meta = pod.getMetadata();
     String namespace = meta.getNamespace();
     V1OwnerReference owner = controllerOf(meta);
-    Endpoint workload;
     if (owner == null) {
-      workload = new Endpoint(namespace, KIND_POD, meta.getName());
-    } else {
-      Informed<?, ?> parents = switch (owner.getKind()) {
-        case "ReplicaSet" -> replicaSets;
-        case "Job" -> jobs;
-        default -> null;
-      };
-      if (parents == null) {
-        workload = new Endpoint(namespace, owner.getKind(), owner.getName());
-      } else {
-        KubernetesObject parent = parents.get(namespace, owner.getName());
-        if (parent == null) {
-          return Optional.empty();
-        }
-        V1OwnerReference top = controllerOf(parent.getMetadata());
-        workload = top == null
-            ? new Endpoint(namespace, owner.getKind(), owner.getName())
-            : new Endpoint(namespace, top.getKind(), top.getName());
+      return Optional.of(new Endpoint(namespace, KIND_POD, meta.getName()).withPod(meta.getName()));
+    }
+    KubernetesObject parent;
+    switch (owner.getKind()) {
+      case "ReplicaSet" -> parent = cluster.replicaSet(namespace, owner.getName());
+      case "Job" -> parent = cluster.job(namespace, owner.getName());
+      default -> {
+        return Optional.of(
+            new Endpoint(namespace, owner.getKind(), owner.getName()).withPod(meta.getName()));
       }
     }
+    if (parent == null) {
+      return Optional.empty();
+    }
+    V1OwnerReference top = controllerOf(parent.getMetadata());
+    Endpoint workload = top == null
+        ? new Endpoint(namespace, owner.getKind(), owner.getName())
+        : new Endpoint(namespace, top.getKind(), top.getName());
     return Optional.of(workload.withPod(meta.getName()));
   }
 
@@ -237,135 +141,29 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
   /** Failed calls to the API server and failed watches since the start. */
   public long errors() {
-    return health.errors();
+    return cluster.errors();
   }
 
   /** Whether every kind has been listed at least once. */
   public boolean hasSynced() {
-    return all.stream().allMatch(Informed::hasSynced);
+    return cluster.hasSynced();
   }
 
   /** Informers restarted by the watchdog. */
   long restarts() {
-    return all.stream().mapToLong(Informed::restarts).sum();
+    return cluster.restarts();
   }
 
   @Override
   public void close() {
-    watchdog.shutdownNow();
-    background.shutdownNow();
-    all.forEach(Informed::stop);
-  }
-
-  private KubernetesNames start(Duration watchdogPeriod) {
-    all.forEach(Informed::start);
-    long period = watchdogPeriod.toMillis();
-    watchdog.scheduleWithFixedDelay(
-        () -> all.forEach(Informed::check), period, period, TimeUnit.MILLISECONDS);
-    return this;
-  }
-
-  // --- indexes: every address in the canonical text form of InetAddress.getHostAddress() -------
-
-  private static List<String> podIps(V1Pod pod) {
-    if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) || pod.getStatus() == null
-        || pod.getStatus().getPodIPs() == null) {
-      return List.of(); // a hostNetwork pod's address is its node's
-    }
-    return pod.getStatus().getPodIPs().stream().map(ip -> canonical(ip.getIp())).toList();
-  }
-
-  private static List<String> hostNetworkPorts(V1Pod pod) {
-    if (!Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) || pod.getSpec().getNodeName() == null) {
-      return List.of();
-    }
-    return pod.getSpec().getContainers().stream()
-        .filter(container -> container.getPorts() != null)
-        .flatMap(container -> container.getPorts().stream())
-        .map(port -> pod.getSpec().getNodeName() + "/" + port.getContainerPort())
-        .distinct()
-        .toList();
-  }
-
-  private static List<String> serviceIps(V1Service service) {
-    V1ServiceSpec spec = service.getSpec();
-    List<String> addresses = new ArrayList<>();
-    if (spec != null) {
-      addAll(addresses, spec.getClusterIPs());
-      addAll(addresses, spec.getExternalIPs());
-    }
-    if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
-        && service.getStatus().getLoadBalancer().getIngress() != null) {
-      service.getStatus().getLoadBalancer().getIngress().forEach(ingress -> {
-        if (ingress.getIp() != null) {
-          addresses.add(canonical(ingress.getIp()));
-        }
-      });
-    }
-    return addresses;
-  }
-
-  private static void addAll(List<String> addresses, List<String> ips) {
-    if (ips != null) {
-      ips.stream().filter(ip -> !ip.isEmpty() && !ip.equals(NONE)).map(KubernetesNames::canonical)
-          .forEach(addresses::add);
-    }
-  }
-
-  private static List<String> nodeIps(V1Node node) {
-    if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
-      return List.of();
-    }
-    return node.getStatus().getAddresses().stream()
-        .filter(address -> address.getType().endsWith("IP")) // InternalIP, ExternalIP; not Hostname
-        .map(address -> canonical(address.getAddress()))
-        .toList();
-  }
-
-  /** Kubernetes writes {@code 2001:db8::1}; the kernel's address prints {@code 2001:db8:0:0:0:0:0:1}. */
-  static String canonical(String ip) {
-    try {
-      return InetAddress.ofLiteral(ip).getHostAddress();
-    } catch (IllegalArgumentException e) {
-      return ip;
-    }
-  }
-
-  private static <T extends KubernetesObject, L extends KubernetesListObject>
-      ListerWatcher<T, L> listerWatcher(GenericKubernetesApi<T, L> api) {
-    return new ListerWatcher<>() {
-      @Override
-      public L list(CallGeneratorParams params) throws ApiException {
-        return api.list(options(params)).throwsApiException().getObject();
-      }
-
-      @Override
-      public Watchable<T> watch(CallGeneratorParams params) throws ApiException {
-        return api.watch(options(params));
-      }
-    };
-  }
-
-  private static ListOptions options(CallGeneratorParams params) {
-    ListOptions options = new ListOptions();
-    options.setResourceVersion(params.resourceVersion);
-    options.setTimeoutSeconds(params.timeoutSeconds);
-    return options;
-  }
-
-  private static ThreadFactory daemon(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
+    cluster.close();
   }
 
   /** Builds a {@link KubernetesNames}: settings are checked here, informers start on {@link #start}. */
   public static final class Builder {
     private final ApiClient client;
     private Path cgroupRoot = Path.of("/sys/fs/cgroup");
-    private Timing timing = Timing.DEFAULT;
+    private InformerTiming timing = InformerTiming.DEFAULT;
     private Duration watchdogPeriod = Duration.ofSeconds(30);
 
     private Builder(ApiClient client) {
@@ -384,7 +182,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
      */
     Builder timing(Duration watchTimeout, Duration staleAfter, Duration watchdogPeriod,
         Duration retryMin, Duration retryMax) {
-      this.timing = new Timing(watchTimeout, staleAfter, retryMin, retryMax);
+      this.timing = new InformerTiming(watchTimeout, staleAfter, retryMin, retryMax);
       if (watchdogPeriod.isNegative() || watchdogPeriod.isZero()) {
         throw new IllegalArgumentException("watchdog period must be positive: " + watchdogPeriod);
       }
@@ -394,7 +192,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
     /** Starts listing and watching in the background; names come as the caches fill. */
     public KubernetesNames start() {
-      return new KubernetesNames(this).start(watchdogPeriod);
+      return new KubernetesNames(new ClusterCache(client, cgroupRoot, timing).start(watchdogPeriod));
     }
   }
 }

@@ -3,6 +3,7 @@ package io.chelonia.agent.identity.local;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.lifecycle.DaemonThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,7 +36,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final ProcFs proc;
   private final DockerNames docker;
   private final ScheduledExecutorService background =
-      Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("chelonia-local-names").unstarted(r));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-local-names"));
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
   private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime() - MIN_ON_DEMAND_NANOS);
   private volatile SocketOwners owners = SocketOwners.empty();

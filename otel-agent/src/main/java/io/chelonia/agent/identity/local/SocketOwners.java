@@ -1,5 +1,6 @@
 package io.chelonia.agent.identity.local;
 
+import io.chelonia.agent.kernel.Inodes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -11,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -46,11 +48,11 @@ final class SocketOwners {
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
       for (Path process : processes) {
         int pid = Integer.parseInt(process.getFileName().toString());
-        Long netns = inode(process.resolve("ns/net"));
-        if (netns == null) {
+        OptionalLong netns = Inodes.of(process.resolve("ns/net"));
+        if (netns.isEmpty()) {
           continue;
         }
-        namespaces.putIfAbsent(netns, process);
+        namespaces.putIfAbsent(netns.getAsLong(), process);
         socketInodes(process, pid, pids);
       }
     } catch (IOException e) {
@@ -142,14 +144,6 @@ final class SocketOwners {
       }
     } catch (IOException e) {
       // The process exited, or it is a kernel thread: no descriptors to read.
-    }
-  }
-
-  private static Long inode(Path file) {
-    try {
-      return ((Number) Files.getAttribute(file, "unix:ino")).longValue();
-    } catch (IOException | UnsupportedOperationException e) {
-      return null;
     }
   }
 

@@ -3,13 +3,12 @@ package io.chelonia.agent.identity.kubernetes;
 import static io.chelonia.agent.identity.kubernetes.KubernetesNamesTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
-import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.FakeApiServer;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
@@ -56,10 +55,10 @@ class KubernetesNamesKernelTest {
     try (KubernetesNames names =
             KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build()).start();
         LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            PipelineConfig.defaults(),
             new ResolverChain(List.of(names)), Set.of(), Clock.systemUTC())) {
       await("informers synced", names::hasSynced);
-      pipeline.pollOnce();
+      pipeline.poll();
 
       int port;
       try (TrafficPeerProcess server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
@@ -69,10 +68,10 @@ class KubernetesNamesKernelTest {
         assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
         assertThat(server.awaitExit(PEER_TIMEOUT)).as("server exit").isZero();
       }
-      pipeline.pollOnce();
+      pipeline.poll();
 
       for (Observer observer : Observer.values()) {
-        List<Link> links = pipeline.links().links().stream()
+        List<Link> links = pipeline.table().links().stream()
             .filter(l -> l.key().serverPort() == port && l.key().observer() == observer)
             .toList();
         assertThat(links).as("links to port %d seen by %s", port, observer).hasSize(1);
@@ -81,8 +80,8 @@ class KubernetesNamesKernelTest {
             .isEqualTo("shop/Deployment/frontend");
         assertThat(workload(link.key().server())).as("%s server", observer)
             .isEqualTo("shop/Deployment/backend");
-        assertThat(link.bytesClientToServer()).isEqualTo(1234);
-        assertThat(link.bytesServerToClient()).isEqualTo(4321);
+        assertThat(link.totals().bytesClientToServer()).isEqualTo(1234);
+        assertThat(link.totals().bytesServerToClient()).isEqualTo(4321);
       }
     }
   }

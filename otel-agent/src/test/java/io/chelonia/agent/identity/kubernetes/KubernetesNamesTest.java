@@ -212,8 +212,8 @@ class KubernetesNamesTest {
     Sockets fresh = Sockets.client("10.1.0.2", 40001, "10.1.0.30", 6379).established();
     poll(table, old.sent(250), fresh.sent(70));
 
-    assertThat(server(table, "cart").bytesClientToServer()).isEqualTo(250);
-    assertThat(server(table, "payments").bytesClientToServer()).isEqualTo(70);
+    assertThat(server(table, "cart").totals().bytesClientToServer()).isEqualTo(250);
+    assertThat(server(table, "payments").totals().bytesClientToServer()).isEqualTo(70);
   }
 
   @Test
@@ -231,8 +231,8 @@ class KubernetesNamesTest {
 
     Link named = server(table, "api");
     assertThat(named.key().server()).isEqualTo(new Endpoint(NS, "Deployment", "api", "api-6f-k", ""));
-    assertThat(named.bytesClientToServer()).isEqualTo(20);
-    assertThat(named.activeConnections()).isEqualTo(1);
+    assertThat(named.totals().bytesClientToServer()).isEqualTo(20);
+    assertThat(named.totals().activeConnections()).isEqualTo(1);
   }
 
   // --- the API server away ----------------------------------------------------------------------
@@ -331,7 +331,7 @@ class KubernetesNamesTest {
 
   private static void poll(LinkTable table, Sockets... sockets) {
     table.apply(new SocketPoll(Instant.now(), Arrays.stream(sockets).map(Sockets::build).toList(),
-        List.of(), new KernelCounters(0, 0, 0), 1, Duration.ofMillis(1)));
+        List.of(), KernelCounters.NONE, 1, Duration.ofMillis(1), true));
   }
 
   private static Link onlyLink(LinkTable table) {

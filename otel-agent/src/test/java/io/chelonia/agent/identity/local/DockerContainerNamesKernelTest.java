@@ -2,13 +2,12 @@ package io.chelonia.agent.identity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
-import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +60,7 @@ class DockerContainerNamesKernelTest {
   void containerEndIsNamedByItsContainerName() throws Exception {
     try (LocalNames local = new LocalNames(HOST, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, Duration.ofSeconds(10));
         LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            PipelineConfig.defaults(),
             new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
         TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.empty(),
             "server", GATEWAY, "0", "3", "5", "1", "--hold")) {
@@ -73,15 +72,15 @@ class DockerContainerNamesKernelTest {
       Endpoint ordersApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "orders-api");
       List<Link> named = List.of();
       for (int poll = 0; poll < 80 && named.isEmpty(); poll++) {
-        pipeline.pollOnce();
-        named = pipeline.links().links().stream()
+        pipeline.poll();
+        named = pipeline.table().links().stream()
             .filter(link -> link.key().serverPort() == port && link.key().observer() == Observer.CLIENT)
             .filter(link -> link.key().client().equals(container) && link.key().server().equals(ordersApi))
             .toList();
         Thread.sleep(250);
       }
 
-      assertThat(named).as("links: %s", pipeline.links().links()).hasSize(1);
+      assertThat(named).as("links: %s", pipeline.table().links()).hasSize(1);
       server.send("CLOSE");
       assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
     }

@@ -2,13 +2,12 @@ package io.chelonia.agent.identity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
-import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.nio.file.Path;
@@ -29,7 +28,7 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(10));
         LinkPipeline pipeline = LinkPipeline.open(
-            new TracerConfig(Duration.ofSeconds(1), KernelOptions.defaults(), false, false),
+            PipelineConfig.defaults(),
             new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
         TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
             "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
@@ -43,15 +42,15 @@ class LocalNamesKernelTest {
         // Names of ends first seen before the owner index knew them come at a later poll.
         List<Link> named = List.of();
         for (int poll = 0; poll < 80 && named.size() < 2; poll++) {
-          pipeline.pollOnce();
-          named = pipeline.links().links().stream()
+          pipeline.poll();
+          named = pipeline.table().links().stream()
               .filter(link -> link.key().serverPort() == port)
               .filter(link -> link.key().client().equals(checkout) && link.key().server().equals(ordersApi))
               .toList();
           Thread.sleep(250);
         }
 
-        List<Link> all = pipeline.links().links();
+        List<Link> all = pipeline.table().links();
         assertThat(named).as("links to the server port: %s", all.stream().filter(l -> l.key().serverPort() == port).toList())
             .extracting(link -> link.key().observer())
             .containsExactlyInAnyOrder(Observer.CLIENT, Observer.SERVER);

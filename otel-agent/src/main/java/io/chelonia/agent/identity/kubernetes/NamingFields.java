@@ -22,8 +22,8 @@ import java.util.List;
  * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects
  * of another type pass unchanged.
  */
-final class Slim {
-  private Slim() {}
+final class NamingFields {
+  private NamingFields() {}
 
   static KubernetesObject pod(KubernetesObject object) {
     if (!(object instanceof V1Pod pod)) {
@@ -31,7 +31,7 @@ final class Slim {
     }
     V1PodSpec spec = pod.getSpec() == null ? new V1PodSpec() : pod.getSpec();
     boolean hostNetwork = Boolean.TRUE.equals(spec.getHostNetwork());
-    V1PodSpec slimSpec = new V1PodSpec()
+    V1PodSpec trimmedSpec = new V1PodSpec()
         .hostNetwork(spec.getHostNetwork())
         .nodeName(spec.getNodeName())
         .containers(hostNetwork && spec.getContainers() != null
@@ -39,11 +39,11 @@ final class Slim {
                 .map(c -> new V1Container().name(c.getName()).ports(c.getPorts())).toList()
             : List.of());
     V1PodStatus status = pod.getStatus();
-    V1PodStatus slimStatus = status == null
+    V1PodStatus trimmedStatus = status == null
         ? null : new V1PodStatus().podIPs(status.getPodIPs()).phase(status.getPhase());
     return new V1Pod().metadata(meta(pod.getMetadata()).uid(pod.getMetadata().getUid())
             .creationTimestamp(pod.getMetadata().getCreationTimestamp()))
-        .spec(slimSpec).status(slimStatus);
+        .spec(trimmedSpec).status(trimmedStatus);
   }
 
   static KubernetesObject service(KubernetesObject object) {
@@ -71,10 +71,10 @@ final class Slim {
 
   /** ReplicaSets and Jobs: only who owns them. */
   static KubernetesObject ownerOnly(KubernetesObject object) {
-    V1ObjectMeta slim = meta(object.getMetadata());
+    V1ObjectMeta trimmed = meta(object.getMetadata());
     return switch (object) {
-      case V1ReplicaSet ignored -> new V1ReplicaSet().metadata(slim);
-      case V1Job ignored -> new V1Job().metadata(slim);
+      case V1ReplicaSet ignored -> new V1ReplicaSet().metadata(trimmed);
+      case V1Job ignored -> new V1Job().metadata(trimmed);
       default -> object;
     };
   }

@@ -32,21 +32,21 @@ import org.slf4j.LoggerFactory;
  * ({@code setTransform}), which acts only on what is cached: the reflector keeps the whole list it
  * received for as long as it then watches (a local of its run loop), which for 10,000 pods is
  * some 170 MB of full objects. {@link #check} restarts an informer that has
- * not called for {@link Timing#staleAfter}. A restarted informer lists afresh into a new cache;
+ * not called for {@link InformerTiming#staleAfter}. A restarted informer lists afresh into a new cache;
  * lookups keep reading the old cache, the last known state, until the new one has synced.
  *
  * <p>Informers are made here rather than by {@code SharedInformerFactory}, which keeps one informer
  * per type and so cannot replace a stopped one.
  */
-final class Informed<T extends KubernetesObject, L extends KubernetesListObject> {
-  private static final Logger LOG = LoggerFactory.getLogger(Informed.class);
+final class ResourceInformer<T extends KubernetesObject, L extends KubernetesListObject> {
+  private static final Logger LOG = LoggerFactory.getLogger(ResourceInformer.class);
 
   private final Class<T> type;
   private final String resource;
   private final ListerWatcher<T, L> api;
   private final TransformFunc transform;
   private final Map<String, Function<T, List<String>>> indexers;
-  private final Timing timing;
+  private final InformerTiming timing;
   private final ApiHealth health;
   private final LongSupplier nanoTime;
   private volatile SharedIndexInformer<T> running;
@@ -56,8 +56,8 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
   private int failures;
   private long restarts;
 
-  Informed(Class<T> type, String resource, ListerWatcher<T, L> api, TransformFunc transform,
-      Map<String, Function<T, List<String>>> indexers, Timing timing, ApiHealth health,
+  ResourceInformer(Class<T> type, String resource, ListerWatcher<T, L> api, TransformFunc transform,
+      Map<String, Function<T, List<String>>> indexers, InformerTiming timing, ApiHealth health,
       LongSupplier nanoTime) {
     this.type = type;
     this.resource = resource;
@@ -99,7 +99,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
 
   /** The object {@code namespace/name}, or null. */
   T get(String namespace, String name) {
-    return (T) current().getIndexer().getByKey(namespace + "/" + name);
+    return current().getIndexer().getByKey(namespace + "/" + name);
   }
 
   boolean hasSynced() {
@@ -146,7 +146,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
       try {
         L list = api.list(params);
         succeeded();
-        ((List<KubernetesObject>) list.getItems()).replaceAll(transform::transform);
+        trimAll(list);
         return list;
       } catch (ApiException | RuntimeException e) {
         failed("list", e);
@@ -164,7 +164,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
         Watchable<T> watch =
             api.watch(new CallGeneratorParams(params.watch, params.resourceVersion, timeout));
         succeeded();
-        return new Slimmed(watch);
+        return new TrimmedEvents(watch);
       } catch (ApiException | RuntimeException e) {
         failed("watch", e);
         throw e;
@@ -172,10 +172,10 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
     }
 
     /** Watch events with their objects cut down as they arrive. */
-    private final class Slimmed implements Watchable<T> {
+    private final class TrimmedEvents implements Watchable<T> {
       private final Watchable<T> events;
 
-      Slimmed(Watchable<T> events) {
+      TrimmedEvents(Watchable<T> events) {
         this.events = events;
       }
 
@@ -188,7 +188,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
       public Watch.Response<T> next() {
         Watch.Response<T> event = events.next();
         if (event.object != null) {
-          event.object = (T) transform.transform(event.object);
+          event.object = trimmed(event.object);
         }
         return event;
       }
@@ -207,7 +207,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
     private void waitBeforeCall() {
       lastCallNanos = nanoTime.getAsLong();
       long waitMillis;
-      synchronized (Informed.this) {
+      synchronized (ResourceInformer.this) {
         waitMillis = timing.retryAfter(failures).toMillis();
       }
       if (waitMillis > 0) {
@@ -222,7 +222,7 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
     }
 
     private void succeeded() {
-      synchronized (Informed.this) {
+      synchronized (ResourceInformer.this) {
         failures = 0;
       }
       health.succeeded(resource);
@@ -233,11 +233,26 @@ final class Informed<T extends KubernetesObject, L extends KubernetesListObject>
         return;
       }
       lastCounted = failure;
-      synchronized (Informed.this) {
+      synchronized (ResourceInformer.this) {
         failures++;
       }
       health.failed(resource, verb + ": " + message(failure));
     }
+  }
+
+  /**
+   * The object cut down to what naming needs. The transform returns an object of the type it was
+   * given (a pod stays a V1Pod), which the compiler cannot see through {@link TransformFunc}.
+   */
+  @SuppressWarnings("unchecked")
+  private T trimmed(T object) {
+    return (T) transform.transform(object);
+  }
+
+  /** Every item of a list cut down; the list's items are of type T, as its class says. */
+  @SuppressWarnings("unchecked")
+  private void trimAll(L list) {
+    ((List<T>) list.getItems()).replaceAll(this::trimmed);
   }
 
   /** The informer is being stopped (its threads are interrupted): not the server's failure. */

@@ -13,11 +13,11 @@ import java.time.Duration;
  * @param retryMin the wait after the first failed call
  * @param retryMax the longest wait between calls while the server keeps failing
  */
-record Timing(Duration watchTimeout, Duration staleAfter, Duration retryMin, Duration retryMax) {
-  static final Timing DEFAULT = new Timing(
+record InformerTiming(Duration watchTimeout, Duration staleAfter, Duration retryMin, Duration retryMax) {
+  static final InformerTiming DEFAULT = new InformerTiming(
       Duration.ofMinutes(5), Duration.ofMinutes(12), Duration.ofSeconds(1), Duration.ofSeconds(30));
 
-  Timing {
+  InformerTiming {
     if (watchTimeout.toSeconds() < 1) {
       throw new IllegalArgumentException("watch timeout must be at least 1 s: " + watchTimeout);
     }

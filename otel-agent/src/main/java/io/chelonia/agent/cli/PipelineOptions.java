@@ -1,22 +1,30 @@
 package io.chelonia.agent.cli;
 
-import io.chelonia.agent.config.TracerConfig;
 import io.chelonia.agent.kernel.KernelOptions;
+import io.chelonia.agent.link.PipelineConfig;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the tracer, shared by every command that attaches the probes. Negatable switches
+ * Options of the pipeline, shared by every command that attaches the probes. Negatable switches
  * carry {@code fallbackValue = "true"}: without it picocli sets a switch to the opposite of its
  * default, so {@code --no-x} would do nothing when x defaults to true.
  */
-final class TracerOptions {
+final class PipelineOptions {
   @Option(
       names = "--poll-interval",
       paramLabel = "SECONDS",
-      defaultValue = "${env:CHELONIA_POLL_INTERVAL:-5}",
+      defaultValue = "${env:CHELONIA_POLL_INTERVAL:-" + PipelineConfig.DEFAULT_POLL_INTERVAL_SECONDS + "}",
       description = "Seconds between harvests of the kernel's socket table (default: ${DEFAULT-VALUE}).")
   double pollIntervalSeconds;
+
+  @Option(
+      names = "--link-idle-expiry",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:CHELONIA_LINK_IDLE_EXPIRY:-" + PipelineConfig.DEFAULT_LINK_IDLE_EXPIRY_SECONDS + "}",
+      description = "Forget a link idle this long with no open connection (default: ${DEFAULT-VALUE}).")
+  long linkIdleExpirySeconds;
 
   @Option(
       names = "--include-loopback",
@@ -37,7 +45,8 @@ final class TracerOptions {
   @Option(
       names = "--max-sockets",
       defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
-      description = "Sockets the kernel tracks at once (default: ${DEFAULT-VALUE}).")
+      description = "Sockets the kernel tracks at once; past it new sockets are counted, not"
+          + " tracked (default: ${DEFAULT-VALUE}).")
   int maxSockets;
 
   @Option(
@@ -58,14 +67,23 @@ final class TracerOptions {
       description = "Stop by itself after this many seconds (default: run until interrupted).")
   Double durationSeconds;
 
-  TracerConfig toConfig() {
-    if (durationSeconds != null && durationSeconds <= 0) {
-      throw new IllegalArgumentException("--duration must be positive, was " + durationSeconds);
-    }
-    return new TracerConfig(
+  PipelineConfig toConfig() {
+    return new PipelineConfig(
         Duration.ofMillis(Math.round(pollIntervalSeconds * 1000)),
+        Duration.ofSeconds(linkIdleExpirySeconds),
         new KernelOptions(maxSockets, maxListeners, ringBufferBytes),
         includeLoopback,
         includeSelf);
+  }
+
+  /** How long to run, empty for until interrupted. */
+  Optional<Duration> duration() {
+    if (durationSeconds == null) {
+      return Optional.empty();
+    }
+    if (durationSeconds <= 0) {
+      throw new IllegalArgumentException("--duration must be positive, was " + durationSeconds);
+    }
+    return Optional.of(Duration.ofNanos(Math.round(durationSeconds * 1e9)));
   }
 }

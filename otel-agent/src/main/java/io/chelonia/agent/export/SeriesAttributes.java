@@ -1,0 +1,12 @@
+package io.chelonia.agent.export;
+
+import io.chelonia.agent.link.Observer;
+import io.opentelemetry.api.common.Attributes;
+
+/**
+ * The attribute sets of one admitted series, built once when it is admitted.
+ *
+ * @param caretta Caretta's labels, null unless Caretta compatibility is on
+ * @param observer which end observed the link: Caretta counts the bytes that end sent
+ */
+record SeriesAttributes(LinkAttributes link, Attributes caretta, Observer observer) {}

@@ -1,0 +1,37 @@
+package io.chelonia.agent.link;
+
+import java.util.Map;
+
+/**
+ * What the kernel programs could not do in place, counted since load: never silent.
+ *
+ * @param socketLimit sockets not tracked because the tracked-socket limit was reached
+ * @param ringBufferFull closed sockets that found the ring buffer full (handed over through the
+ *     overflow map instead, so they are still reported)
+ * @param listenerMapFull listening ports not remembered because the listener map was full
+ * @param closedDropped closed records neither the ring buffer nor the overflow map could take
+ * @param closeLate closes the probes missed, closed out at destruction or by the harvest
+ * @param storageFailed sockets whose record could not be created
+ * @param recursionMisses per attached program (every program attached is a key): runs the kernel
+ *     skipped because the program was already running on that CPU
+ */
+public record KernelDrops(
+    long socketLimit,
+    long ringBufferFull,
+    long listenerMapFull,
+    long closedDropped,
+    long closeLate,
+    long storageFailed,
+    Map<String, Long> recursionMisses) {
+  /** Before the first poll. */
+  public static final KernelDrops NONE = new KernelDrops(0, 0, 0, 0, 0, 0, Map.of());
+
+  public KernelDrops {
+    recursionMisses = Map.copyOf(recursionMisses);
+  }
+
+  /** Drops that cost data: sockets not tracked, listening ports not remembered. */
+  public long untracked() {
+    return socketLimit + listenerMapFull + storageFailed;
+  }
+}

@@ -1,0 +1,17 @@
+package io.chelonia.agent.link;
+
+/**
+ * The link table's own figures after a poll.
+ *
+ * @param trackedSockets sockets followed now
+ * @param links links in the table now
+ * @param unknownRoleSockets sockets whose role neither the kernel nor the ephemeral port range
+ *     could tell, since start
+ * @param lostSockets sockets that vanished without a close record, since start (should stay 0:
+ *     counted, never silent)
+ * @param expiredLinks links forgotten as idle, since start
+ */
+public record TableCounters(
+    long trackedSockets, long links, long unknownRoleSockets, long lostSockets, long expiredLinks) {
+  public static final TableCounters NONE = new TableCounters(0, 0, 0, 0, 0);
+}
