@@ -6,6 +6,8 @@ ROOT_DIR="$(dirname "$BENCH_DIR")"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
 AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
+# The agent as shipped: the distribution's launcher, with its JVM options.
+AGENT_LAUNCHER="$ROOT_DIR/otel-agent/target/chelonia-agent/bin/chelonia-agent"
 BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
 # The agent's Prometheus port, chosen free at each start (agent_start): other builds and tests
 # on the same machine run agents of their own.
@@ -23,7 +25,7 @@ ADDR_B=198.18.10.2
 AGENT_PID=
 
 ensure_built() {
-  if [[ ! -f "$AGENT_JAR" || ! -f "$BENCH_JAR" ]]; then
+  if [[ ! -f "$AGENT_JAR" || ! -x "$AGENT_LAUNCHER" || ! -f "$BENCH_JAR" ]]; then
     (cd "$ROOT_DIR" && mvn -B -ntp -q package -DskipTests)
   fi
 }
@@ -68,19 +70,33 @@ start_and_wait() {
   LAST_PID=$pid
 }
 
-# The agent as a node runs it (`run`), keeping loopback traffic so that every benchmark's traffic
-# goes all the way to the links. Extra arguments are passed on; AGENT_JAVA_OPTS go to its JVM
-# (default JVM options otherwise, as `java -jar` gives them). Sets AGENT_PID.
+# The agent as a node runs it (`run`, through the distribution's launcher), keeping loopback
+# traffic so that every benchmark's traffic goes all the way to the links. Extra arguments are
+# passed on. AGENT_JAVA_OPTS, when set (even empty), replace the launcher's JVM options
+# (CHELONIA_JAVA_OPTS; empty: the JVM's own defaults, as `java -jar` gives them); AGENT_EXTRA_OPTS
+# are added to them (JAVA_OPTS). Sets AGENT_PID, and AGENT_STARTUP_MS: from the start of the
+# launcher to the end of the first poll (probes attached, endpoint serving, kernel harvested once).
 agent_start() {
   METRICS_PORT=$((20000 + RANDOM % 10000))
   while ss -Hltn "sport = :$METRICS_PORT" | grep -q .; do
     METRICS_PORT=$((20000 + RANDOM % 10000))
   done
-  # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
-  OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
-    start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
-    java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR" run --duration 3600 "$@"
+  local started
+  started=$(date +%s%N)
+  local env=(OTEL_EXPORTER_PROMETHEUS_PORT="$METRICS_PORT" CHELONIA_INCLUDE_LOOPBACK=true JAVA_OPTS="${AGENT_EXTRA_OPTS:-}")
+  if [[ -n ${AGENT_JAVA_OPTS+set} ]]; then env+=(CHELONIA_JAVA_OPTS="$AGENT_JAVA_OPTS"); fi
+  start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 env "${env[@]}" "$AGENT_LAUNCHER" run --duration 3600 "$@"
   AGENT_PID=$LAST_PID
+  # One scrape at a time, read whole (a reader that hangs up early leaves the agent serializing a
+  # page nobody reads, and scrapes piling up cost heap a real scraper never asks for).
+  local waited=0 page="$RESULTS_DIR/agent-start-scrape.txt"
+  until curl -fsS --max-time 10 -o "$page" "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null \
+      && grep -Eq '^chelonia_agent_polls_total(\{[^}]*\})? [1-9]' "$page"; do
+    kill -0 "$AGENT_PID" 2>/dev/null || { tail -n 3 "$RESULTS_DIR/agent.log" >&2; return 1; }
+    ((waited++ < 600)) || { echo "agent: no poll after 60 s" >&2; return 1; }
+    sleep 0.1
+  done
+  AGENT_STARTUP_MS=$((($(date +%s%N) - started) / 1000000))
   # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
   sleep "${AGENT_SETTLE_SECONDS:-3}"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates Chelonia's Grafana dashboards (the *.json files next to this script).
 
-Run `python3 dashboards/generate.py` after changing it; deploy/test checks the JSON is up to date
+Run `python3 dashboards/generate.py` after changing it, then `deploy/sync-chart-files` (the chart
+carries copies); deploy/test checks the JSON and the copies are up to date
 and evaluates every query against a real Prometheus fed by the agent.
 
 Counting each link once. A link between two ends on monitored nodes is reported twice, by the
@@ -215,6 +216,29 @@ def service_map():
                      "Workloads and the TCP links between them, from the kernel (Chelonia).")
 
 
+AGENT = 'job="chelonia-agent",k8s_cluster_name=~"$cluster"'
+
+
+def agent_cost():
+    """What the agents cost their nodes, from their own metrics: the runtime's (jvm.*, semantic
+    conventions) and the resident set (process.memory.usage), one series per node."""
+    row = {"type": "row", "title": "Agent cost", "collapsed": False, "panels": [], "gridPos": {"h": 1, "w": 24, "x": 0}}
+    per_node = lambda title, expr, unit, description, x: timeseries(
+        title, [target("A", f"sum by (k8s_node_name) ({expr})", fmt="time_series", instant=False,
+                       legend="{{k8s_node_name}}")], unit, description, w=12, x=x)
+    return [
+        row,
+        per_node("Agent memory (RSS) per node", f"process_memory_usage_bytes{{{AGENT}}}", "bytes",
+                 "Resident memory of the agent on each node (heap and native memory: what the node's memory accounting sees).", 0),
+        per_node("Agent heap used per node", f'jvm_memory_used_bytes{{{AGENT},jvm_memory_type="heap"}}', "bytes",
+                 "Java heap in use (garbage included until the next collection), summed over the heap's pools.", 12),
+        per_node("Agent CPU per node", f"rate(jvm_cpu_time_seconds_total{{{AGENT}}}[$__rate_interval])", "percentunit",
+                 "CPU time of the agent's process, as a share of one core.", 0),
+        per_node("Agent GC time per node", f"rate(jvm_gc_duration_seconds_sum{{{AGENT}}}[$__rate_interval])", "percentunit",
+                 "Time spent in garbage collections, as a share of wall-clock time.", 12),
+    ]
+
+
 def links_dashboard():
     top = table(
         "Top talkers", [target("bytes", f"topk(20, sum by ({LINK}) ({once(BYTES)}))")],
@@ -279,8 +303,9 @@ def links_dashboard():
         "Servers outside the cluster (namespace external: named by CIDR group, reverse DNS or address), with who talks to them.",
         units={"bytes/s": "Bps", "new connections/s": "cps"}, sort="bytes/s", h=10)
     return dashboard("chelonia-links", "Chelonia / Links",
-                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external],
-                     "Top talkers, failed connections, RTT and retransmits per link, external destinations.")
+                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external] + agent_cost(),
+                     "Top talkers, failed connections, RTT and retransmits per link, external destinations;"
+                     " what the agents cost their nodes.")
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     for probe in ("livenessProbe", "readinessProbe"):
         check(f"agent: {probe} on its own /metrics", c[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}
               and c["ports"][0]["containerPort"] == int(env["OTEL_EXPORTER_PROMETHEUS_PORT"]))
-    check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
-                                                 "limits": {"cpu": "500m", "memory": "512Mi"}}, c["resources"])
+    check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi"},
+                                                 "limits": {"cpu": "500m", "memory": "256Mi"}}, c["resources"])
+    check("agent: heap capped below the memory limit", env_of(c).get("JAVA_OPTS") == "-Xmx96m", env_of(c).get("JAVA_OPTS"))
     check("agent: runs on every node", {"operator": "Exists"} in pod.get("tolerations", []))
     role = objs[("ClusterRole", "chelonia")]
     check("rbac: read-only, only the kinds resolved", role["rules"] == RULES, json.dumps(role["rules"]))

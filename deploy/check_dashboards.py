@@ -194,6 +194,14 @@ def check_timeseries(panel, frames, scenario):
     optional = "Retransmits" in panel["title"]  # `> 0`: empty when nothing was retransmitted
     check(f"[{scenario}] {panel['title']}: series with the legend's labels {sorted(legend)}",
           (optional or rows) and all(legend <= set(r) for r in rows), f"{len(rows)} series")
+    # The agent-cost row: one series for the test's node, its value plausible for one agent.
+    bounds = {"Agent memory (RSS) per node": (16 << 20, 1 << 30), "Agent heap used per node": (1 << 20, 1 << 30),
+              "Agent CPU per node": (1e-6, 2.0), "Agent GC time per node": (0.0, 1.0)}.get(panel["title"])
+    if bounds:
+        values = [float(r["Value"]) for r in rows]
+        check(f"[{scenario}] {panel['title']}: ci-node's value within {bounds}",
+              [r.get("k8s_node_name") for r in rows] == ["ci-node"] and all(bounds[0] <= v <= bounds[1] for v in values),
+              values)
 
 
 def check_variables(board, now):
@@ -225,6 +233,8 @@ for name, board in boards.items():
     for scenario, values in scenarios.items():
         values = dict(values, __rate_interval="2m", __range="10m", datasource="chelonia-prometheus")
         for panel in board["panels"]:
+            if panel["type"] == "row":
+                continue
             frames = transform(panel, frames_of(panel, values, now))
             queries += len(panel["targets"])
             {"nodeGraph": check_node_graph, "table": check_table, "timeseries": check_timeseries}[panel["type"]](

@@ -4,8 +4,9 @@
 #      cached as a tarball keyed by suite, variant and package list (rebuilds skip debootstrap);
 #   2. a Java runtime cut from the JDK 25 with jlink (the modules jdeps finds in the agent jar,
 #      plus the ones it loads reflectively or that TLS needs);
-#   3. the agent jar (otel-agent/target/chelonia-agent.jar; built here when missing);
-#   4. `docker import` of that tree, with ENTRYPOINT, CMD, ENV and WORKDIR set by --change.
+#   3. the agent's distribution (otel-agent/target/chelonia-agent/: bin/chelonia-agent, the launcher
+#      with the agent's JVM options, and lib/chelonia-agent.jar; built here when missing);
+#   4. `docker import` of that tree, with ENTRYPOINT (the launcher), CMD, ENV and WORKDIR set by --change.
 # Usage: image/build.sh [IMAGE]   (default chelonia/agent:dev). Needs root, debootstrap, docker.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,7 +16,8 @@ JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PACKAGES=libbpf1
-JAR=otel-agent/target/chelonia-agent.jar
+DIST=otel-agent/target/chelonia-agent
+JAR=$DIST/lib/chelonia-agent.jar
 export PATH="$PATH:/usr/sbin:/sbin"
 
 mkdir -p "$CACHE"
@@ -56,14 +58,16 @@ mkdir -p "$work/root"
 tar -C "$work/root" -xf "$base"
 mkdir -p "$work/root/opt/chelonia"
 mv "$work/jre" "$work/root/opt/chelonia/jre"
-cp "$JAR" "$work/root/opt/chelonia/chelonia-agent.jar"
+cp -r "$DIST/bin" "$DIST/lib" "$work/root/opt/chelonia/"
 
-# -XX:-UsePerfData: no hsperfdata file, so the root file system can stay read-only.
+# The launcher finds the runtime through JAVA_HOME and starts the agent with the same JVM options
+# as everywhere else (-XX:-UsePerfData among them: no hsperfdata file on a read-only root);
+# CHELONIA_JAVA_OPTS replaces them (the chart's agent.javaOpts).
 tar -C "$work/root" --numeric-owner -c . | docker import \
   --change 'ENV PATH=/opt/chelonia/jre/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV JAVA_HOME=/opt/chelonia/jre' \
   --change 'WORKDIR /opt/chelonia' \
-  --change 'ENTRYPOINT ["/opt/chelonia/jre/bin/java", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/chelonia/chelonia-agent.jar"]' \
+  --change 'ENTRYPOINT ["/opt/chelonia/bin/chelonia-agent"]' \
   --change 'CMD ["run"]' \
   --change 'EXPOSE 9464/tcp' \
   --message "chelonia agent $(git rev-parse --short HEAD 2>/dev/null || echo dev)" \

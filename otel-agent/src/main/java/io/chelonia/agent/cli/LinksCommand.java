@@ -35,7 +35,7 @@ final class LinksCommand implements Callable<Integer> {
     PipelineConfig config = pipelineOptions.toConfig();
     Optional<Duration> duration = pipelineOptions.duration();
     PrintWriter out = spec.commandLine().getOut();
-    LinkView view = json ? new JsonLinkView(out) : new TextLinkView(out);
+    LinkView view = json ? new JsonLinkView(out) : TextLinkView.forOutput(out);
     try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline =
             LinkPipeline.open(config, naming.resolver(), Set.of(), Clock.systemUTC())) {

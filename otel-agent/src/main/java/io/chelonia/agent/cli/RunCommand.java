@@ -112,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
       LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
           config.pollInterval().toMillis(), prometheusPort(), pushTarget());
       List<PollListener> listeners = showTable()
-          ? List.of(telemetry, new TextLinkView(spec.commandLine().getOut()))
+          ? List.of(telemetry, TextLinkView.forOutput(spec.commandLine().getOut()))
           : List.of(telemetry);
       PollLoop.run(pipeline, duration, listeners);
     }

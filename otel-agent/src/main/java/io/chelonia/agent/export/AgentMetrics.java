@@ -73,6 +73,11 @@ final class AgentMetrics {
     meter.counterBuilder("chelonia.agent.kubernetes.errors").setUnit("{error}")
         .setDescription("Failed calls to the Kubernetes API server (names are kept meanwhile).")
         .buildWithCallback(m -> m.record(stats.kubernetesErrors()));
+    // The semantic convention's process.memory.usage: the resident set, which no JVM bean reports
+    // (heap and native memory together, as the node's memory accounting sees them).
+    meter.upDownCounterBuilder("process.memory.usage").setUnit("By")
+        .setDescription("The agent's resident memory (RSS).")
+        .buildWithCallback(m -> ResidentMemory.bytes().ifPresent(m::record));
     meter.counterBuilder("chelonia.agent.export.failures").setUnit("{export}")
         .setDescription("Push exports that failed.")
         .buildWithCallback(m -> m.record(stats.exportFailures()));

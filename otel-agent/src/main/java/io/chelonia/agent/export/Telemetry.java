@@ -4,6 +4,7 @@ import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.PollListener;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -29,6 +30,7 @@ public final class Telemetry implements PollListener, AutoCloseable {
   private final LinkMetrics links;
   private final AgentStats stats;
   private final AgentMetrics agentMetrics;
+  private final RuntimeTelemetry runtime;
 
   private Telemetry(OpenTelemetrySdk sdk, LinkMetrics links, AgentStats stats) {
     this.sdk = sdk;
@@ -36,6 +38,8 @@ public final class Telemetry implements PollListener, AutoCloseable {
     this.stats = stats;
     this.agentMetrics = new AgentMetrics(
         sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
+    // What the agent costs its node: heap and other pools, GC time, CPU, threads (jvm.*).
+    this.runtime = RuntimeTelemetry.create(sdk);
   }
 
   /**
@@ -118,6 +122,7 @@ public final class Telemetry implements PollListener, AutoCloseable {
   /** Exports what is pending, then stops the exporters and the Prometheus endpoint. */
   @Override
   public void close() {
+    runtime.close();
     sdk.getSdkMeterProvider().forceFlush().join(10, TimeUnit.SECONDS);
     sdk.shutdown().join(10, TimeUnit.SECONDS);
   }

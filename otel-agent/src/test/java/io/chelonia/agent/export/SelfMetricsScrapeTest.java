@@ -77,7 +77,7 @@ class SelfMetricsScrapeTest {
     }
   }
 
-  private static String scrape(int port) throws Exception {
+  static String scrape(int port) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
             .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
