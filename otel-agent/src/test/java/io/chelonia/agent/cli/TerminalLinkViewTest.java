@@ -97,7 +97,7 @@ class TerminalLinkViewTest {
 
   private static LinkPoll poll(Instant time, List<Link> links) {
     return new LinkPoll(time, Duration.ofMillis(3), 1, KernelDrops.NONE, List.copyOf(links), List.of(),
-        new TableCounters(2L * links.size(), links.size(), 0, 0, 0));
+        new TableCounters(2L * links.size(), links.size(), 0, 0, 0, 0));
   }
 
   private static Link link(Endpoint client, int port, long bytes) {
