@@ -35,7 +35,8 @@ def read(path):
         return f.read()
 
 
-MODERN = ["BPF", "PERFMON", "SYS_RESOURCE", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"]
+# No SYS_ADMIN: with hostPID the harvest reaches every network namespace without setns(2).
+MODERN = ["BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH"]
 LEGACY = ["SYS_ADMIN", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH"]
 RULES = [{"apiGroups": [""], "resources": ["pods", "services", "nodes"], "verbs": ["get", "list", "watch"]},
          {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]},
@@ -54,6 +55,8 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     check("agent: cluster DNS on the host network", pod.get("dnsPolicy") == "ClusterFirstWithHostNet")
     check("agent: not privileged, read-only root", sc.get("privileged") is False and sc.get("readOnlyRootFilesystem") is True)
     check("agent: capabilities", sc["capabilities"] == {"drop": ["ALL"], "add": caps}, sc["capabilities"])
+    check("agent: privilege escalation only with SYS_ADMIN (legacy)",
+          sc.get("allowPrivilegeEscalation") is ("SYS_ADMIN" in caps), sc.get("allowPrivilegeEscalation"))
     check("agent: seccomp RuntimeDefault", sc.get("seccompProfile") == {"type": "RuntimeDefault"})
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}

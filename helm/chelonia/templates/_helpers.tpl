@@ -59,7 +59,7 @@ http://{{ include "chelonia.prometheusName" . }}:9090
 {{- if .Values.agent.legacyKernelCapabilities -}}
 [SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
 {{- else -}}
-[BPF, PERFMON, SYS_RESOURCE, SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH]
+[BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
 {{- end -}}
 {{- end -}}
 
