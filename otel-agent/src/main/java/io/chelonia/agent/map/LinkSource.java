@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Where the map's links come from: this agent's last poll, or a Prometheus' series. */
-public sealed interface LinkSource permits LatestPoll {
+public sealed interface LinkSource permits LatestPoll, PrometheusLinks {
   /** The links now; throws {@link SourceUnavailableException} when they cannot be had. */
   Snapshot snapshot();
 

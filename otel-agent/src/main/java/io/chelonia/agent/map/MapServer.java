@@ -132,7 +132,7 @@ public final class MapServer implements AutoCloseable {
     ObjectNode answer = mapper.createObjectNode();
     answer.put("source", source.name());
     answer.put("time", snapshot.time().map(Object::toString).orElse(null));
-    answer.put("refresh_seconds", source.refreshInterval().toMillis() / 1000.0);
+    answer.put("refresh_seconds", refreshSeconds());
     ArrayNode links = answer.putArray("links");
     for (LinkRow row : snapshot.rows()) {
       if (query.matches(row.key())) {
@@ -143,12 +143,20 @@ public final class MapServer implements AutoCloseable {
     send(exchange, 200, JSON, mapper.writeValueAsBytes(answer));
   }
 
-  /** An error as {"error": "one line"}, which the page shows as it is. */
+  /**
+   * An error as {"error": "one line", "refresh_seconds": ...}: the page shows the line as it is
+   * and asks again after that long.
+   */
   private void sendError(HttpExchange exchange, int status, String message) throws IOException {
     ObjectNode error = mapper.createObjectNode();
     error.put("error", message);
+    error.put("refresh_seconds", refreshSeconds());
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     send(exchange, status, JSON, mapper.writeValueAsBytes(error));
+  }
+
+  private double refreshSeconds() {
+    return source.refreshInterval().toMillis() / 1000.0;
   }
 
   private static void send(HttpExchange exchange, int status, String type, String body)

@@ -316,12 +316,14 @@
       } catch (e) {
         throw new Error('HTTP ' + response.status + ', not JSON');
       }
+      if (body && body.refresh_seconds > 0) {
+        state.refreshSeconds = body.refresh_seconds;
+      }
       if (!response.ok || !body || !Array.isArray(body.links)) {
         throw new Error(body && typeof body.error === 'string' ? body.error : 'HTTP ' + response.status);
       }
       answer = body;
       state.error = null;
-      state.refreshSeconds = body.refresh_seconds > 0 ? body.refresh_seconds : DEFAULT_REFRESH_SECONDS;
       const now = body.time ? Date.parse(body.time) : Date.now();
       state.current = counted(body.links);
       draw(now);

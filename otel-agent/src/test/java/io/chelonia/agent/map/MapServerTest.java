@@ -86,9 +86,10 @@ class MapServerTest {
     HttpResponse<String> response = get("/api/links?namespace=a&since=5m");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).isEqualTo(
-        "{\"error\":\"unknown query parameter 'since': expected namespace, name, port, observer\"}");
+        "{\"error\":\"unknown query parameter 'since': expected namespace, name, port, observer\","
+            + "\"refresh_seconds\":5.0}");
     assertThat(get("/api/links?port=99999").body())
-        .isEqualTo("{\"error\":\"port must be a number from 1 to 65535, was '99999'\"}");
+        .isEqualTo("{\"error\":\"port must be a number from 1 to 65535, was '99999'\",\"refresh_seconds\":5.0}");
   }
 
   @Test
