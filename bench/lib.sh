@@ -71,11 +71,13 @@ start_and_wait() {
 # (default JVM options otherwise, as `java -jar` gives them). Sets AGENT_PID.
 agent_start() {
   METRICS_PORT=$((20000 + RANDOM % 10000))
-  while ss -Hltn "sport = :$METRICS_PORT" | grep -q .; do
+  # The map page takes the next port: both must be free.
+  while ss -Hltn "( sport = :$METRICS_PORT or sport = :$((METRICS_PORT + 1)) )" | grep -q .; do
     METRICS_PORT=$((20000 + RANDOM % 10000))
   done
+  MAP_PORT=$((METRICS_PORT + 1))
   # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
-  OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_INCLUDE_LOOPBACK=true \
+  OTEL_EXPORTER_PROMETHEUS_PORT=$METRICS_PORT CHELONIA_MAP_PORT=$MAP_PORT CHELONIA_INCLUDE_LOOPBACK=true \
     start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 \
     java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR" run --duration 3600 "$@"
   AGENT_PID=$LAST_PID

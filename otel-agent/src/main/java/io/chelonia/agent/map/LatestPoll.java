@@ -10,13 +10,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps the pipeline's last poll for the map, encoded once per poll on the poll thread, so a page
- * that asks often costs the agent nothing more than sending bytes.
+ * Keeps the pipeline's last poll for the map. The poll thread only swaps a reference (a poll is
+ * immutable, and the table keeps no reference to its lists); the links are encoded when a page
+ * asks, on the map's thread, so an agent nobody looks at pays nothing for its map.
  */
 public final class LatestPoll implements PollListener, LinkSource {
   private final LinkJson json = new LinkJson();
   private final Duration pollInterval;
-  private volatile Snapshot latest = Snapshot.EMPTY;
+  private volatile LinkPoll latest;
 
   /** {@code pollInterval}: the pipeline's, so the page asks once per poll. */
   public LatestPoll(Duration pollInterval) {
@@ -25,16 +26,20 @@ public final class LatestPoll implements PollListener, LinkSource {
 
   @Override
   public void onPoll(LinkPoll poll) {
-    List<LinkRow> rows = new ArrayList<>(poll.links().size());
-    for (Link link : poll.links()) {
-      rows.add(new LinkRow(link.key(), json.toJson(poll.time(), link)));
-    }
-    latest = new Snapshot(Optional.of(poll.time()), rows);
+    latest = poll;
   }
 
   @Override
   public Snapshot snapshot() {
-    return latest;
+    LinkPoll poll = latest;
+    if (poll == null) {
+      return Snapshot.EMPTY;
+    }
+    List<LinkRow> rows = new ArrayList<>(poll.links().size());
+    for (Link link : poll.links()) {
+      rows.add(new LinkRow(link.key(), json.toJson(poll.time(), link)));
+    }
+    return new Snapshot(Optional.of(poll.time()), rows);
   }
 
   @Override

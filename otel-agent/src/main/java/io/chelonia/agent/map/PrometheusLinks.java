@@ -128,7 +128,7 @@ public final class PrometheusLinks implements LinkSource {
           HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new SourceUnavailableException("Prometheus at " + shownUrl + " is unreachable: "
-          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+          + reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SourceUnavailableException("interrupted while asking Prometheus at " + shownUrl);
@@ -151,6 +151,16 @@ public final class PrometheusLinks implements LinkSource {
       throw garbage("a result that is not an instant vector: " + quote(data.toString()));
     }
     return data.path("result");
+  }
+
+  /** The first message along the causes (the JDK's client wraps "Connection refused"). */
+  private static String reason(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+        return cause.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 
   private SourceUnavailableException garbage(String what) {

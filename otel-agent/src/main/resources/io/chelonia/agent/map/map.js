@@ -30,14 +30,17 @@
     style: [
       { selector: 'node', style: {
         'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, 'text-valign': 'bottom',
-        'text-margin-y': 3, 'background-color': 'data(color)', 'width': 22, 'height': 22 } },
+        'text-margin-y': 3, 'background-color': 'data(color)', 'width': 22, 'height': 22,
+        'min-zoomed-font-size': 4 } },
       { selector: 'node.namespace', style: {
         'label': 'data(label)', 'text-valign': 'top', 'font-size': 12, 'font-weight': 'bold',
         'background-color': '#eef1f6', 'border-color': '#b8c0cf', 'border-width': 1, 'shape': 'round-rectangle' } },
       { selector: 'edge', style: {
         'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': 9, 'curve-style': 'bezier',
         'target-arrow-shape': 'triangle', 'width': 'data(width)', 'line-color': '#7a8699',
-        'target-arrow-color': '#7a8699', 'text-background-color': '#fff', 'text-background-opacity': 0.8 } },
+        'target-arrow-color': '#7a8699', 'text-background-color': '#fff', 'text-background-opacity': 0.8,
+        // A crowded map zoomed out shows its shape, not a blur of labels (and draws faster).
+        'min-zoomed-font-size': 4 } },
       { selector: 'edge.failed', style: { 'line-color': '#d32f2f', 'target-arrow-color': '#d32f2f', 'color': '#b71c1c' } },
       { selector: '.hidden', style: { 'display': 'none' } },
       { selector: ':selected', style: { 'overlay-color': '#4d7cfe', 'overlay-opacity': 0.25 } },
@@ -186,8 +189,12 @@
           added = true;
         }
         if (cy.getElementById(id).empty()) {
+          // A new end starts somewhere near the others (the layout keeps the old ends where they
+          // are: one spot for all would leave the force-directed layout nothing to push apart).
+          const extent = cy.extent();
           cy.add({ group: 'nodes', data: { id, parent, label: end.name + '\n' + end.kind, color: kindColor(end.kind),
-            namespace: end.namespace, kind: end.kind, name: end.name } });
+            namespace: end.namespace, kind: end.kind, name: end.name },
+            position: { x: extent.x1 + Math.random() * Math.max(extent.w, 400), y: extent.y1 + Math.random() * Math.max(extent.h, 300) } });
           added = true;
         }
       }
