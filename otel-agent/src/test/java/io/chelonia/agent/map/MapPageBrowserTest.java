@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The map page in headless Chromium against links the test makes itself: hostile names, 5,000
@@ -109,6 +110,31 @@ class MapPageBrowserTest {
       System.out.println("map page: " + figures);
       Files.createDirectories(Path.of("target", "map-page"));
       Files.writeString(Path.of("target", "map-page", "first-draw-5000.txt"), figures + "\n");
+    }
+  }
+
+  @Test
+  void theClusterMapFromPrometheusDrawsEachLinkOnce(@TempDir Path temp) {
+    try (FixedHttpServer node1 = FixedHttpServer.start(0, 200, PrometheusLinksTest.TEXT, PrometheusLinksTest.NODE_1);
+        FixedHttpServer node2 = FixedHttpServer.start(0, 200, PrometheusLinksTest.TEXT, PrometheusLinksTest.NODE_2);
+        PrometheusProcess prometheus = PrometheusProcess.start(temp, List.of(node1.target(), node2.target()));
+        MapServer map = MapServer.start(new MapOptions("127.0.0.1", 0),
+            new PrometheusLinks(prometheus.uri(), Duration.ofSeconds(1)));
+        HeadlessChromium chromium = HeadlessChromium.start(1200, 800)) {
+      chromium.open("http://127.0.0.1:" + map.port() + "/");
+      MapPageKernelTest.clickButton(chromium, "window-start");
+      // Link A from node 1's client and node 2's replica, its server view left out; link B from
+      // its server, its client being outside: two edges, each once, with the summed totals.
+      JsonNode edges = chromium.awaitValue("""
+          (() => window.chelonia ? window.chelonia.cy.edges().map((e) => e.source().data('name') + ' -> '
+            + e.target().data('name') + ' ' + e.data('label') + ' ' + e.hasClass('failed')).sort() : null)()""",
+          value -> value.size() == 2 && value.get(1).asText().contains("3,030 B"), TIMEOUT);
+      assertThat(edges).extracting(JsonNode::asText).containsExactly(
+          "203.0.113.9 -> orders :8080  1,100 B\n7 conn  0 failed  rtt -  0 retrans false",
+          "checkout -> orders :8080  3,030 B\n4 conn  2 failed  rtt 1000 µs  4 retrans true");
+      assertThat(chromium.evaluate("document.getElementById('status').textContent").asText())
+          .startsWith("prometheus · 2 links · as of ");
+      chromium.screenshot(Path.of("target", "map-page", "map-from-prometheus.png"));
     }
   }
 

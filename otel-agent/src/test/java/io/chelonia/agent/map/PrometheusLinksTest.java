@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answers garbage gives: one line.
  */
 class PrometheusLinksTest {
-  private static final String TEXT = "text/plain; version=0.0.4";
+  static final String TEXT = "text/plain; version=0.0.4";
   private static final String JSON = "application/json";
   private static final String LINK_A = "client_k8s_namespace_name=\"shop\",client_k8s_workload_kind=\"Deployment\","
       + "client_k8s_workload_name=\"checkout\",server_k8s_namespace_name=\"shop\","
@@ -37,7 +37,7 @@ class PrometheusLinksTest {
       + "server_k8s_workload_kind=\"StatefulSet\",server_k8s_workload_name=\"orders\",server_port=\"8080\","
       + "network_transport=\"tcp\",network_type=\"ipv4\"";
   /** Node 1 runs the client of link A and the server of link B (whose client is outside). */
-  private static final String NODE_1 = """
+  static final String NODE_1 = """
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="transmit"} 1000
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="receive"} 2000
       chelonia_link_connections_total{%1$s,chelonia_observer="client"} 3
@@ -52,7 +52,7 @@ class PrometheusLinksTest {
       chelonia_link_bytes_total{otel_metric_overflow="true"} 99
       """.formatted(LINK_A, LINK_B);
   /** Node 2 runs link A's server (its view is not counted) and a second replica of the client. */
-  private static final String NODE_2 = """
+  static final String NODE_2 = """
       chelonia_link_bytes_total{%1$s,chelonia_observer="server",network_io_direction="transmit"} 1000
       chelonia_link_bytes_total{%1$s,chelonia_observer="server",network_io_direction="receive"} 2000
       chelonia_link_connections_total{%1$s,chelonia_observer="server"} 3
