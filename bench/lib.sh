@@ -78,12 +78,14 @@ start_and_wait() {
 # launcher to the end of the first poll (probes attached, endpoint serving, kernel harvested once).
 agent_start() {
   METRICS_PORT=$((20000 + RANDOM % 10000))
-  while ss -Hltn "sport = :$METRICS_PORT" | grep -q .; do
+  # The map page takes the next port: both must be free.
+  while ss -Hltn "( sport = :$METRICS_PORT or sport = :$((METRICS_PORT + 1)) )" | grep -q .; do
     METRICS_PORT=$((20000 + RANDOM % 10000))
   done
+  MAP_PORT=$((METRICS_PORT + 1))
   local started
   started=$(date +%s%N)
-  local env=(OTEL_EXPORTER_PROMETHEUS_PORT="$METRICS_PORT" CHELONIA_INCLUDE_LOOPBACK=true JAVA_OPTS="${AGENT_EXTRA_OPTS:-}")
+  local env=(OTEL_EXPORTER_PROMETHEUS_PORT="$METRICS_PORT" CHELONIA_MAP_PORT="$MAP_PORT" CHELONIA_INCLUDE_LOOPBACK=true JAVA_OPTS="${AGENT_EXTRA_OPTS:-}")
   if [[ -n ${AGENT_JAVA_OPTS+set} ]]; then env+=(CHELONIA_JAVA_OPTS="$AGENT_JAVA_OPTS"); fi
   start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 env "${env[@]}" "$AGENT_LAUNCHER" run --duration 3600 "$@"
   AGENT_PID=$LAST_PID

@@ -75,6 +75,11 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     for probe in ("livenessProbe", "readinessProbe"):
         check(f"agent: {probe} on its own /metrics", c[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}
               and c["ports"][0]["containerPort"] == int(env["OTEL_EXPORTER_PROMETHEUS_PORT"]))
+    check("agent: map page on, on the node's loopback, no host port claimed for it",
+          env.get("CHELONIA_MAP") == "true" and env.get("CHELONIA_MAP_BIND_ADDRESS") == "127.0.0.1"
+          and env.get("CHELONIA_MAP_PORT") == "9465"
+          and [p["containerPort"] for p in c["ports"]] == [int(env["OTEL_EXPORTER_PROMETHEUS_PORT"])],
+          (env.get("CHELONIA_MAP"), env.get("CHELONIA_MAP_BIND_ADDRESS"), c["ports"]))
     check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi"},
                                                  "limits": {"cpu": "500m", "memory": "256Mi"}}, c["resources"])
     check("agent: heap capped below the memory limit", env_of(c).get("JAVA_OPTS") == "-Xmx96m", env_of(c).get("JAVA_OPTS"))

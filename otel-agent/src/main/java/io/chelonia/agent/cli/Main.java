@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Maps the TCP links of this machine from the kernel.",
-    subcommands = {RunCommand.class, LinksCommand.class})
+    subcommands = {RunCommand.class, LinksCommand.class, MapCommand.class})
 public final class Main implements Runnable {
   static final int EXIT_FAILURE = 1;
 

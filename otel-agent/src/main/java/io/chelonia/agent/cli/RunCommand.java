@@ -6,9 +6,14 @@ import io.chelonia.agent.identity.EndpointDetail;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.link.PollListener;
+import io.chelonia.agent.map.LatestPoll;
+import io.chelonia.agent.map.MapOptions;
+import io.chelonia.agent.map.MapServer;
 import java.io.Console;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +47,16 @@ final class RunCommand implements Callable<Integer> {
   @Mixin PipelineOptions pipelineOptions;
 
   @Mixin IdentityOptions identity;
+
+  @Mixin MapServerOptions mapServer;
+
+  @Option(
+      names = "--map",
+      negatable = true,
+      fallbackValue = "true",
+      defaultValue = "${env:CHELONIA_MAP:-true}",
+      description = "Serve the map page on --map-bind-address:--map-port (default: ${DEFAULT-VALUE}).")
+  boolean map;
 
   @Option(
       names = "--series-limit",
@@ -103,17 +118,28 @@ final class RunCommand implements Callable<Integer> {
     MetricsOptions metrics = new MetricsOptions(seriesLimit, carettaCompatible);
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
+    Optional<MapOptions> mapOptions = map ? Optional.of(mapServer.toOptions()) : Optional.empty();
+    Set<Integer> ownPorts = new HashSet<>(Set.of(prometheusPort()));
+    mapOptions.ifPresent(options -> ownPorts.add(options.port()));
+    LatestPoll latest = new LatestPoll(config.pollInterval());
     // The endpoint opens last: a readiness probe on /metrics passes only once the probes are attached.
     try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline = LinkPipeline.open(
-            config, detail.applyTo(naming.resolver()), Set.of(prometheusPort()), clock);
-        Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock)) {
+            config, detail.applyTo(naming.resolver()), ownPorts, clock);
+        Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
+        MapServer mapPage = mapOptions.map(options -> MapServer.start(options, latest)).orElse(null)) {
       naming.kubernetes().ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
-      LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}",
-          config.pollInterval().toMillis(), prometheusPort(), pushTarget());
-      List<PollListener> listeners = showTable()
-          ? List.of(telemetry, TextLinkView.forOutput(spec.commandLine().getOut()))
-          : List.of(telemetry);
+      LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}{}",
+          config.pollInterval().toMillis(), prometheusPort(), pushTarget(),
+          mapPage == null ? "" : "; map on http://" + mapOptions.get().bindAddress() + ":"
+              + mapPage.port() + "/");
+      List<PollListener> listeners = new ArrayList<>(List.of(telemetry));
+      if (mapPage != null) {
+        listeners.add(latest);
+      }
+      if (showTable()) {
+        listeners.add(TextLinkView.forOutput(spec.commandLine().getOut()));
+      }
       PollLoop.run(pipeline, duration, listeners);
     }
     return 0;

@@ -3,6 +3,7 @@ package io.chelonia.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.link.PipelineConfig;
+import io.chelonia.agent.map.MapOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -45,6 +46,16 @@ class CommandOptionsTest {
     assertThat(run.podNames).isTrue();
     assertThat(run.addresses).isFalse();
     assertThat(run.identity.cidrGroups).containsExactly("10.0.0.0/8=corp", "192.0.2.0/24=docs");
+  }
+
+  @Test
+  void theMapIsServedOnLoopbackByDefaultAndCanBeSwitchedOff() {
+    RunCommand run = parse(new RunCommand());
+    assertThat(run.map).isTrue();
+    assertThat(run.mapServer.toOptions()).isEqualTo(new MapOptions("127.0.0.1", 9465));
+    RunCommand off = parse(new RunCommand(), "--no-map", "--map-port", "18080", "--map-bind-address", "0.0.0.0");
+    assertThat(off.map).isFalse();
+    assertThat(off.mapServer.toOptions()).isEqualTo(new MapOptions("0.0.0.0", 18080));
   }
 
   private static <T> T parse(T command, String... args) {

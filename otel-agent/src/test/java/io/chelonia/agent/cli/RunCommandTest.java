@@ -27,8 +27,10 @@ class RunCommandTest {
   @Test
   void servesItsMetricsOnThePrometheusEndpointPrintsTheTableAndStopsByItself() throws Exception {
     int port;
-    try (ServerSocket free = new ServerSocket(0)) {
+    int mapPort;
+    try (ServerSocket free = new ServerSocket(0); ServerSocket freeToo = new ServerSocket(0)) {
       port = free.getLocalPort();
+      mapPort = freeToo.getLocalPort();
     }
     // Standard OpenTelemetry configuration, as system properties instead of OTEL_* variables.
     System.setProperty("otel.metrics.exporter", "prometheus");
@@ -41,16 +43,20 @@ class RunCommandTest {
     command.setErr(new PrintWriter(err));
 
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
-        command.execute("run", "--duration", "4", "--poll-interval", "0.5", "--table", "--no-reverse-dns"));
+        command.execute("run", "--duration", "4", "--poll-interval", "0.5", "--table", "--no-reverse-dns",
+            "--map-port", String.valueOf(mapPort)));
     String metrics = "";
+    String map = "";
     HttpClient http = HttpClient.newHttpClient();
-    for (int i = 0; i < 30 && !metrics.contains("chelonia_agent_kernel_programs{"); i++) {
+    for (int i = 0; i < 30 && !(metrics.contains("chelonia_agent_kernel_programs{") && map.contains("\"time\":\"")); i++) {
       Thread.sleep(200);
       try {
         metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
+        map = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mapPort + "/api/links")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
       } catch (java.io.IOException notYet) {
-        // The endpoint starts with the agent.
+        // The endpoints start with the agent.
       }
     }
 
@@ -64,5 +70,7 @@ class RunCommandTest {
         .anySatisfy(line -> assertThat(line).contains("program=\"harvest_processes\"").endsWith(" 1.0"));
     assertThat(metrics).contains("chelonia_agent_kernel_recursion_misses_total{");
     assertThat(out.toString()).contains("CLIENT").contains("SERVER:PORT");
+    // The map page, on its own port, with the last poll.
+    assertThat(map).startsWith("{\"source\":\"agent\",\"time\":\"").contains("\"refresh_seconds\":0.5,");
   }
 }

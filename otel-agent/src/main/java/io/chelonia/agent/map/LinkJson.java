@@ -1,0 +1,75 @@
+package io.chelonia.agent.map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chelonia.agent.identity.Endpoint;
+import io.chelonia.agent.link.FailureReason;
+import io.chelonia.agent.link.Link;
+import io.chelonia.agent.link.LinkKey;
+import io.chelonia.agent.link.LinkTotals;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One link as a JSON object: the {@code links --json} line and an element of {@code /api/links}.
+ * Field names are part of the documented interface (README, "The links --json view").
+ */
+public final class LinkJson {
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  /** The link as it stood at the poll of {@code time}. */
+  public ObjectNode toJson(Instant time, Link link) {
+    ObjectNode node = keyFields(time, link.key());
+    LinkTotals totals = link.totals();
+    counters(node, totals.bytesClientToServer(), totals.bytesServerToClient(),
+        totals.connectionsOpened(), totals.activeConnections(), totals.failures(),
+        totals.retransmits());
+    ObjectNode rtt = node.putObject("rtt");
+    rtt.put("samples", totals.rtt().samples());
+    rtt.put("mean_us", totals.rtt().meanMicros());
+    rtt.put("min_us", totals.rtt().minMicros());
+    rtt.put("max_us", totals.rtt().maxMicros());
+    node.put("first_seen", link.firstSeen().toString());
+    node.put("last_seen", link.lastSeen().toString());
+    return node;
+  }
+
+  /** The link as one JSON line. */
+  public String toLine(Instant time, Link link) {
+    return toJson(time, link).toString();
+  }
+
+  /** time, client, server, server_port, transport, network_type, observer. */
+  ObjectNode keyFields(Instant time, LinkKey key) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("time", time.toString());
+    endpoint(node.putObject("client"), key.client());
+    endpoint(node.putObject("server"), key.server());
+    node.put("server_port", key.serverPort());
+    node.put("transport", LinkKey.TRANSPORT);
+    node.put("network_type", key.networkType().value());
+    node.put("observer", key.observer().value());
+    return node;
+  }
+
+  /** The cumulative counters, in the order {@code links --json} prints them. */
+  static void counters(ObjectNode node, long bytesClientToServer, long bytesServerToClient,
+      long connectionsOpened, long activeConnections, Map<FailureReason, Long> failures,
+      long retransmits) {
+    node.put("bytes_client_to_server", bytesClientToServer);
+    node.put("bytes_server_to_client", bytesServerToClient);
+    node.put("connections_opened", connectionsOpened);
+    node.put("connections_active", activeConnections);
+    ObjectNode failureCounts = node.putObject("connection_failures");
+    for (Map.Entry<FailureReason, Long> failure : failures.entrySet()) {
+      failureCounts.put(failure.getKey().value(), failure.getValue());
+    }
+    node.put("retransmits", retransmits);
+  }
+
+  private static void endpoint(ObjectNode node, Endpoint endpoint) {
+    node.put("namespace", endpoint.namespace());
+    node.put("kind", endpoint.kind());
+    node.put("name", endpoint.name());
+  }
+}
