@@ -5,6 +5,7 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.lifecycle.DaemonThreads;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,6 +40,8 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int SHORT_ID = 12;
   private static final long SCAN_COST_FACTOR = 50;
+  /** How long an address stays this machine's for naming after the last index that had it. */
+  private static final long LOCAL_ADDRESS_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
   private final String hostName;
   private final ProcFs proc;
@@ -54,6 +57,13 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final AtomicLong nextRescan = new AtomicLong(Long.MAX_VALUE);
   private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
   private volatile SocketOwners owners = SocketOwners.empty();
+  /**
+   * Addresses of this machine as of the recent indexes, with when an index last had each. A
+   * namespace drops out of the index when its last process exits (a pinned namespace with no
+   * process, a pod being torn down): its address stays this machine's for naming a while longer,
+   * so two connections to it a few seconds apart are named alike.
+   */
+  private final Map<InetAddress, Long> recentlyLocal = new ConcurrentHashMap<>();
 
   LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
     this.hostName = hostName;
@@ -71,7 +81,8 @@ public final class LocalNames implements NameSource, AutoCloseable {
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
     SocketOwners index = owners;
-    if (!query.local() && query.pid() == 0 && !index.isLocal(query.address())) {
+    if (!query.local() && query.pid() == 0 && !index.isLocal(query.address())
+        && !wasRecentlyLocal(query.address())) {
       // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will tell.
       rescanSoon(List.of());
       return Optional.empty();
@@ -165,6 +176,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
     Map<Long, Long> costs = new HashMap<>();
     try {
       owners = owners.rescan(proc.root(), ready, costs);
+      remember(owners);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
@@ -176,9 +188,21 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private void refreshOwners() {
     try {
       owners = SocketOwners.scan(proc.root());
+      remember(owners);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
+  }
+
+  private void remember(SocketOwners index) {
+    long now = System.nanoTime();
+    index.localAddresses().forEach(address -> recentlyLocal.put(address, now));
+    recentlyLocal.values().removeIf(seen -> now - seen > LOCAL_ADDRESS_MEMORY_NANOS);
+  }
+
+  private boolean wasRecentlyLocal(InetAddress address) {
+    Long seen = recentlyLocal.get(address);
+    return seen != null && System.nanoTime() - seen <= LOCAL_ADDRESS_MEMORY_NANOS;
   }
 
   @Override

@@ -156,6 +156,13 @@ final class SocketOwners {
     return owning;
   }
 
+  /** Every address of every namespace this index read. */
+  Set<InetAddress> localAddresses() {
+    Set<InetAddress> all = new HashSet<>();
+    addressesByNamespace.values().forEach(all::addAll);
+    return all;
+  }
+
   /** Whether an address belongs to some namespace of this machine. */
   boolean isLocal(InetAddress address) {
     if (address.isLoopbackAddress()) {
