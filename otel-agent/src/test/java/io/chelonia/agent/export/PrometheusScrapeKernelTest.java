@@ -100,8 +100,6 @@ class PrometheusScrapeKernelTest {
     JsonNode transmit = awaitValue(
         "chelonia_link_bytes_total{" + link + ",network_io_direction=\"transmit\"}",
         CONNECTIONS * CLIENT_SENDS);
-    // The new series was scraped at zero first, so increase() and rate() count every byte.
-    awaitValue("min_over_time(chelonia_link_bytes_total{" + link + ",network_io_direction=\"transmit\"}[10m])", 0);
     Map<String, String> labels = labels(transmit);
     assertThat(labels).containsAllEntriesOf(Map.of(
         "__name__", "chelonia_link_bytes_total",
@@ -131,7 +129,7 @@ class PrometheusScrapeKernelTest {
     assertThat(labels(rttCount.get(0))).containsEntry("__name__", "chelonia_link_rtt_seconds_count");
 
     JsonNode refused = awaitValue("chelonia_link_connection_failures_total{server_port=\""
-        + REFUSED_PORT + "\",chelonia_observer=\"client\",server_k8s_workload_name=\"" + SERVER_ADDRESS + "\"}", 1);
+        + REFUSED_PORT + "\",chelonia_observer=\"client\"}", 1);
     assertThat(labels(refused)).containsEntry("error_type", "refused")
         .containsEntry("server_k8s_workload_name", SERVER_ADDRESS);
 
@@ -155,7 +153,6 @@ class PrometheusScrapeKernelTest {
     JsonNode observed = awaitValue(
         "caretta_links_observed{server_port=\"" + port + "\",role=\"1\"}",
         CONNECTIONS * CLIENT_SENDS);
-    awaitValue("min_over_time(caretta_links_observed{server_port=\"" + port + "\",role=\"1\"}[10m])", 0);
     Map<String, String> labels = labels(observed);
     assertThat(labels).containsKeys("client_name", "server_name", "client_namespace",
         "server_namespace", "client_kind", "server_kind", "client_id", "server_id", "link_id");
