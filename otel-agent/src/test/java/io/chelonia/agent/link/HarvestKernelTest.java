@@ -27,9 +27,10 @@ class HarvestKernelTest {
   /**
    * Links are named here by address only, so 127.0.0.1:port of every namespace is one link: the
    * workloads listen on ports below the ephemeral range that nothing else on a test machine uses
-   * (agents of other builds pick their metrics ports from 20,000 up).
+   * (agents of other builds pick their metrics ports from 20,000 up), a block of its own for each
+   * JVM, so that this test run twice at once on one machine does not count the other's bytes.
    */
-  private static final int FIRST_PORT = 900;
+  private static final int FIRST_PORT = 1_000 + (int) (ProcessHandle.current().pid() % 100) * NAMESPACES;
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private LinkPipeline pipeline;
