@@ -5,7 +5,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$BENCH_DIR")"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
-AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
+# AGENT_JAR may name another build of the agent (an older one, to compare against).
+AGENT_JAR="${AGENT_JAR:-$ROOT_DIR/otel-agent/target/chelonia-agent.jar}"
 BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
 # The agent's Prometheus port, chosen free at each start (agent_start): other builds and tests
 # on the same machine run agents of their own.
@@ -83,6 +84,20 @@ agent_start() {
   AGENT_PID=$LAST_PID
   # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
   sleep "${AGENT_SETTLE_SECONDS:-3}"
+}
+
+# The agent's own CPU time so far (user + system), in clock ticks (getconf CLK_TCK a second).
+agent_cpu_ticks() {
+  # Fields after the command name, which ends at the last ')': utime and stime are the 12th
+  # and 13th of them.
+  sed 's/.*) //' /proc/"$AGENT_PID"/stat | awk '{print $12 + $13}'
+}
+
+# The sum of a counter's series on the agent's Prometheus endpoint whose labels contain MATCH.
+agent_metric_sum() {
+  local name=$1 match=$2
+  curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" |
+    awk -v n="$name" -v m="$match" 'index($0, n "{") == 1 && index($0, m) {s += $NF} END {print s + 0}'
 }
 
 agent_stop() {
