@@ -47,7 +47,9 @@ final class ProcFs {
 
   /**
    * The process, or empty when it exited (or never was): read from /proc, or as read less than
-   * {@link #RECENT_NANOS} ago. Only a process found is kept: a pid missing now is read again.
+   * {@link #RECENT_NANOS} ago. A pid found missing is kept missing as long: it comes from a
+   * socket's record or the owner index, and a process given that pid since is not the one that
+   * held the socket (a short-lived client gone before the poll is asked for once per end).
    */
   Optional<LocalProcess> process(int pid) {
     if (pid <= 0) {
@@ -56,15 +58,13 @@ final class ProcFs {
     long now = nanoTime.getAsLong();
     Read kept = recent.get(pid);
     if (kept != null && now - kept.at() < RECENT_NANOS) {
-      return Optional.of(kept.process());
+      return kept.process();
     }
     Optional<LocalProcess> read = read(pid);
-    if (read.isPresent()) {
-      if (recent.size() >= MAX_KEPT) {
-        recent.values().removeIf(old -> now - old.at() >= RECENT_NANOS);
-      }
-      recent.put(pid, new Read(read.get(), now));
+    if (recent.size() >= MAX_KEPT) {
+      recent.values().removeIf(old -> now - old.at() >= RECENT_NANOS);
     }
+    recent.put(pid, new Read(read, now));
     return read;
   }
 
@@ -93,5 +93,5 @@ final class ProcFs {
     return Optional.empty();
   }
 
-  private record Read(LocalProcess process, long at) {}
+  private record Read(Optional<LocalProcess> process, long at) {}
 }

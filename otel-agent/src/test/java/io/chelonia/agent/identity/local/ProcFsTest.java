@@ -51,14 +51,13 @@ class ProcFsTest {
   }
 
   @Test
-  void aProcessReadStandsForOneSecondAndAMissIsReadAgain(@TempDir Path proc) throws Exception {
+  void aProcessReadStandsForOneSecondFoundOrMissing(@TempDir Path proc) throws Exception {
     AtomicLong now = new AtomicLong();
     ProcFs procFs = new ProcFs(proc, now::get);
     Path process = Files.createDirectories(proc.resolve("42"));
     Files.writeString(process.resolve("comm"), "before\n");
     Files.writeString(process.resolve("cgroup"), "0::/system.slice/docker-" + ID + ".scope\n");
 
-    assertThat(procFs.process(7)).isEmpty();
     assertThat(procFs.process(42)).contains(new LocalProcess(42, "before", Optional.of(ID)));
     Files.writeString(process.resolve("comm"), "after\n");
     now.set(ProcFs.RECENT_NANOS - 1);
@@ -66,10 +65,14 @@ class ProcFsTest {
     now.set(ProcFs.RECENT_NANOS);
     assertThat(procFs.process(42)).contains(new LocalProcess(42, "after", Optional.of(ID)));
 
-    Files.createDirectories(proc.resolve("7"));
-    Files.writeString(proc.resolve("7/comm"), "late\n");
-    Files.writeString(proc.resolve("7/cgroup"), "0::/\n");
-    assertThat(procFs.process(7)).contains(new LocalProcess(7, "late", Optional.empty()));
+    assertThat(procFs.process(8)).isEmpty();
+    Files.createDirectories(proc.resolve("8"));
+    Files.writeString(proc.resolve("8/comm"), "late\n");
+    Files.writeString(proc.resolve("8/cgroup"), "0::/\n");
+    now.set(2 * ProcFs.RECENT_NANOS - 1);
+    assertThat(procFs.process(8)).isEmpty();
+    now.set(2 * ProcFs.RECENT_NANOS);
+    assertThat(procFs.process(8)).contains(new LocalProcess(8, "late", Optional.empty()));
   }
 
   @Test
