@@ -5,7 +5,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$BENCH_DIR")"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH:/usr/sbin:/sbin"
-AGENT_JAR="$ROOT_DIR/otel-agent/target/chelonia-agent.jar"
+# AGENT_JAR may name another build of the agent (an older one, to compare against).
+AGENT_JAR="${AGENT_JAR:-$ROOT_DIR/otel-agent/target/chelonia-agent.jar}"
 # The agent as shipped: the distribution's launcher, with its JVM options.
 AGENT_LAUNCHER="$ROOT_DIR/otel-agent/target/chelonia-agent/bin/chelonia-agent"
 BENCH_JAR="$ROOT_DIR/bench/target/benchmarks.jar"
@@ -87,7 +88,14 @@ agent_start() {
   started=$(date +%s%N)
   local env=(OTEL_EXPORTER_PROMETHEUS_PORT="$METRICS_PORT" CHELONIA_MAP_PORT="$MAP_PORT" CHELONIA_INCLUDE_LOOPBACK=true JAVA_OPTS="${AGENT_EXTRA_OPTS:-}")
   if [[ -n ${AGENT_JAVA_OPTS+set} ]]; then env+=(CHELONIA_JAVA_OPTS="$AGENT_JAVA_OPTS"); fi
-  start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 env "${env[@]}" "$AGENT_LAUNCHER" run --duration 3600 "$@"
+  local launch=("$AGENT_LAUNCHER")
+  # Another build named by AGENT_JAR (an older one, to compare against) runs through java -jar,
+  # with AGENT_JAVA_OPTS (the JVM's defaults when unset): set both sides' options alike.
+  if [[ $AGENT_JAR != "$ROOT_DIR/otel-agent/target/chelonia-agent.jar" ]]; then
+    # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
+    launch=(java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR")
+  fi
+  start_and_wait "metrics on" "$RESULTS_DIR/agent.log" 60 env "${env[@]}" "${launch[@]}" run --duration 3600 "$@"
   AGENT_PID=$LAST_PID
   # One scrape at a time, read whole (a reader that hangs up early leaves the agent serializing a
   # page nobody reads, and scrapes piling up cost heap a real scraper never asks for).
@@ -101,6 +109,20 @@ agent_start() {
   AGENT_STARTUP_MS=$((($(date +%s%N) - started) / 1000000))
   # Let the JIT finish the start-up work: what a node pays is the agent's steady state.
   sleep "${AGENT_SETTLE_SECONDS:-3}"
+}
+
+# The agent's own CPU time so far (user + system), in clock ticks (getconf CLK_TCK a second).
+agent_cpu_ticks() {
+  # Fields after the command name, which ends at the last ')': utime and stime are the 12th
+  # and 13th of them.
+  sed 's/.*) //' /proc/"$AGENT_PID"/stat | awk '{print $12 + $13}'
+}
+
+# The sum of a counter's series on the agent's Prometheus endpoint whose labels contain MATCH.
+agent_metric_sum() {
+  local name=$1 match=$2
+  curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" |
+    awk -v n="$name" -v m="$match" 'index($0, n "{") == 1 && index($0, m) {s += $NF} END {print s + 0}'
 }
 
 agent_stop() {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -90,7 +91,7 @@ final class SocketOwners {
       Map<Connection, Integer> connections = new HashMap<>();
       List<Listener> listening = new ArrayList<>();
       for (String table : List.of("net/tcp", "net/tcp6")) {
-        for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table))) {
+        for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table), pids::containsKey)) {
           // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
           Integer pid = pids.get(entry.inode());
           if (pid == null) {
@@ -206,6 +207,7 @@ final class SocketOwners {
 
   /** Parsers for the files of /proc/PID/net. */
   static final class ProcNet {
+    private static final int INODE_FIELD = 9;
     private ProcNet() {}
 
     record Entry(
@@ -213,24 +215,52 @@ final class SocketOwners {
 
     /** Rows of net/tcp or net/tcp6: "sl local rem st tx:rx tr:when retr uid timeout inode ...". */
     static List<Entry> tcpEntries(Path table) {
+      return tcpEntries(table, inode -> true);
+    }
+
+    /**
+     * The rows whose socket inode is wanted; the others (TIME_WAIT rows, inode 0, can be most of
+     * a busy server's table) are skipped before their addresses are parsed.
+     */
+    static List<Entry> tcpEntries(Path table, LongPredicate wanted) {
       List<String> lines;
       try {
         lines = Files.readAllLines(table);
       } catch (IOException e) {
         return List.of();
       }
-      List<Entry> entries = new ArrayList<>(lines.size());
+      List<Entry> entries = new ArrayList<>();
+      String[] fields = new String[INODE_FIELD + 1];
       for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-        String[] fields = line.trim().split("\\s+");
-        if (fields.length < 10) {
+        if (!split(line, fields) || !wanted.test(Long.parseLong(fields[INODE_FIELD]))) {
           continue;
         }
         String[] local = fields[1].split(":");
         String[] remote = fields[2].split(":");
         entries.add(new Entry(address(local[0]), Integer.parseInt(local[1], 16),
-            address(remote[0]), Integer.parseInt(remote[1], 16), fields[3], Long.parseLong(fields[9])));
+            address(remote[0]), Integer.parseInt(remote[1], 16), fields[3], Long.parseLong(fields[INODE_FIELD])));
       }
       return entries;
+    }
+
+    /** The row's first fields, up to the inode, split at blanks; false when it has fewer. */
+    private static boolean split(String line, String[] fields) {
+      int at = 0;
+      int length = line.length();
+      for (int field = 0; field < fields.length; field++) {
+        while (at < length && line.charAt(at) == ' ') {
+          at++;
+        }
+        int start = at;
+        while (at < length && line.charAt(at) != ' ') {
+          at++;
+        }
+        if (start == at) {
+          return false;
+        }
+        fields[field] = line.substring(start, at);
+      }
+      return true;
     }
 
     /** The kernel prints addresses as 32-bit words in host (little-endian) order. */
