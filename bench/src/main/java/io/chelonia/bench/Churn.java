@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Short connections, the way a chatty RPC client makes them: connect, one byte each way, close.
- * The server closes first, so TIME_WAIT stays on its side and the client never runs out of ports.
+ * Short connections, the way a chatty RPC client makes them: connect, one byte each way, close. The
+ * server closes first, so TIME_WAIT stays on its side and the client never runs out of ports.
  *
  * <pre>
  * Churn server ADDRESS PORT SECONDS
@@ -38,8 +38,13 @@ public final class Churn {
         new InetSocketAddress(InetAddress.ofLiteral(args[1]), Integer.parseInt(args[2]));
     switch (args[0]) {
       case "server" -> serve(address, Long.parseLong(args[3]));
-      case "client" -> connect(address, Integer.parseInt(args[3]), Long.parseLong(args[4]),
-          Integer.parseInt(args[5]), args.length > 6 ? Double.parseDouble(args[6]) : 0);
+      case "client" ->
+          connect(
+              address,
+              Integer.parseInt(args[3]),
+              Long.parseLong(args[4]),
+              Integer.parseInt(args[5]),
+              args.length > 6 ? Double.parseDouble(args[6]) : 0);
       default -> throw new IllegalArgumentException("server or client, not " + args[0]);
     }
   }
@@ -71,8 +76,9 @@ public final class Churn {
     }
   }
 
-  private static void connect(InetSocketAddress address, int connections, long seconds,
-      int threads, double perSecond) throws Exception {
+  private static void connect(
+      InetSocketAddress address, int connections, long seconds, int threads, double perSecond)
+      throws Exception {
     // A connect stuck past the deadline (a SYN lost for good) must not hang the script.
     Deadline.exitAfter(seconds + STUCK_GRACE_SECONDS, 1);
     long start = System.nanoTime();
@@ -83,27 +89,49 @@ public final class Churn {
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int worker = t;
-      workers.add(Thread.ofPlatform().start(() -> latencies[worker] =
-          connectLoop(address, connections, deadline, next, failed, perSecond / threads, start)));
+      workers.add(
+          Thread.ofPlatform()
+              .start(
+                  () ->
+                      latencies[worker] =
+                          connectLoop(
+                              address,
+                              connections,
+                              deadline,
+                              next,
+                              failed,
+                              perSecond / threads,
+                              start)));
     }
     for (Thread worker : workers) {
       worker.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "{\"connections\":%d,\"failed\":%d,\"seconds\":%.3f,\"per_second\":%.1f,"
             + "\"connect_p50_us\":%.1f,\"connect_p99_us\":%.1f}%n",
-        all.length, failed.get(), elapsed, all.length / elapsed,
-        percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3);
+        all.length,
+        failed.get(),
+        elapsed,
+        all.length / elapsed,
+        percentile(all, 0.50) / 1e3,
+        percentile(all, 0.99) / 1e3);
     if (all.length == 0) {
       System.exit(1);
     }
   }
 
   /** Connects until the shared count is reached or the deadline passes; returns the latencies. */
-  private static long[] connectLoop(InetSocketAddress address, int connections, long deadline,
-      AtomicInteger next, AtomicInteger failed, double perSecond, long start) {
+  private static long[] connectLoop(
+      InetSocketAddress address,
+      int connections,
+      long deadline,
+      AtomicInteger next,
+      AtomicInteger failed,
+      double perSecond,
+      long start) {
     long[] latencies = new long[connections];
     int made = 0;
     ByteBuffer buffer = ByteBuffer.allocate(1);
@@ -137,7 +165,8 @@ public final class Churn {
   }
 
   static double percentile(long[] sorted, double p) {
-    return sorted.length == 0 ? Double.NaN
+    return sorted.length == 0
+        ? Double.NaN
         : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
   }
 }

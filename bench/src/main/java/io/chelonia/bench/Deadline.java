@@ -6,14 +6,17 @@ final class Deadline {
 
   /** Ends the program after so long with this status: 0 when stopping is its normal end. */
   static void exitAfter(long seconds, int status) {
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        Thread.sleep(seconds * 1_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      Runtime.getRuntime().halt(status);
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              try {
+                Thread.sleep(seconds * 1_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              Runtime.getRuntime().halt(status);
+            });
   }
 
   /** One line on stdout that a script waits for, flushed at once. */

@@ -16,9 +16,9 @@ import java.util.List;
  * Hold client ADDRESS PORT CONNECTIONS SECONDS
  * </pre>
  *
- * The server accepts and keeps every connection; the client opens CONNECTIONS, prints
- * {@code ready N} once they are all established, and holds them. Both exit after SECONDS. Each
- * open connection is a file descriptor on each side: raise {@code ulimit -n} first.
+ * The server accepts and keeps every connection; the client opens CONNECTIONS, prints {@code ready
+ * N} once they are all established, and holds them. Both exit after SECONDS. Each open connection
+ * is a file descriptor on each side: raise {@code ulimit -n} first.
  */
 public final class Hold {
   private static final int BACKLOG = 4096;

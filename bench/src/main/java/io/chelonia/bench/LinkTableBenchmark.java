@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The user-space half of a poll: {@link LinkTable#apply} folding one harvest of N sockets into
- * links. The sockets look like a busy node: half are clients of 1,000 servers on 3 ports, half
- * are accepted by two local services from 500 clients, so N sockets make 3,500 links.
+ * links. The sockets look like a busy node: half are clients of 1,000 servers on 3 ports, half are
+ * accepted by two local services from 500 clients, so N sockets make 3,500 links.
  *
  * <p>{@code firstPoll} is the agent's first poll (every socket new: named, keyed, tracked), on a
  * table made fresh per invocation outside the timing (a poll takes milliseconds, far above JMH's
@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class LinkTableBenchmark {
@@ -59,11 +61,18 @@ public class LinkTableBenchmark {
     public void build() {
       List<SocketSnapshot> live = new ArrayList<>(sockets);
       for (int i = 0; i < sockets; i++) {
-        live.add(socketNumber(i).bornSeen().established().srtt(200 + i % 300)
-            .sent(1_000).received(4_000).build());
+        live.add(
+            socketNumber(i)
+                .bornSeen()
+                .established()
+                .srtt(200 + i % 300)
+                .sent(1_000)
+                .received(4_000)
+                .build());
       }
-      harvest = new SocketPoll(Instant.EPOCH, live, List.of(), KernelCounters.NONE, 1,
-          Duration.ZERO, true);
+      harvest =
+          new SocketPoll(
+              Instant.EPOCH, live, List.of(), KernelCounters.NONE, 1, Duration.ZERO, true);
     }
 
     private static Sockets socketNumber(int i) {
@@ -71,12 +80,15 @@ public class LinkTableBenchmark {
       int ephemeral = EPHEMERAL.first() + i % (EPHEMERAL.last() - EPHEMERAL.first());
       if (i % 2 == 0) {
         int server = (i / 2) % SERVERS;
-        return Sockets.client("10.0.0.1", ephemeral, address(1, server),
-            SERVER_PORTS[(i / 2) % SERVER_PORTS.length]);
+        return Sockets.client(
+            "10.0.0.1", ephemeral, address(1, server), SERVER_PORTS[(i / 2) % SERVER_PORTS.length]);
       }
       int client = (i / 2) % CLIENTS;
-      return Sockets.server("10.0.0.1", LOCAL_SERVICE_PORTS[(i / 2) % LOCAL_SERVICE_PORTS.length],
-          address(2, client), ephemeral);
+      return Sockets.server(
+          "10.0.0.1",
+          LOCAL_SERVICE_PORTS[(i / 2) % LOCAL_SERVICE_PORTS.length],
+          address(2, client),
+          ephemeral);
     }
 
     private static String address(int network, int host) {

@@ -29,12 +29,12 @@ import java.util.Set;
  * PollCost POLLS MAX_SOCKETS
  * </pre>
  *
- * The first poll finds every socket (they are older than the probes); the next POLLS are the
- * steady state. Before that, with no pipeline loaded, the kernel steps are timed apart on the
- * kernel binding: a complete harvest, a harvest of changes only, the closed sockets drained.
- * Prints one JSON line: sockets and links seen, the first poll, the median and maximum of the
- * others in time and in bytes allocated on the poll thread, the medians of the steps, and the
- * kernel's socket-limit counter (a limit reached would make the count of sockets wrong).
+ * The first poll finds every socket (they are older than the probes); the next POLLS are the steady
+ * state. Before that, with no pipeline loaded, the kernel steps are timed apart on the kernel
+ * binding: a complete harvest, a harvest of changes only, the closed sockets drained. Prints one
+ * JSON line: sockets and links seen, the first poll, the median and maximum of the others in time
+ * and in bytes allocated on the poll thread, the medians of the steps, and the kernel's
+ * socket-limit counter (a limit reached would make the count of sockets wrong).
  */
 public final class PollCost {
   private static final Duration PAUSE_BETWEEN_POLLS = Duration.ofMillis(200);
@@ -44,9 +44,14 @@ public final class PollCost {
   public static void main(String[] args) throws Exception {
     int polls = Integer.parseInt(args[0]);
     int maxSockets = Integer.parseInt(args[1]);
-    PipelineConfig config = PipelineConfig.defaults().withLoopback(true).withKernel(
-        new KernelOptions(maxSockets, KernelOptions.DEFAULT_MAX_LISTENERS,
-            KernelOptions.DEFAULT_RING_BUFFER_BYTES));
+    PipelineConfig config =
+        PipelineConfig.defaults()
+            .withLoopback(true)
+            .withKernel(
+                new KernelOptions(
+                    maxSockets,
+                    KernelOptions.DEFAULT_MAX_LISTENERS,
+                    KernelOptions.DEFAULT_RING_BUFFER_BYTES));
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long thread = Thread.currentThread().threadId();
     String steps = timeSteps(config.kernel(), polls);
@@ -63,23 +68,30 @@ public final class PollCost {
         nanos[i] = System.nanoTime() - begin;
         allocated[i] = threads.getThreadAllocatedBytes(thread) - bytesBefore;
       }
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "{\"sockets\":%d,\"links\":%d,\"namespaces\":%d,\"first_poll_ms\":%.1f,"
               + "\"poll_ms_p50\":%.1f,\"poll_ms_max\":%.1f,"
               + "\"first_poll_alloc_mib\":%.1f,\"poll_alloc_mib_p50\":%.1f,%s,"
               + "\"socket_limit\":%d}%n",
-          last.table().trackedSockets(), last.table().links(), last.namespaces(),
-          nanos[0] / 1e6, medianOfRest(nanos) / 1e6, maxOfRest(nanos) / 1e6,
+          last.table().trackedSockets(),
+          last.table().links(),
+          last.namespaces(),
+          nanos[0] / 1e6,
+          medianOfRest(nanos) / 1e6,
+          maxOfRest(nanos) / 1e6,
           allocated[0] / 1048576.0,
-          medianOfRest(allocated) / 1048576.0, steps, last.kernelDrops().socketLimit());
+          medianOfRest(allocated) / 1048576.0,
+          steps,
+          last.kernelDrops().socketLimit());
     }
   }
 
   /**
-   * The kernel side of a poll, as {@code SocketTracer} takes it, timed apart on the kernel
-   * binding: a complete harvest pass (every socket decoded), a pass of changes only (most polls),
-   * and the closed sockets drained. Runs first, so that its probes and the pipeline's are never
-   * loaded together.
+   * The kernel side of a poll, as {@code SocketTracer} takes it, timed apart on the kernel binding:
+   * a complete harvest pass (every socket decoded), a pass of changes only (most polls), and the
+   * closed sockets drained. Runs first, so that its probes and the pipeline's are never loaded
+   * together.
    */
   private static String timeSteps(KernelOptions options, int polls) throws InterruptedException {
     long[] completeNanos = new long[polls + 1];
@@ -99,10 +111,13 @@ public final class PollCost {
         completeNanos[i] = complete - drained;
         drainNanos[i] = drained - begin;
       }
-      return String.format(Locale.ROOT,
+      return String.format(
+          Locale.ROOT,
           "\"path\":\"%s\",\"complete_harvest_ms_p50\":%.1f,\"changed_harvest_ms_p50\":%.1f,"
               + "\"drain_closed_ms_p50\":%.1f",
-          kernel.path(), medianOfRest(completeNanos) / 1e6, medianOfRest(changedNanos) / 1e6,
+          kernel.path(),
+          medianOfRest(completeNanos) / 1e6,
+          medianOfRest(changedNanos) / 1e6,
           medianOfRest(drainNanos) / 1e6);
     }
   }

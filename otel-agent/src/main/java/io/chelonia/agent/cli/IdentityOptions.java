@@ -27,7 +27,8 @@ final class IdentityOptions {
       negatable = true,
       fallbackValue = "true",
       defaultValue = "${env:CHELONIA_LOCAL_NAMES:-true}",
-      description = "Name ends on this machine by process or container (default: ${DEFAULT-VALUE}).")
+      description =
+          "Name ends on this machine by process or container (default: ${DEFAULT-VALUE}).")
   boolean localNames;
 
   @Option(
@@ -35,8 +36,9 @@ final class IdentityOptions {
       negatable = true,
       fallbackValue = "true",
       defaultValue = "${env:CHELONIA_REVERSE_DNS:-true}",
-      description = "Name external addresses by reverse DNS, cached, off the poll thread"
-          + " (default: ${DEFAULT-VALUE}).")
+      description =
+          "Name external addresses by reverse DNS, cached, off the poll thread"
+              + " (default: ${DEFAULT-VALUE}).")
   boolean reverseDns;
 
   @Option(
@@ -44,7 +46,8 @@ final class IdentityOptions {
       paramLabel = "CIDR=NAME",
       split = ",",
       defaultValue = "${env:CHELONIA_CIDR_GROUPS:-}",
-      description = "Name a whole range, e.g. 10.20.0.0/16=corp-vpn (repeatable, or comma-separated).")
+      description =
+          "Name a whole range, e.g. 10.20.0.0/16=corp-vpn (repeatable, or comma-separated).")
   List<String> cidrGroups = new ArrayList<>();
 
   @Option(
@@ -59,8 +62,9 @@ final class IdentityOptions {
       names = "--kubeconfig",
       paramLabel = "PATH",
       defaultValue = "${env:KUBECONFIG}",
-      description = "kubeconfig to reach the API server (default: the pod's service account in a"
-          + " cluster, else ~/.kube/config).")
+      description =
+          "kubeconfig to reach the API server (default: the pod's service account in a"
+              + " cluster, else ~/.kube/config).")
   Path kubeconfig;
 
   /** The chain of sources, most specific first; the caller closes what the session opened. */
@@ -68,10 +72,11 @@ final class IdentityOptions {
     List<NameSource> sources = new ArrayList<>();
     List<AutoCloseable> opened = new ArrayList<>();
     Optional<KubernetesNames> cluster = kubernetesNames();
-    cluster.ifPresent(names -> {
-      sources.add(names);
-      opened.add(names);
-    });
+    cluster.ifPresent(
+        names -> {
+          sources.add(names);
+          opened.add(names);
+        });
     if (localNames) {
       LocalNames local = LocalNames.start(hostName(), LocalNames.DEFAULT_REFRESH);
       sources.add(local);
@@ -94,13 +99,15 @@ final class IdentityOptions {
    * reached does not stop the agent: the informers keep retrying in the background.
    */
   private Optional<KubernetesNames> kubernetesNames() {
-    boolean wanted = kubernetes != null ? kubernetes : System.getenv("KUBERNETES_SERVICE_HOST") != null;
+    boolean wanted =
+        kubernetes != null ? kubernetes : System.getenv("KUBERNETES_SERVICE_HOST") != null;
     if (!wanted) {
       return Optional.empty();
     }
     try {
       KubernetesNames names =
-          KubernetesNames.builder(KubernetesClients.forCluster(Optional.ofNullable(kubeconfig))).start();
+          KubernetesNames.builder(KubernetesClients.forCluster(Optional.ofNullable(kubeconfig)))
+              .start();
       LOG.info("naming ends from the Kubernetes API");
       return Optional.of(names);
     } catch (IOException | RuntimeException e) {
@@ -118,7 +125,8 @@ final class IdentityOptions {
   }
 
   /** The resolver, and the background work behind it, closed together. */
-  record Naming(ResolverChain resolver, Optional<KubernetesNames> kubernetes, List<AutoCloseable> opened)
+  record Naming(
+      ResolverChain resolver, Optional<KubernetesNames> kubernetes, List<AutoCloseable> opened)
       implements AutoCloseable {
     @Override
     public void close() {

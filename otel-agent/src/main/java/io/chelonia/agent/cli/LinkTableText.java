@@ -18,8 +18,7 @@ record LinkTableText(String summary, String columns, List<String> rows) {
   private static final String ROW = "%-36s %-42s %-6s %12s %12s %7s %6s %-14s %7s %9s";
 
   /** Busiest first: bytes carried both ways since the link was first seen. */
-  static final Comparator<Link> BUSIEST =
-      Comparator.comparingLong(LinkTableText::bytes).reversed();
+  static final Comparator<Link> BUSIEST = Comparator.comparingLong(LinkTableText::bytes).reversed();
 
   LinkTableText {
     rows = List.copyOf(rows);
@@ -31,23 +30,47 @@ record LinkTableText(String summary, String columns, List<String> rows) {
   }
 
   static LinkTableText of(LinkPoll poll, List<Link> ordered) {
-    String summary = String.format("%s  %d links, %d sockets tracked, poll %d ms, %d namespaces%s",
-        poll.time(), ordered.size(), poll.table().trackedSockets(), poll.duration().toMillis(),
-        poll.namespaces(), dropped(poll));
-    String columns = String.format(ROW, "CLIENT", "SERVER:PORT", "SEEN", "BYTES C>S", "BYTES S>C",
-        "OPENED", "ACTIVE", "FAILED", "RETRANS", "RTT(us)");
-    List<String> rows = ordered.stream().map(link -> String.format(ROW,
-            label(link.key().client()),
-            label(link.key().server()) + ":" + link.key().serverPort(),
-            link.key().observer().value(),
-            link.totals().bytesClientToServer(),
-            link.totals().bytesServerToClient(),
-            link.totals().connectionsOpened(),
-            link.totals().activeConnections(),
-            failures(link.totals().failures()),
-            link.totals().retransmits(),
-            link.totals().rtt().samples() == 0 ? "-" : String.valueOf(Math.round(link.totals().rtt().meanMicros()))))
-        .toList();
+    String summary =
+        String.format(
+            "%s  %d links, %d sockets tracked, poll %d ms, %d namespaces%s",
+            poll.time(),
+            ordered.size(),
+            poll.table().trackedSockets(),
+            poll.duration().toMillis(),
+            poll.namespaces(),
+            dropped(poll));
+    String columns =
+        String.format(
+            ROW,
+            "CLIENT",
+            "SERVER:PORT",
+            "SEEN",
+            "BYTES C>S",
+            "BYTES S>C",
+            "OPENED",
+            "ACTIVE",
+            "FAILED",
+            "RETRANS",
+            "RTT(us)");
+    List<String> rows =
+        ordered.stream()
+            .map(
+                link ->
+                    String.format(
+                        ROW,
+                        label(link.key().client()),
+                        label(link.key().server()) + ":" + link.key().serverPort(),
+                        link.key().observer().value(),
+                        link.totals().bytesClientToServer(),
+                        link.totals().bytesServerToClient(),
+                        link.totals().connectionsOpened(),
+                        link.totals().activeConnections(),
+                        failures(link.totals().failures()),
+                        link.totals().retransmits(),
+                        link.totals().rtt().samples() == 0
+                            ? "-"
+                            : String.valueOf(Math.round(link.totals().rtt().meanMicros()))))
+            .toList();
     return new LinkTableText(summary, columns, rows);
   }
 

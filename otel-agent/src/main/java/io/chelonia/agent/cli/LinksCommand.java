@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "links",
     mixinStandardHelpOptions = true,
-    description = "Print this machine's TCP links at every poll (needs root or CAP_BPF+CAP_PERFMON).")
+    description =
+        "Print this machine's TCP links at every poll (needs root or CAP_BPF+CAP_PERFMON).")
 final class LinksCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -30,14 +30,16 @@ final class MapCommand implements Callable<Integer> {
       names = "--prometheus",
       paramLabel = "URL",
       defaultValue = "${env:CHELONIA_MAP_PROMETHEUS}",
-      description = "Base URL of the Prometheus that holds the series, e.g. http://prometheus:9090.")
+      description =
+          "Base URL of the Prometheus that holds the series, e.g. http://prometheus:9090.")
   String prometheus;
 
   @Option(
       names = "--refresh",
       paramLabel = "SECONDS",
       defaultValue = "${env:CHELONIA_MAP_REFRESH:-15}",
-      description = "Seconds between two reads of Prometheus by the page (default: ${DEFAULT-VALUE}).")
+      description =
+          "Seconds between two reads of Prometheus by the page (default: ${DEFAULT-VALUE}).")
   double refreshSeconds;
 
   @Option(

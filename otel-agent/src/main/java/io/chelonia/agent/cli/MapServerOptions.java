@@ -14,8 +14,9 @@ final class MapServerOptions {
   @Option(
       names = "--map-bind-address",
       defaultValue = "${env:CHELONIA_MAP_BIND_ADDRESS:-" + MapOptions.DEFAULT_BIND_ADDRESS + "}",
-      description = "Address the map page listens on; only this machine by default"
-          + " (default: ${DEFAULT-VALUE}).")
+      description =
+          "Address the map page listens on; only this machine by default"
+              + " (default: ${DEFAULT-VALUE}).")
   String bindAddress;
 
   MapOptions toOptions() {

@@ -15,15 +15,21 @@ final class PipelineOptions {
   @Option(
       names = "--poll-interval",
       paramLabel = "SECONDS",
-      defaultValue = "${env:CHELONIA_POLL_INTERVAL:-" + PipelineConfig.DEFAULT_POLL_INTERVAL_SECONDS + "}",
-      description = "Seconds between harvests of the kernel's socket table (default: ${DEFAULT-VALUE}).")
+      defaultValue =
+          "${env:CHELONIA_POLL_INTERVAL:-" + PipelineConfig.DEFAULT_POLL_INTERVAL_SECONDS + "}",
+      description =
+          "Seconds between harvests of the kernel's socket table (default: ${DEFAULT-VALUE}).")
   double pollIntervalSeconds;
 
   @Option(
       names = "--link-idle-expiry",
       paramLabel = "SECONDS",
-      defaultValue = "${env:CHELONIA_LINK_IDLE_EXPIRY:-" + PipelineConfig.DEFAULT_LINK_IDLE_EXPIRY_SECONDS + "}",
-      description = "Forget a link idle this long with no open connection (default: ${DEFAULT-VALUE}).")
+      defaultValue =
+          "${env:CHELONIA_LINK_IDLE_EXPIRY:-"
+              + PipelineConfig.DEFAULT_LINK_IDLE_EXPIRY_SECONDS
+              + "}",
+      description =
+          "Forget a link idle this long with no open connection (default: ${DEFAULT-VALUE}).")
   long linkIdleExpirySeconds;
 
   @Option(
@@ -45,8 +51,9 @@ final class PipelineOptions {
   @Option(
       names = "--max-sockets",
       defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
-      description = "Sockets the kernel tracks at once, 0 for no limit; past it new sockets are"
-          + " counted, not tracked (default: ${DEFAULT-VALUE}).")
+      description =
+          "Sockets the kernel tracks at once, 0 for no limit; past it new sockets are"
+              + " counted, not tracked (default: ${DEFAULT-VALUE}).")
   int maxSockets;
 
   @Option(
@@ -57,7 +64,8 @@ final class PipelineOptions {
 
   @Option(
       names = "--ring-buffer-bytes",
-      defaultValue = "${env:CHELONIA_RING_BUFFER_BYTES:-" + KernelOptions.DEFAULT_RING_BUFFER_BYTES + "}",
+      defaultValue =
+          "${env:CHELONIA_RING_BUFFER_BYTES:-" + KernelOptions.DEFAULT_RING_BUFFER_BYTES + "}",
       description = "Ring buffer for closed sockets, a power of two (default: ${DEFAULT-VALUE}).")
   int ringBufferBytes;
 

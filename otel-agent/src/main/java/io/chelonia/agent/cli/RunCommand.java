@@ -55,14 +55,16 @@ final class RunCommand implements Callable<Integer> {
       negatable = true,
       fallbackValue = "true",
       defaultValue = "${env:CHELONIA_MAP:-true}",
-      description = "Serve the map page on --map-bind-address:--map-port (default: ${DEFAULT-VALUE}).")
+      description =
+          "Serve the map page on --map-bind-address:--map-port (default: ${DEFAULT-VALUE}).")
   boolean map;
 
   @Option(
       names = "--series-limit",
       defaultValue = "${env:CHELONIA_SERIES_LIMIT:-" + MetricsOptions.DEFAULT_SERIES_LIMIT + "}",
-      description = "Attribute sets per metric, overflow series included; links past it are"
-          + " summed into the otel.metric.overflow series (default: ${DEFAULT-VALUE}).")
+      description =
+          "Attribute sets per metric, overflow series included; links past it are"
+              + " summed into the otel.metric.overflow series (default: ${DEFAULT-VALUE}).")
   int seriesLimit;
 
   @Option(
@@ -70,8 +72,9 @@ final class RunCommand implements Callable<Integer> {
       negatable = true,
       fallbackValue = "true",
       defaultValue = "${env:CHELONIA_CARETTA_COMPATIBLE:-false}",
-      description = "Also serve Caretta's caretta_links_observed gauge on the Prometheus endpoint"
-          + " (default: ${DEFAULT-VALUE}).")
+      description =
+          "Also serve Caretta's caretta_links_observed gauge on the Prometheus endpoint"
+              + " (default: ${DEFAULT-VALUE}).")
   boolean carettaCompatible;
 
   @Option(
@@ -122,17 +125,26 @@ final class RunCommand implements Callable<Integer> {
     Set<Integer> ownPorts = new HashSet<>(Set.of(prometheusPort()));
     mapOptions.ifPresent(options -> ownPorts.add(options.port()));
     LatestPoll latest = new LatestPoll(config.pollInterval());
-    // The endpoint opens last: a readiness probe on /metrics passes only once the probes are attached.
+    // The endpoint opens last: a readiness probe on /metrics passes only once the probes are
+    // attached.
     try (IdentityOptions.Naming naming = identity.open();
-        LinkPipeline pipeline = LinkPipeline.open(
-            config, detail.applyTo(naming.resolver()), ownPorts, clock);
-        Telemetry telemetry = Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
-        MapServer mapPage = mapOptions.map(options -> MapServer.start(options, latest)).orElse(null)) {
-      naming.kubernetes().ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
-      LOG.info("tracing TCP links every {} ms; metrics on :{}/metrics{}{}",
-          config.pollInterval().toMillis(), prometheusPort(), pushTarget(),
-          mapPage == null ? "" : "; map on http://" + mapOptions.get().bindAddress() + ":"
-              + mapPage.port() + "/");
+        LinkPipeline pipeline =
+            LinkPipeline.open(config, detail.applyTo(naming.resolver()), ownPorts, clock);
+        Telemetry telemetry =
+            Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
+        MapServer mapPage =
+            mapOptions.map(options -> MapServer.start(options, latest)).orElse(null)) {
+      naming
+          .kubernetes()
+          .ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
+      LOG.info(
+          "tracing TCP links every {} ms; metrics on :{}/metrics{}{}",
+          config.pollInterval().toMillis(),
+          prometheusPort(),
+          pushTarget(),
+          mapPage == null
+              ? ""
+              : "; map on http://" + mapOptions.get().bindAddress() + ":" + mapPage.port() + "/");
       List<PollListener> listeners = new ArrayList<>(List.of(telemetry));
       if (mapPage != null) {
         listeners.add(latest);
@@ -163,8 +175,10 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static int prometheusPort() {
-    String port = System.getProperty("otel.exporter.prometheus.port",
-        System.getenv().getOrDefault("OTEL_EXPORTER_PROMETHEUS_PORT", ""));
+    String port =
+        System.getProperty(
+            "otel.exporter.prometheus.port",
+            System.getenv().getOrDefault("OTEL_EXPORTER_PROMETHEUS_PORT", ""));
     try {
       return port.isBlank() ? DEFAULT_PROMETHEUS_PORT : Integer.parseInt(port.strip());
     } catch (NumberFormatException e) {

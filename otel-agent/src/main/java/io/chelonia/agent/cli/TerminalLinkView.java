@@ -38,10 +38,14 @@ final class TerminalLinkView implements LinkView {
     Map<LinkKey, Long> bytes = new HashMap<>(links.size() * 2);
     links.forEach(l -> bytes.put(l.key(), LinkTableText.bytes(l)));
     Map<LinkKey, Long> before = previousBytes;
-    List<Link> ordered = links.stream()
-        .sorted(Comparator.comparingLong((Link l) -> LinkTableText.bytes(l) - before.getOrDefault(l.key(), 0L))
-            .reversed().thenComparing(LinkTableText.BUSIEST))
-        .toList();
+    List<Link> ordered =
+        links.stream()
+            .sorted(
+                Comparator.comparingLong(
+                        (Link l) -> LinkTableText.bytes(l) - before.getOrDefault(l.key(), 0L))
+                    .reversed()
+                    .thenComparing(LinkTableText.BUSIEST))
+            .toList();
     previousBytes = bytes;
 
     TerminalSize window = size.get();
@@ -55,7 +59,10 @@ final class TerminalLinkView implements LinkView {
     if (rows.size() > room) {
       rows.subList(0, Math.max(0, room - 1)).forEach(row -> line(screen, row, window));
       if (room > 0) {
-        line(screen, "... " + (rows.size() - room + 1) + " more links (a taller window shows them)", window);
+        line(
+            screen,
+            "... " + (rows.size() - room + 1) + " more links (a taller window shows them)",
+            window);
       }
     } else {
       rows.forEach(row -> line(screen, row, window));
@@ -67,6 +74,9 @@ final class TerminalLinkView implements LinkView {
   }
 
   private static void line(StringBuilder screen, String text, TerminalSize window) {
-    screen.append(text, 0, Math.min(text.length(), window.columns())).append(ERASE_LINE).append('\n');
+    screen
+        .append(text, 0, Math.min(text.length(), window.columns()))
+        .append(ERASE_LINE)
+        .append('\n');
   }
 }

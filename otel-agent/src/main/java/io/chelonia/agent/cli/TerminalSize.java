@@ -22,11 +22,13 @@ record TerminalSize(int rows, int columns) {
    */
   static TerminalSize query() {
     try {
-      Process stty = new ProcessBuilder("stty", "size")
-          .redirectInput(new File("/dev/tty"))
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      String answer = new String(stty.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+      Process stty =
+          new ProcessBuilder("stty", "size")
+              .redirectInput(new File("/dev/tty"))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String answer =
+          new String(stty.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
       if (stty.waitFor(1, TimeUnit.SECONDS) && stty.exitValue() == 0) {
         String[] parts = answer.split("\\s+");
         return new TerminalSize(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
@@ -37,7 +39,8 @@ record TerminalSize(int rows, int columns) {
       Thread.currentThread().interrupt();
     }
     try {
-      return new TerminalSize(Integer.parseInt(System.getenv("LINES")), Integer.parseInt(System.getenv("COLUMNS")));
+      return new TerminalSize(
+          Integer.parseInt(System.getenv("LINES")), Integer.parseInt(System.getenv("COLUMNS")));
     } catch (RuntimeException e) {
       return DEFAULT;
     }

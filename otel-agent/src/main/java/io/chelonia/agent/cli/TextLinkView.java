@@ -15,7 +15,9 @@ final class TextLinkView implements LinkView {
     this.out = out;
   }
 
-  /** The table for this process's standard output: redrawn in place on a terminal, else appended. */
+  /**
+   * The table for this process's standard output: redrawn in place on a terminal, else appended.
+   */
   static LinkView forOutput(PrintWriter out) {
     Console console = System.console();
     return console != null && console.isTerminal()
@@ -25,7 +27,8 @@ final class TextLinkView implements LinkView {
 
   @Override
   public void onPoll(LinkPoll poll) {
-    LinkTableText text = LinkTableText.of(poll, poll.links().stream().sorted(LinkTableText.BUSIEST).toList());
+    LinkTableText text =
+        LinkTableText.of(poll, poll.links().stream().sorted(LinkTableText.BUSIEST).toList());
     out.println(text.summary());
     out.println(text.columns());
     text.rows().forEach(out::println);

@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The labels of Caretta's {@code caretta_links_observed} gauge, so dashboards written for Caretta
- * keep working: ends by namespace, kind and name (an unnamed end's kind is {@code node} or
- * {@code external}, as Caretta says it), numeric ids derived from them, the server port, and the
- * role of the observing side (1 client, 2 server).
+ * keep working: ends by namespace, kind and name (an unnamed end's kind is {@code node} or {@code
+ * external}, as Caretta says it), numeric ids derived from them, the server port, and the role of
+ * the observing side (1 client, 2 server).
  */
 final class CarettaLabels {
   static final String METRIC = "caretta_links_observed";
@@ -25,7 +25,9 @@ final class CarettaLabels {
     end(builder, "server", key.server());
     builder.put("server_port", String.valueOf(key.serverPort()));
     builder.put("role", key.observer() == Observer.CLIENT ? "1" : "2");
-    builder.put("link_id", id(key.client() + ">" + key.server() + ":" + key.serverPort() + "/" + key.observer()));
+    builder.put(
+        "link_id",
+        id(key.client() + ">" + key.server() + ":" + key.serverPort() + "/" + key.observer()));
     return builder.build();
   }
 

@@ -14,14 +14,20 @@ import java.util.Map;
  * collection: an export allocates no attributes.
  */
 final class LinkAttributes {
-  static final AttributeKey<String> CLIENT_NAMESPACE = AttributeKey.stringKey("client.k8s.namespace.name");
-  static final AttributeKey<String> CLIENT_KIND = AttributeKey.stringKey("client.k8s.workload.kind");
-  static final AttributeKey<String> CLIENT_NAME = AttributeKey.stringKey("client.k8s.workload.name");
+  static final AttributeKey<String> CLIENT_NAMESPACE =
+      AttributeKey.stringKey("client.k8s.namespace.name");
+  static final AttributeKey<String> CLIENT_KIND =
+      AttributeKey.stringKey("client.k8s.workload.kind");
+  static final AttributeKey<String> CLIENT_NAME =
+      AttributeKey.stringKey("client.k8s.workload.name");
   static final AttributeKey<String> CLIENT_POD = AttributeKey.stringKey("client.k8s.pod.name");
   static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
-  static final AttributeKey<String> SERVER_NAMESPACE = AttributeKey.stringKey("server.k8s.namespace.name");
-  static final AttributeKey<String> SERVER_KIND = AttributeKey.stringKey("server.k8s.workload.kind");
-  static final AttributeKey<String> SERVER_NAME = AttributeKey.stringKey("server.k8s.workload.name");
+  static final AttributeKey<String> SERVER_NAMESPACE =
+      AttributeKey.stringKey("server.k8s.namespace.name");
+  static final AttributeKey<String> SERVER_KIND =
+      AttributeKey.stringKey("server.k8s.workload.kind");
+  static final AttributeKey<String> SERVER_NAME =
+      AttributeKey.stringKey("server.k8s.workload.name");
   static final AttributeKey<String> SERVER_POD = AttributeKey.stringKey("server.k8s.pod.name");
   static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
@@ -30,6 +36,7 @@ final class LinkAttributes {
   static final AttributeKey<String> OBSERVER = AttributeKey.stringKey("chelonia.observer");
   static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("network.io.direction");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+
   /** What the SDK puts on the series that collects attribute sets past the cardinality limit. */
   static final AttributeKey<Boolean> OVERFLOW = AttributeKey.booleanKey("otel.metric.overflow");
 
@@ -52,8 +59,22 @@ final class LinkAttributes {
 
   static LinkAttributes of(LinkKey key) {
     AttributesBuilder builder = Attributes.builder();
-    end(builder, key.client(), CLIENT_NAMESPACE, CLIENT_KIND, CLIENT_NAME, CLIENT_POD, CLIENT_ADDRESS);
-    end(builder, key.server(), SERVER_NAMESPACE, SERVER_KIND, SERVER_NAME, SERVER_POD, SERVER_ADDRESS);
+    end(
+        builder,
+        key.client(),
+        CLIENT_NAMESPACE,
+        CLIENT_KIND,
+        CLIENT_NAME,
+        CLIENT_POD,
+        CLIENT_ADDRESS);
+    end(
+        builder,
+        key.server(),
+        SERVER_NAMESPACE,
+        SERVER_KIND,
+        SERVER_NAME,
+        SERVER_POD,
+        SERVER_ADDRESS);
     builder.put(SERVER_PORT, key.serverPort());
     builder.put(NETWORK_TRANSPORT, LinkKey.TRANSPORT);
     builder.put(NETWORK_TYPE, key.networkType().value());
@@ -70,8 +91,13 @@ final class LinkAttributes {
     return failures.get(reason);
   }
 
-  private static void end(AttributesBuilder builder, Endpoint end, AttributeKey<String> namespace,
-      AttributeKey<String> kind, AttributeKey<String> name, AttributeKey<String> pod,
+  private static void end(
+      AttributesBuilder builder,
+      Endpoint end,
+      AttributeKey<String> namespace,
+      AttributeKey<String> kind,
+      AttributeKey<String> name,
+      AttributeKey<String> pod,
       AttributeKey<String> address) {
     builder.put(namespace, end.namespace()).put(kind, end.kind()).put(name, end.name());
     if (!end.pod().isEmpty()) {

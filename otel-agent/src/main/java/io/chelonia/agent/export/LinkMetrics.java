@@ -51,7 +51,8 @@ public final class LinkMetrics implements MetricProducer {
   public LinkMetrics(MetricsOptions options, Clock clock, String agentVersion) {
     this.options = options;
     this.clock = clock;
-    this.scope = InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion(agentVersion).build();
+    this.scope =
+        InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion(agentVersion).build();
     this.admission = new SeriesAdmission(options);
   }
 
@@ -87,48 +88,120 @@ public final class LinkMetrics implements MetricProducer {
     for (Series s : all) {
       LinkAttributes attributes = s.attributes().link();
       LinkTotals v = s.totals();
-      bytes.add(LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
-      bytes.add(LongPointData.create(s.startNanos(), now, attributes.receive, v.bytesServerToClient()));
-      connections.add(LongPointData.create(s.startNanos(), now, attributes.link, v.connectionsOpened()));
+      bytes.add(
+          LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
+      bytes.add(
+          LongPointData.create(s.startNanos(), now, attributes.receive, v.bytesServerToClient()));
+      connections.add(
+          LongPointData.create(s.startNanos(), now, attributes.link, v.connectionsOpened()));
       for (Map.Entry<FailureReason, Long> failure : v.failures().entrySet()) {
-        failures.add(LongPointData.create(
-            s.startNanos(), now, attributes.failure(failure.getKey()), failure.getValue()));
+        failures.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.failure(failure.getKey()), failure.getValue()));
       }
       active.add(LongPointData.create(s.startNanos(), now, attributes.link, v.activeConnections()));
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
       rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt()));
       if (s.attributes().caretta() != null) {
         // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
-        caretta.add(LongPointData.create(s.startNanos(), now, s.attributes().caretta(),
-            s.attributes().observer() == Observer.CLIENT ? v.bytesClientToServer() : v.bytesServerToClient()));
+        caretta.add(
+            LongPointData.create(
+                s.startNanos(),
+                now,
+                s.attributes().caretta(),
+                s.attributes().observer() == Observer.CLIENT
+                    ? v.bytesClientToServer()
+                    : v.bytesServerToClient()));
       }
     }
     List<MetricData> metrics = new ArrayList<>(7);
-    metrics.add(sum(resource, BYTES, "Payload bytes carried by the link, by direction (transmit: client to server).", "By", true, bytes));
-    metrics.add(sum(resource, CONNECTIONS, "Connections established on the link.", "{connection}", true, connections));
-    metrics.add(sum(resource, FAILURES, "Connections that failed, by reason.", "{connection}", true, failures));
-    metrics.add(sum(resource, ACTIVE, "Connections open on the link now.", "{connection}", false, active));
-    metrics.add(sum(resource, RETRANSMITS, "Segments retransmitted on the link's connections.", "{segment}", true, retransmits));
-    metrics.add(new MetricDataRecord(resource, scope, RTT, "Smoothed round-trip time of the link's connections.", "s",
-        MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
+    metrics.add(
+        sum(
+            resource,
+            BYTES,
+            "Payload bytes carried by the link, by direction (transmit: client to server).",
+            "By",
+            true,
+            bytes));
+    metrics.add(
+        sum(
+            resource,
+            CONNECTIONS,
+            "Connections established on the link.",
+            "{connection}",
+            true,
+            connections));
+    metrics.add(
+        sum(
+            resource,
+            FAILURES,
+            "Connections that failed, by reason.",
+            "{connection}",
+            true,
+            failures));
+    metrics.add(
+        sum(resource, ACTIVE, "Connections open on the link now.", "{connection}", false, active));
+    metrics.add(
+        sum(
+            resource,
+            RETRANSMITS,
+            "Segments retransmitted on the link's connections.",
+            "{segment}",
+            true,
+            retransmits));
+    metrics.add(
+        new MetricDataRecord(
+            resource,
+            scope,
+            RTT,
+            "Smoothed round-trip time of the link's connections.",
+            "s",
+            MetricDataType.HISTOGRAM,
+            HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
     if (options.carettaCompatible()) {
-      metrics.add(new MetricDataRecord(resource, scope, CarettaLabels.METRIC,
-          "Bytes sent by the observing side of the link (Caretta-compatible).", "", MetricDataType.LONG_GAUGE,
-          GaugeData.createLongGaugeData(caretta)));
+      metrics.add(
+          new MetricDataRecord(
+              resource,
+              scope,
+              CarettaLabels.METRIC,
+              "Bytes sent by the observing side of the link (Caretta-compatible).",
+              "",
+              MetricDataType.LONG_GAUGE,
+              GaugeData.createLongGaugeData(caretta)));
     }
     return metrics;
   }
 
-  private MetricData sum(Resource resource, String name, String description, String unit,
-      boolean monotonic, List<LongPointData> points) {
-    return new MetricDataRecord(resource, scope, name, description, unit, MetricDataType.LONG_SUM,
+  private MetricData sum(
+      Resource resource,
+      String name,
+      String description,
+      String unit,
+      boolean monotonic,
+      List<LongPointData> points) {
+    return new MetricDataRecord(
+        resource,
+        scope,
+        name,
+        description,
+        unit,
+        MetricDataType.LONG_SUM,
         SumData.createLongSumData(monotonic, AggregationTemporality.CUMULATIVE, points));
   }
 
-  private static HistogramPointData rttPoint(long start, long now, Attributes attributes, RttSummary rtt) {
-    return HistogramPointData.create(start, now, attributes, seconds(rtt.sumMicros()),
-        rtt.samples() > 0, seconds(rtt.minMicros()), rtt.samples() > 0, seconds(rtt.maxMicros()),
-        RTT_BOUNDARIES_SECONDS, rtt.bucketCounts());
+  private static HistogramPointData rttPoint(
+      long start, long now, Attributes attributes, RttSummary rtt) {
+    return HistogramPointData.create(
+        start,
+        now,
+        attributes,
+        seconds(rtt.sumMicros()),
+        rtt.samples() > 0,
+        seconds(rtt.minMicros()),
+        rtt.samples() > 0,
+        seconds(rtt.maxMicros()),
+        RTT_BOUNDARIES_SECONDS,
+        rtt.bucketCounts());
   }
 
   private static double seconds(long micros) {

@@ -14,7 +14,8 @@ public record MetricsOptions(int seriesLimit, boolean carettaCompatible) {
 
   public MetricsOptions {
     if (seriesLimit < 2) {
-      throw new IllegalArgumentException("series limit must be at least 2 (one link and the overflow), was " + seriesLimit);
+      throw new IllegalArgumentException(
+          "series limit must be at least 2 (one link and the overflow), was " + seriesLimit);
     }
   }
 

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Wraps a push exporter (OTLP): counts failed exports, says once when exports start failing and
  * once when they work again (no line per retry), and keeps the Caretta gauge, which belongs to the
- * Prometheus endpoint, out of the push. Totals are cumulative, so the first export after an
- * outage carries everything: nothing to replay.
+ * Prometheus endpoint, out of the push. Totals are cumulative, so the first export after an outage
+ * carries everything: nothing to replay.
  */
 final class MonitoredMetricExporter implements MetricExporter {
   private static final Logger LOG = LoggerFactory.getLogger(MonitoredMetricExporter.class);
@@ -42,20 +42,23 @@ final class MonitoredMetricExporter implements MetricExporter {
       }
     }
     CompletableResultCode result = delegate.export(pushed);
-    result.whenComplete(() -> {
-      if (result.isSuccess()) {
-        if (failing.getAndSet(false)) {
-          LOG.info("metrics export works again; the totals sent include everything since the outage");
-        }
-      } else {
-        failures.incrementAndGet();
-        if (!failing.getAndSet(true)) {
-          Throwable cause = result.getFailureThrowable();
-          LOG.warn("metrics export failed{}; retrying at every export interval, totals are kept",
-              cause == null ? "" : ": " + cause.getMessage());
-        }
-      }
-    });
+    result.whenComplete(
+        () -> {
+          if (result.isSuccess()) {
+            if (failing.getAndSet(false)) {
+              LOG.info(
+                  "metrics export works again; the totals sent include everything since the outage");
+            }
+          } else {
+            failures.incrementAndGet();
+            if (!failing.getAndSet(true)) {
+              Throwable cause = result.getFailureThrowable();
+              LOG.warn(
+                  "metrics export failed{}; retrying at every export interval, totals are kept",
+                  cause == null ? "" : ": " + cause.getMessage());
+            }
+          }
+        });
     return result;
   }
 

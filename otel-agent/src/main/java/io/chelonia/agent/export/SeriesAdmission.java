@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which links get a series of their own, within the series limit. A link is admitted at first
- * sight while the limit allows and keeps its series until it expires; the others are summed into
- * the overflow series, which keeps what expired overflow links carried, so it never goes down.
+ * Which links get a series of their own, within the series limit. A link is admitted at first sight
+ * while the limit allows and keeps its series until it expires; the others are summed into the
+ * overflow series, which keeps what expired overflow links carried, so it never goes down.
  *
  * <p>Poll thread only.
  */
@@ -56,7 +56,9 @@ final class SeriesAdmission {
       }
     }
     Series overflowSeries =
-        overflowSince == null ? null : new Series(overflowAttributes, nanos(overflowSince), overflow);
+        overflowSince == null
+            ? null
+            : new Series(overflowAttributes, nanos(overflowSince), overflow);
     return new SeriesSnapshot(series, overflowSeries, overflowed.size());
   }
 
@@ -66,8 +68,11 @@ final class SeriesAdmission {
       overflowed.add(key);
       return null;
     }
-    SeriesAttributes attributes = new SeriesAttributes(LinkAttributes.of(key),
-        options.carettaCompatible() ? CarettaLabels.of(key) : null, key.observer());
+    SeriesAttributes attributes =
+        new SeriesAttributes(
+            LinkAttributes.of(key),
+            options.carettaCompatible() ? CarettaLabels.of(key) : null,
+            key.observer());
     admitted.put(key, attributes);
     return attributes;
   }

@@ -18,10 +18,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The OpenTelemetry SDK as the agent runs it, configured the standard way: every {@code OTEL_*}
- * environment variable and {@code otel.*} system property is honoured (endpoint, headers,
- * protocol, compression, certificates, export interval, exporters, resource attributes). The
- * agent only changes defaults: a Prometheus endpoint on :9464 always, OTLP push (gRPC) as well
- * when an OTLP endpoint is configured, cumulative temporality, reusable-data memory mode.
+ * environment variable and {@code otel.*} system property is honoured (endpoint, headers, protocol,
+ * compression, certificates, export interval, exporters, resource attributes). The agent only
+ * changes defaults: a Prometheus endpoint on :9464 always, OTLP push (gRPC) as well when an OTLP
+ * endpoint is configured, cumulative temporality, reusable-data memory mode.
  */
 public final class Telemetry implements PollListener, AutoCloseable {
   public static final String SERVICE_NAME = "chelonia-agent";
@@ -36,8 +36,9 @@ public final class Telemetry implements PollListener, AutoCloseable {
     this.sdk = sdk;
     this.links = links;
     this.stats = stats;
-    this.agentMetrics = new AgentMetrics(
-        sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
+    this.agentMetrics =
+        new AgentMetrics(
+            sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
     // What the agent costs its node: heap and other pools, GC time, CPU, threads (jvm.*).
     this.runtime = RuntimeTelemetry.create(sdk);
   }
@@ -45,33 +46,45 @@ public final class Telemetry implements PollListener, AutoCloseable {
   /**
    * @param resource what this agent is: host.name, k8s.node.name, k8s.cluster.name... (the user's
    *     OTEL_RESOURCE_ATTRIBUTES win over these)
-   * @param properties {@code otel.*} properties that win over the environment, for the command
-   *     line and tests; empty in production
+   * @param properties {@code otel.*} properties that win over the environment, for the command line
+   *     and tests; empty in production
    */
-  public static Telemetry start(MetricsOptions options, Map<String, String> resource,
-      Map<String, String> properties, String version, Clock clock) {
+  public static Telemetry start(
+      MetricsOptions options,
+      Map<String, String> resource,
+      Map<String, String> properties,
+      String version,
+      Clock clock) {
     LinkMetrics links = new LinkMetrics(options, clock, version);
     AgentStats stats = new AgentStats();
     Resource agent = agentResource(resource, version);
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(Telemetry::defaults)
-        .addPropertiesCustomizer(config -> {
-          Map<String, String> decided = new HashMap<>(properties);
-          if (config.getString("otel.metrics.exporter") == null && !properties.containsKey("otel.metrics.exporter")) {
-            decided.put("otel.metrics.exporter", pushConfigured(config, properties) ? "otlp,prometheus" : "prometheus");
-          }
-          return decided;
-        })
-        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricProducer(links))
-        .addMetricExporterCustomizer((exporter, config) -> new MonitoredMetricExporter(exporter, stats.exportFailures))
-        .addResourceCustomizer((detected, config) -> agent.merge(detected))
-        .disableShutdownHook()
-        .build()
-        .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(Telemetry::defaults)
+            .addPropertiesCustomizer(
+                config -> {
+                  Map<String, String> decided = new HashMap<>(properties);
+                  if (config.getString("otel.metrics.exporter") == null
+                      && !properties.containsKey("otel.metrics.exporter")) {
+                    decided.put(
+                        "otel.metrics.exporter",
+                        pushConfigured(config, properties) ? "otlp,prometheus" : "prometheus");
+                  }
+                  return decided;
+                })
+            .addMeterProviderCustomizer((builder, config) -> builder.registerMetricProducer(links))
+            .addMetricExporterCustomizer(
+                (exporter, config) -> new MonitoredMetricExporter(exporter, stats.exportFailures))
+            .addResourceCustomizer((detected, config) -> agent.merge(detected))
+            .disableShutdownHook()
+            .build()
+            .getOpenTelemetrySdk();
     return new Telemetry(sdk, links, stats);
   }
 
-  /** Counts, in {@code chelonia.agent.kubernetes.errors}, the failed calls to the Kubernetes API. */
+  /**
+   * Counts, in {@code chelonia.agent.kubernetes.errors}, the failed calls to the Kubernetes API.
+   */
   public void countKubernetesErrors(LongSupplier errors) {
     stats.kubernetesErrors = errors;
   }
@@ -89,7 +102,8 @@ public final class Telemetry implements PollListener, AutoCloseable {
   }
 
   private static boolean pushConfigured(ConfigProperties config, Map<String, String> properties) {
-    for (String key : List.of("otel.exporter.otlp.endpoint", "otel.exporter.otlp.metrics.endpoint")) {
+    for (String key :
+        List.of("otel.exporter.otlp.endpoint", "otel.exporter.otlp.metrics.endpoint")) {
       if (properties.containsKey(key) || config.getString(key) != null) {
         return true;
       }
@@ -99,11 +113,12 @@ public final class Telemetry implements PollListener, AutoCloseable {
 
   private static Resource agentResource(Map<String, String> attributes, String version) {
     AttributesBuilder builder = Attributes.builder().put("service.version", version);
-    attributes.forEach((key, value) -> {
-      if (value != null && !value.isBlank()) {
-        builder.put(key, value);
-      }
-    });
+    attributes.forEach(
+        (key, value) -> {
+          if (value != null && !value.isBlank()) {
+            builder.put(key, value);
+          }
+        });
     return Resource.create(builder.build());
   }
 

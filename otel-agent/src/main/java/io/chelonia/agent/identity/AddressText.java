@@ -4,18 +4,21 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /**
- * An address as people and tools write it: IPv4 dotted, IPv6 in the RFC 5952 form
- * ({@code 2001:db8:210::1}, not the JDK's {@code 2001:db8:210:0:0:0:0:1}), so a name of an
- * unnamed end reads the same in the table, in JSON, in metric attributes and in {@code ip addr}.
+ * An address as people and tools write it: IPv4 dotted, IPv6 in the RFC 5952 form ({@code
+ * 2001:db8:210::1}, not the JDK's {@code 2001:db8:210:0:0:0:0:1}), so a name of an unnamed end
+ * reads the same in the table, in JSON, in metric attributes and in {@code ip addr}.
  */
 public final class AddressText {
   private static final int GROUPS = 8;
+
   /** The first ten bytes zero and the next two 0xff: an IPv4 address mapped into IPv6. */
   private static final int MAPPED_PREFIX = 10;
 
   private AddressText() {}
 
-  /** The address's text; an IPv6 zone (scope), which kernel socket records never carry, is left out. */
+  /**
+   * The address's text; an IPv6 zone (scope), which kernel socket records never carry, is left out.
+   */
   public static String of(InetAddress address) {
     if (address instanceof Inet4Address) {
       return address.getHostAddress();
@@ -23,8 +26,14 @@ public final class AddressText {
     byte[] bytes = address.getAddress();
     if (isIpv4Mapped(bytes)) {
       // RFC 5952 section 5: the mapped IPv4 address keeps its dotted form.
-      return "::ffff:" + (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "."
-          + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff);
+      return "::ffff:"
+          + (bytes[12] & 0xff)
+          + "."
+          + (bytes[13] & 0xff)
+          + "."
+          + (bytes[14] & 0xff)
+          + "."
+          + (bytes[15] & 0xff);
     }
     int[] groups = new int[GROUPS];
     for (int i = 0; i < GROUPS; i++) {

@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Names whole address ranges: {@code 10.20.0.0/16=corp-vpn} makes every address in it the
- * external end {@code corp-vpn}. The most specific range wins.
+ * Names whole address ranges: {@code 10.20.0.0/16=corp-vpn} makes every address in it the external
+ * end {@code corp-vpn}. The most specific range wins.
  */
 public final class CidrGroups implements NameSource {
   private final List<Group> groups;
 
   private CidrGroups(List<Group> groups) {
-    this.groups = groups.stream().sorted(Comparator.comparingInt(Group::prefix).reversed()).toList();
+    this.groups =
+        groups.stream().sorted(Comparator.comparingInt(Group::prefix).reversed()).toList();
   }
 
   /**
@@ -31,17 +32,20 @@ public final class CidrGroups implements NameSource {
       int equals = entry.indexOf('=');
       int slash = entry.indexOf('/');
       if (equals < 0 || slash < 0 || slash > equals || equals == entry.length() - 1) {
-        throw new IllegalArgumentException("CIDR group '" + entry + "' is not of the form 10.20.0.0/16=name");
+        throw new IllegalArgumentException(
+            "CIDR group '" + entry + "' is not of the form 10.20.0.0/16=name");
       }
       try {
         InetAddress network = InetAddress.ofLiteral(entry.substring(0, slash));
         int prefix = Integer.parseInt(entry.substring(slash + 1, equals));
         if (prefix < 0 || prefix > network.getAddress().length * 8) {
-          throw new IllegalArgumentException("CIDR group '" + entry + "' has a prefix out of range");
+          throw new IllegalArgumentException(
+              "CIDR group '" + entry + "' has a prefix out of range");
         }
         groups.add(new Group(network.getAddress(), prefix, entry.substring(equals + 1)));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("CIDR group '" + entry + "' has a prefix that is not a number");
+        throw new IllegalArgumentException(
+            "CIDR group '" + entry + "' has a prefix that is not a number");
       }
     }
     return new CidrGroups(groups);
@@ -55,7 +59,8 @@ public final class CidrGroups implements NameSource {
     byte[] address = query.address().getAddress();
     for (Group group : groups) {
       if (group.contains(address)) {
-        return Optional.of(new Endpoint(Endpoint.NAMESPACE_EXTERNAL, Endpoint.KIND_EXTERNAL, group.name()));
+        return Optional.of(
+            new Endpoint(Endpoint.NAMESPACE_EXTERNAL, Endpoint.KIND_EXTERNAL, group.name()));
       }
     }
     return Optional.empty();

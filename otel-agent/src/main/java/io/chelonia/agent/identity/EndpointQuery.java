@@ -9,21 +9,30 @@ import java.util.Objects;
  * @param address the end's IP address
  * @param local true for the end on this node (the socket's own side)
  * @param pid the process that connected, when this machine's kernel saw it connect: for the local
- *     end of a client socket, and for the client end of a server socket whose client socket is
- *     on this machine too; 0 when not known
+ *     end of a client socket, and for the client end of a server socket whose client socket is on
+ *     this machine too; 0 when not known
  * @param comm that process's command name, empty when not known
- * @param cgroupId cgroup v2 id of the socket's owner (or of that connecting process), 0 when not known
+ * @param cgroupId cgroup v2 id of the socket's owner (or of that connecting process), 0 when not
+ *     known
  * @param netns network namespace inode of the socket
  * @param port the end's port
  * @param server true for the server's end (the one that listened), false for the client's
  * @param peerAddress the other end's address: with {@code address}, {@code port} and {@code
- *     peerPort} the connection's four-tuple, which alone tells apart connections that share a
- *     local port (Linux reuses one towards different destinations)
+ *     peerPort} the connection's four-tuple, which alone tells apart connections that share a local
+ *     port (Linux reuses one towards different destinations)
  * @param peerPort the other end's port
  */
 public record EndpointQuery(
-    InetAddress address, boolean local, int pid, String comm, long cgroupId, long netns, int port,
-    boolean server, InetAddress peerAddress, int peerPort) {
+    InetAddress address,
+    boolean local,
+    int pid,
+    String comm,
+    long cgroupId,
+    long netns,
+    int port,
+    boolean server,
+    InetAddress peerAddress,
+    int peerPort) {
 
   public EndpointQuery {
     Objects.requireNonNull(address, "address");

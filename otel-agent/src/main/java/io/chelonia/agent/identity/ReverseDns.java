@@ -38,22 +38,38 @@ public final class ReverseDns implements NameSource, AutoCloseable {
   private final Map<InetAddress, Answer> cache = new ConcurrentHashMap<>();
   private final Map<InetAddress, Boolean> pending = new ConcurrentHashMap<>();
 
-  public ReverseDns(Function<InetAddress, Optional<String>> lookup, Duration ttl, Duration negativeTtl,
-      int concurrency, int maxEntries, Clock clock) {
+  public ReverseDns(
+      Function<InetAddress, Optional<String>> lookup,
+      Duration ttl,
+      Duration negativeTtl,
+      int concurrency,
+      int maxEntries,
+      Clock clock) {
     this.lookup = lookup;
     this.ttl = ttl;
     this.negativeTtl = negativeTtl;
     this.maxEntries = maxEntries;
     this.clock = clock;
-    this.pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUE), DaemonThreads.named("chelonia-rdns"));
+    this.pool =
+        new ThreadPoolExecutor(
+            concurrency,
+            concurrency,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE),
+            DaemonThreads.named("chelonia-rdns"));
     pool.allowCoreThreadTimeOut(true);
   }
 
   /** With the system resolver and the default cache sizes. */
   public static ReverseDns system() {
-    return new ReverseDns(ReverseDns::systemLookup, DEFAULT_TTL, DEFAULT_NEGATIVE_TTL,
-        DEFAULT_CONCURRENCY, DEFAULT_MAX_ENTRIES, Clock.systemUTC());
+    return new ReverseDns(
+        ReverseDns::systemLookup,
+        DEFAULT_TTL,
+        DEFAULT_NEGATIVE_TTL,
+        DEFAULT_CONCURRENCY,
+        DEFAULT_MAX_ENTRIES,
+        Clock.systemUTC());
   }
 
   @Override
@@ -68,7 +84,9 @@ public final class ReverseDns implements NameSource, AutoCloseable {
     }
     return answer == null
         ? Optional.empty()
-        : answer.name().map(name -> new Endpoint(Endpoint.NAMESPACE_EXTERNAL, Endpoint.KIND_EXTERNAL, name));
+        : answer
+            .name()
+            .map(name -> new Endpoint(Endpoint.NAMESPACE_EXTERNAL, Endpoint.KIND_EXTERNAL, name));
   }
 
   private void ask(InetAddress address) {
@@ -76,17 +94,20 @@ public final class ReverseDns implements NameSource, AutoCloseable {
       return;
     }
     try {
-      pool.execute(() -> {
-        try {
-          Optional<String> name = lookup.apply(address);
-          if (cache.size() >= maxEntries) {
-            evictExpiredOrAny();
-          }
-          cache.put(address, new Answer(name, clock.instant().plus(name.isPresent() ? ttl : negativeTtl)));
-        } finally {
-          pending.remove(address);
-        }
-      });
+      pool.execute(
+          () -> {
+            try {
+              Optional<String> name = lookup.apply(address);
+              if (cache.size() >= maxEntries) {
+                evictExpiredOrAny();
+              }
+              cache.put(
+                  address,
+                  new Answer(name, clock.instant().plus(name.isPresent() ? ttl : negativeTtl)));
+            } finally {
+              pending.remove(address);
+            }
+          });
     } catch (RejectedExecutionException busy) {
       pending.remove(address);
     }

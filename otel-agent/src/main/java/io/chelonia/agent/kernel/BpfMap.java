@@ -29,16 +29,17 @@ final class BpfMap {
 
   /**
    * Reads every entry of a hash map with batch lookups, into buffers the caller reuses across
-   * harvests. The visitor receives the values buffer and the offset of one value; it must copy
-   * what it keeps, the buffer is overwritten by the next batch.
+   * harvests. The visitor receives the values buffer and the offset of one value; it must copy what
+   * it keeps, the buffer is overwritten by the next batch.
    */
   void forEachValue(BatchBuffers buffers, ObjLongConsumer<MemorySegment> visitor) {
     MemorySegment inBatch = MemorySegment.NULL;
     while (true) {
       buffers.count.set(JAVA_INT, 0, buffers.capacity);
       // The last batch may still carry entries.
-      boolean more = libbpf.lookupBatch(
-          fd, name, inBatch, buffers.cursor, buffers.keys, buffers.values, buffers.count);
+      boolean more =
+          libbpf.lookupBatch(
+              fd, name, inBatch, buffers.cursor, buffers.keys, buffers.values, buffers.count);
       int found = buffers.count.get(JAVA_INT, 0);
       for (int i = 0; i < found; i++) {
         visitor.accept(buffers.values, (long) i * buffers.valueSize);

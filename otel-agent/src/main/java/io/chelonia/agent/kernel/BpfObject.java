@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A libbpf object: the ELF of our kernel programs, opened from memory, sized, loaded and
- * attached. Owns the links it attaches; {@link #close()} detaches and frees everything, once.
+ * A libbpf object: the ELF of our kernel programs, opened from memory, sized, loaded and attached.
+ * Owns the links it attaches; {@link #close()} detaches and frees everything, once.
  */
 final class BpfObject implements AutoCloseable {
   private final Libbpf libbpf;
@@ -59,7 +59,8 @@ final class BpfObject implements AutoCloseable {
   /** Attaches an iterator program; each {@link BpfLink#openIterator()} then runs it once. */
   BpfLink attachIterator(String programName) {
     MemorySegment program = libbpf.findProgram(object, name, programName);
-    return keep(new BpfLink(libbpf, programName, program, libbpf.attachIterator(program, programName)));
+    return keep(
+        new BpfLink(libbpf, programName, program, libbpf.attachIterator(program, programName)));
   }
 
   private BpfLink keep(BpfLink link) {
@@ -68,7 +69,8 @@ final class BpfObject implements AutoCloseable {
   }
 
   BpfMap map(String mapName) {
-    return new BpfMap(libbpf, mapName, libbpf.mapFd(libbpf.findMap(object, name, mapName), mapName));
+    return new BpfMap(
+        libbpf, mapName, libbpf.mapFd(libbpf.findMap(object, name, mapName), mapName));
   }
 
   /** The descriptor of a loaded program, attached or not; it belongs to this object. */
@@ -77,8 +79,8 @@ final class BpfObject implements AutoCloseable {
   }
 
   /**
-   * Detaches every link (last attached first), then frees the object and its ELF buffer: all of
-   * it even when a step fails; the first failure is thrown, the rest suppressed into it.
+   * Detaches every link (last attached first), then frees the object and its ELF buffer: all of it
+   * even when a step fails; the first failure is thrown, the rest suppressed into it.
    */
   @Override
   public void close() {

@@ -4,6 +4,7 @@ package io.chelonia.agent.kernel;
 public final class Errno {
   /** Operation not permitted: a missing capability. */
   public static final int EPERM = 1;
+
   static final int ENOENT = 2;
   static final int EINTR = 4;
   static final int EAGAIN = 11;

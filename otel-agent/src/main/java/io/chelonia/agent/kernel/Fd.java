@@ -1,9 +1,9 @@
 package io.chelonia.agent.kernel;
 
 /**
- * A file descriptor and who closes it, so that a bare {@code int} never travels between the
- * kernel classes. An owned descriptor is closed by {@link #close()}, once; a borrowed one (a map's
- * or a link's descriptor, which libbpf closes with its object) is never closed here.
+ * A file descriptor and who closes it, so that a bare {@code int} never travels between the kernel
+ * classes. An owned descriptor is closed by {@link #close()}, once; a borrowed one (a map's or a
+ * link's descriptor, which libbpf closes with its object) is never closed here.
  *
  * <p>Not thread-safe: the thread that opened a descriptor uses and closes it.
  */

@@ -1,9 +1,9 @@
 package io.chelonia.agent.kernel;
 
 /**
- * The constants the kernel programs and the agent share, named once on this side: the values of
- * the enums in bpf/include/chelonia.h (which the object keeps in its BTF; a test checks every
- * value here against it) and the names of the maps and programs in chelonia.bpf.c.
+ * The constants the kernel programs and the agent share, named once on this side: the values of the
+ * enums in bpf/include/chelonia.h (which the object keeps in its BTF; a test checks every value
+ * here against it) and the names of the maps and programs in chelonia.bpf.c.
  */
 final class KernelConstants {
   private KernelConstants() {}

@@ -9,13 +9,13 @@ import java.util.Map;
  * @param ringBufferFull closed sockets that found the ring buffer full (handed over through the
  *     overflow map instead, so they are still reported)
  * @param listenerMapFull listening ports not remembered because the listener map was full
- * @param closedDropped closed records that neither the ring buffer nor the overflow map could
- *     take; the socket's last look (destruction, the harvest) tries again
+ * @param closedDropped closed records that neither the ring buffer nor the overflow map could take;
+ *     the socket's last look (destruction, the harvest) tries again
  * @param closeLate sockets whose CLOSE state change the probes missed (a nested run of a tracing
  *     program is skipped) and that were closed out later, at destruction or by the harvest
  * @param storageFailed sockets whose record could not be created (socket option memory)
- * @param recursionMisses per attached program (by name, the keys are every program attached):
- *     runs the kernel skipped because the program was already running on that CPU
+ * @param recursionMisses per attached program (by name, the keys are every program attached): runs
+ *     the kernel skipped because the program was already running on that CPU
  */
 public record KernelCounters(
     long socketLimit,

@@ -4,9 +4,9 @@ package io.chelonia.agent.kernel;
  * Sizes of the kernel maps, fixed at load time.
  *
  * @param maxSockets sockets tracked at once, 0 for no limit (the default); beyond it new sockets
- *     are counted, not tracked. Each record lives in its socket's own storage (about 400 bytes
- *     of kernel memory, charged to that socket and freed with it), so even unlimited the records
- *     grow only with the sockets; a limit costs two atomic operations per socket life
+ *     are counted, not tracked. Each record lives in its socket's own storage (about 400 bytes of
+ *     kernel memory, charged to that socket and freed with it), so even unlimited the records grow
+ *     only with the sockets; a limit costs two atomic operations per socket life
  * @param maxListeners listening ports remembered across all namespaces
  * @param ringBufferBytes ring buffer for closed sockets; a power of two, at least one page
  */
@@ -18,14 +18,18 @@ public record KernelOptions(int maxSockets, int maxListeners, int ringBufferByte
 
   public KernelOptions {
     if (maxSockets < 0) {
-      throw new IllegalArgumentException("max sockets must be 0 (no limit) or more, was " + maxSockets);
+      throw new IllegalArgumentException(
+          "max sockets must be 0 (no limit) or more, was " + maxSockets);
     }
     if (maxListeners < 1) {
       throw new IllegalArgumentException("max listeners must be at least 1, was " + maxListeners);
     }
     if (ringBufferBytes < PAGE || Integer.bitCount(ringBufferBytes) != 1) {
       throw new IllegalArgumentException(
-          "ring buffer bytes must be a power of two of at least " + PAGE + ", was " + ringBufferBytes);
+          "ring buffer bytes must be a power of two of at least "
+              + PAGE
+              + ", was "
+              + ringBufferBytes);
     }
   }
 

@@ -8,12 +8,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checks, before anything reaches libbpf, what the kernel programs need, so the user gets one
- * line naming the missing piece instead of a verifier or loader error.
+ * Checks, before anything reaches libbpf, what the kernel programs need, so the user gets one line
+ * naming the missing piece instead of a verifier or loader error.
  */
 public final class KernelRequirements {
   /** tp_btf, iter/tcp, bpf_skc_to_tcp_sock and bpf_get_socket_cookie in tracing programs. */
   public static final int MIN_MAJOR = 5;
+
   public static final int MIN_MINOR = 12;
 
   private static final int CAP_SYS_ADMIN = 21;
@@ -55,7 +56,12 @@ public final class KernelRequirements {
     int minor = Integer.parseInt(version.group(2));
     if (major < MIN_MAJOR || (major == MIN_MAJOR && minor < MIN_MINOR)) {
       throw new KernelException(
-          "kernel " + release + " is too old: Chelonia needs Linux " + MIN_MAJOR + "." + MIN_MINOR
+          "kernel "
+              + release
+              + " is too old: Chelonia needs Linux "
+              + MIN_MAJOR
+              + "."
+              + MIN_MINOR
               + " or newer");
     }
   }
@@ -64,7 +70,9 @@ public final class KernelRequirements {
     Path btf = sys.resolve("kernel/btf/vmlinux");
     if (!Files.isReadable(btf)) {
       throw new KernelException(
-          "no kernel BTF at " + btf + ": Chelonia needs a kernel built with"
+          "no kernel BTF at "
+              + btf
+              + ": Chelonia needs a kernel built with"
               + " CONFIG_DEBUG_INFO_BTF=y (most distributions since 2021 are)");
     }
   }
@@ -73,7 +81,8 @@ public final class KernelRequirements {
     String status = read(proc.resolve("self/status"));
     Matcher effective = CAP_EFF.matcher(status);
     if (!effective.find()) {
-      throw new KernelException("cannot read the effective capabilities from " + proc + "/self/status");
+      throw new KernelException(
+          "cannot read the effective capabilities from " + proc + "/self/status");
     }
     BigInteger caps = new BigInteger(effective.group(1), 16);
     boolean bpfAndPerfmon = caps.testBit(CAP_BPF) && caps.testBit(CAP_PERFMON);

@@ -14,24 +14,27 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Chelonia's kernel programs, loaded and attached: the records they keep in each socket's
- * storage, the ring buffer (and its overflow map) of closed sockets, and the harvest iterator.
- * The only public door to the kernel side; everything it returns is a Java record.
+ * Chelonia's kernel programs, loaded and attached: the records they keep in each socket's storage,
+ * the ring buffer (and its overflow map) of closed sockets, and the harvest iterator. The only
+ * public door to the kernel side; everything it returns is a Java record.
  *
  * <p>Not thread-safe: one poll thread drives it.
  */
 public final class KernelSockets implements AutoCloseable {
   static final String OBJECT_RESOURCE = "chelonia.bpf.o";
+
   /** PROC_PID_INIT_INO: the inode of the initial PID namespace, the host's. */
   static final long INITIAL_PID_NAMESPACE = 0xEFFFFFFCL;
 
   /** The programs attached whatever the harvest path; names as in chelonia.bpf.c. */
-  static final List<String> EVENT_PROGRAMS = List.of(
-      KernelConstants.PROGRAM_STATE_CHANGE,
-      KernelConstants.PROGRAM_DESTROY,
-      KernelConstants.PROGRAM_ERROR_REPORT);
+  static final List<String> EVENT_PROGRAMS =
+      List.of(
+          KernelConstants.PROGRAM_STATE_CHANGE,
+          KernelConstants.PROGRAM_DESTROY,
+          KernelConstants.PROGRAM_ERROR_REPORT);
 
   private static final int BATCH_CAPACITY = 1024;
+
   /** Records read per read(2) of the harvest iterator: large enough to keep syscalls rare. */
   private static final int RECORDS_PER_READ = 512;
 
@@ -69,7 +72,8 @@ public final class KernelSockets implements AutoCloseable {
     this.buffers = Arena.ofShared();
     try {
       this.settingsValue = buffers.allocate(HarvestSettingsLayout.LAYOUT);
-      this.batch = new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
+      this.batch =
+          new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
       this.readBuffer = buffers.allocate(SocketRecordLayout.size() * RECORDS_PER_READ, 8);
       // Settings first: the programs read the socket limit from the first event on.
       writeSettings(0, HarvestMode.CHANGED);
@@ -79,7 +83,8 @@ public final class KernelSockets implements AutoCloseable {
       this.harvester = object.attachIterator(path.program);
       attached.put(path.program, harvester);
       this.closedSockets =
-          new RingBuffer(object.map(KernelConstants.MAP_CLOSED_SOCKETS),
+          new RingBuffer(
+              object.map(KernelConstants.MAP_CLOSED_SOCKETS),
               segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
     } catch (RuntimeException | Error e) {
       buffers.close();
@@ -97,8 +102,8 @@ public final class KernelSockets implements AutoCloseable {
    * Checks the kernel, loads the programs with the given sizes and attaches them, choosing the
    * harvest path this agent can use.
    *
-   * @throws KernelException with a one-line reason when the kernel, libbpf or the privileges
-   *     are not what the programs need
+   * @throws KernelException with a one-line reason when the kernel, libbpf or the privileges are
+   *     not what the programs need
    */
   public static KernelSockets open(KernelOptions options) {
     new KernelRequirements().verify();
@@ -147,17 +152,19 @@ public final class KernelSockets implements AutoCloseable {
   }
 
   /**
-   * One pass of the process harvest ({@link HarvestPath#PROCESSES}): every socket that some
-   * process holds, in every network namespace, brought up to date; those the mode asks for are
-   * handed to the sink. A socket the probes missed closing comes with {@link
-   * SocketSnapshot#closed()} set, once.
+   * One pass of the process harvest ({@link HarvestPath#PROCESSES}): every socket that some process
+   * holds, in every network namespace, brought up to date; those the mode asks for are handed to
+   * the sink. A socket the probes missed closing comes with {@link SocketSnapshot#closed()} set,
+   * once.
    */
   public void harvestProcesses(HarvestMode mode, Consumer<SocketSnapshot> sink) {
     startPass(mode);
     readRecords(harvester.openIterator(), sink);
   }
 
-  /** The namespace harvest ({@link HarvestPath#NAMESPACES}): starts a pass, to be run per namespace. */
+  /**
+   * The namespace harvest ({@link HarvestPath#NAMESPACES}): starts a pass, to be run per namespace.
+   */
   public void startNamespacePass(HarvestMode mode) {
     startPass(mode);
   }
@@ -184,8 +191,8 @@ public final class KernelSockets implements AutoCloseable {
   }
 
   /**
-   * Reads an iterator to its end and decodes the records it wrote. A read may end inside a
-   * record: the part read waits at the start of the buffer for the rest.
+   * Reads an iterator to its end and decodes the records it wrote. A read may end inside a record:
+   * the part read waits at the start of the buffer for the rest.
    */
   private void readRecords(Fd run, Consumer<SocketSnapshot> sink) {
     long recordSize = SocketRecordLayout.size();
@@ -195,7 +202,8 @@ public final class KernelSockets implements AutoCloseable {
         long n = libc.read(run, readBuffer.asSlice(filled), "harvest iterator");
         if (n == 0) {
           if (filled != 0) {
-            throw new KernelException("harvest iterator ended inside a record (" + filled + " bytes)");
+            throw new KernelException(
+                "harvest iterator ended inside a record (" + filled + " bytes)");
           }
           return;
         }
@@ -214,8 +222,8 @@ public final class KernelSockets implements AutoCloseable {
   }
 
   /**
-   * Hands every socket closed since the last call, with its final counters, to the sink: those
-   * the ring buffer carried, then those that found it full and waited in the overflow map.
+   * Hands every socket closed since the last call, with its final counters, to the sink: those the
+   * ring buffer carried, then those that found it full and waited in the overflow map.
    */
   public int drainClosed(Consumer<SocketSnapshot> sink) {
     closedSink = sink;
@@ -226,7 +234,8 @@ public final class KernelSockets implements AutoCloseable {
       closedSink = snapshot -> {};
     }
     List<SocketSnapshot> overflow = new ArrayList<>();
-    closedOverflow.forEachValue(batch, (values, offset) -> overflow.add(SocketRecordLayout.decode(values, offset)));
+    closedOverflow.forEachValue(
+        batch, (values, offset) -> overflow.add(SocketRecordLayout.decode(values, offset)));
     for (SocketSnapshot socket : overflow) {
       closedOverflow.delete(socket.cookie());
       sink.accept(socket);

@@ -11,8 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
- * The libc calls the kernel side needs, bound through the FFM API: typed methods that throw
- * {@link KernelException} with errno. Every call captures errno right after it returns.
+ * The libc calls the kernel side needs, bound through the FFM API: typed methods that throw {@link
+ * KernelException} with errno. Every call captures errno right after it returns.
  */
 final class LibC {
   static final int O_RDONLY = 0;
@@ -44,8 +44,9 @@ final class LibC {
   Fd openReadOnly(Path file) {
     try (Arena call = Arena.ofConfined()) {
       MemorySegment path = call.allocateFrom(file.toString());
-      Outcome<Integer> opened = NativeCalls.callWithErrno(state ->
-          (int) open.invokeExact(state, path, O_RDONLY | O_CLOEXEC));
+      Outcome<Integer> opened =
+          NativeCalls.callWithErrno(
+              state -> (int) open.invokeExact(state, path, O_RDONLY | O_CLOEXEC));
       if (opened.value() < 0) {
         throw KernelException.cannot("open " + file, opened.errno());
       }
@@ -54,14 +55,15 @@ final class LibC {
   }
 
   /**
-   * read(2) into the buffer, up to its size; 0 at the end of the descriptor. Interrupted reads
-   * are retried.
+   * read(2) into the buffer, up to its size; 0 at the end of the descriptor. Interrupted reads are
+   * retried.
    */
   long read(Fd fd, MemorySegment buffer, String what) {
     int number = fd.number();
     while (true) {
-      Outcome<Long> outcome = NativeCalls.callWithErrno(state ->
-          (long) read.invokeExact(state, number, buffer, buffer.byteSize()));
+      Outcome<Long> outcome =
+          NativeCalls.callWithErrno(
+              state -> (long) read.invokeExact(state, number, buffer, buffer.byteSize()));
       long n = outcome.value();
       if (n >= 0) {
         return n;
@@ -85,7 +87,8 @@ final class LibC {
 
   /** close(2), for {@link Fd} only. Linux frees the number even when close reports EINTR. */
   void close(int number) {
-    Outcome<Integer> closed = NativeCalls.callWithErrno(state -> (int) close.invokeExact(state, number));
+    Outcome<Integer> closed =
+        NativeCalls.callWithErrno(state -> (int) close.invokeExact(state, number));
     if (closed.value() < 0 && closed.errno() != Errno.EINTR) {
       throw KernelException.cannot("close file descriptor " + number, closed.errno());
     }
@@ -93,7 +96,7 @@ final class LibC {
 
   /** vsnprintf(3) of a C format and va_list into the buffer; negative on an encoding error. */
   int format(MemorySegment buffer, MemorySegment format, MemorySegment arguments) {
-    return NativeCalls.callInt(() ->
-        (int) vsnprintf.invokeExact(buffer, buffer.byteSize(), format, arguments));
+    return NativeCalls.callInt(
+        () -> (int) vsnprintf.invokeExact(buffer, buffer.byteSize(), format, arguments));
   }
 }

@@ -19,13 +19,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The calls into libbpf.so.1 that Chelonia uses, bound by hand through the FFM API: typed
- * methods that throw {@link KernelException} with errno; the handles stay in here.
+ * The calls into libbpf.so.1 that Chelonia uses, bound by hand through the FFM API: typed methods
+ * that throw {@link KernelException} with errno; the handles stay in here.
  *
  * <p>libbpf 1.x reports failures as NULL plus errno for pointers and as a negative errno for
- * integers; the handles that return pointers capture errno right after the call. Objects,
- * maps, programs, links and ring buffers are libbpf's own pointers; the types that own them
- * ({@link BpfObject}, {@link BpfLink}, {@link RingBuffer}) free them.
+ * integers; the handles that return pointers capture errno right after the call. Objects, maps,
+ * programs, links and ring buffers are libbpf's own pointers; the types that own them ({@link
+ * BpfObject}, {@link BpfLink}, {@link RingBuffer}) free them.
  */
 final class Libbpf {
   static final String LIBRARY = "libbpf.so.1";
@@ -44,11 +44,13 @@ final class Libbpf {
 
   private static final long RUN_TIME_NS = PROGRAM_INFO.byteOffset(groupElement("run_time_ns"));
   private static final long RUN_CNT = PROGRAM_INFO.byteOffset(groupElement("run_cnt"));
-  private static final long RECURSION_MISSES = PROGRAM_INFO.byteOffset(groupElement("recursion_misses"));
+  private static final long RECURSION_MISSES =
+      PROGRAM_INFO.byteOffset(groupElement("recursion_misses"));
   private static final int PRINT_BUFFER_SIZE = 4096;
 
   /** libbpf_print_level */
   private static final int LIBBPF_WARN = 0;
+
   private static final int LIBBPF_INFO = 1;
 
   /** enum bpf_stats_type */
@@ -83,10 +85,13 @@ final class Libbpf {
   private final MethodHandle setPrint;
 
   private Libbpf(SymbolLookup lookup) {
-    NativeCalls.Library libbpf = new NativeCalls.Library(
-        lookup, name -> LIBRARY + " lacks " + name + ": Chelonia needs libbpf 1.0 or newer");
-    objectOpenMem = libbpf.functionWithErrno("bpf_object__open_mem", ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-    objectFindMapByName = libbpf.function("bpf_object__find_map_by_name", ADDRESS, ADDRESS, ADDRESS);
+    NativeCalls.Library libbpf =
+        new NativeCalls.Library(
+            lookup, name -> LIBRARY + " lacks " + name + ": Chelonia needs libbpf 1.0 or newer");
+    objectOpenMem =
+        libbpf.functionWithErrno("bpf_object__open_mem", ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+    objectFindMapByName =
+        libbpf.function("bpf_object__find_map_by_name", ADDRESS, ADDRESS, ADDRESS);
     objectFindProgramByName =
         libbpf.function("bpf_object__find_program_by_name", ADDRESS, ADDRESS, ADDRESS);
     objectLoad = libbpf.function("bpf_object__load", JAVA_INT, ADDRESS);
@@ -95,18 +100,31 @@ final class Libbpf {
     mapFd = libbpf.function("bpf_map__fd", JAVA_INT, ADDRESS);
     programFd = libbpf.function("bpf_program__fd", JAVA_INT, ADDRESS);
     programAttach = libbpf.functionWithErrno("bpf_program__attach", ADDRESS, ADDRESS);
-    programAttachIter = libbpf.functionWithErrno("bpf_program__attach_iter", ADDRESS, ADDRESS, ADDRESS);
+    programAttachIter =
+        libbpf.functionWithErrno("bpf_program__attach_iter", ADDRESS, ADDRESS, ADDRESS);
     linkFd = libbpf.function("bpf_link__fd", JAVA_INT, ADDRESS);
     linkDestroy = libbpf.function("bpf_link__destroy", JAVA_INT, ADDRESS);
     iterCreate = libbpf.function("bpf_iter_create", JAVA_INT, JAVA_INT);
-    mapLookupBatch = libbpf.function(
-        "bpf_map_lookup_batch", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    mapLookupBatch =
+        libbpf.function(
+            "bpf_map_lookup_batch",
+            JAVA_INT,
+            JAVA_INT,
+            ADDRESS,
+            ADDRESS,
+            ADDRESS,
+            ADDRESS,
+            ADDRESS,
+            ADDRESS);
     mapLookupElem = libbpf.function("bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     mapDeleteElem = libbpf.function("bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
-    mapUpdateElem = libbpf.function("bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
-    objGetInfoByFd = libbpf.function("bpf_obj_get_info_by_fd", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    mapUpdateElem =
+        libbpf.function("bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
+    objGetInfoByFd =
+        libbpf.function("bpf_obj_get_info_by_fd", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     enableStats = libbpf.function("bpf_enable_stats", JAVA_INT, JAVA_INT);
-    ringBufferNew = libbpf.functionWithErrno("ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+    ringBufferNew =
+        libbpf.functionWithErrno("ring_buffer__new", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
     ringBufferConsume = libbpf.function("ring_buffer__consume", JAVA_INT, ADDRESS);
     ringBufferFree = libbpf.voidFunction("ring_buffer__free", ADDRESS);
     numPossibleCpus = libbpf.function("libbpf_num_possible_cpus", JAVA_INT);
@@ -131,7 +149,8 @@ final class Libbpf {
           library = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
         } catch (IllegalArgumentException notFound) {
           throw new KernelException(
-              LIBRARY + " not found: install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1;"
+              LIBRARY
+                  + " not found: install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1;"
                   + " Fedora/RHEL: dnf install libbpf)");
         }
         Libbpf created = new Libbpf(library);
@@ -144,8 +163,11 @@ final class Libbpf {
 
   /** bpf_object__open_mem: parses the ELF, which must outlive the object. */
   MemorySegment openObject(String name, MemorySegment elf) {
-    Outcome<MemorySegment> opened = NativeCalls.callWithErrno(state ->
-        (MemorySegment) objectOpenMem.invokeExact(state, elf, elf.byteSize(), MemorySegment.NULL));
+    Outcome<MemorySegment> opened =
+        NativeCalls.callWithErrno(
+            state ->
+                (MemorySegment)
+                    objectOpenMem.invokeExact(state, elf, elf.byteSize(), MemorySegment.NULL));
     if (opened.value().equals(MemorySegment.NULL)) {
       throw KernelException.cannot("open BPF object " + name, opened.errno());
     }
@@ -167,7 +189,8 @@ final class Libbpf {
       MemorySegment found =
           NativeCalls.callPointer(() -> (MemorySegment) finder.invokeExact(object, cName));
       if (found.equals(MemorySegment.NULL)) {
-        throw new KernelException("BPF object " + objectName + " has no " + kind + " named " + wanted);
+        throw new KernelException(
+            "BPF object " + objectName + " has no " + kind + " named " + wanted);
       }
       return found;
     }
@@ -191,8 +214,10 @@ final class Libbpf {
             case Errno.EPERM, Errno.EACCES ->
                 ": permission denied; run as root or grant CAP_BPF and CAP_PERFMON"
                     + " (CAP_SYS_ADMIN on kernels before 5.8)";
-            default -> ": the verifier's last lines are in the log above (logger "
-                + LIBBPF_LOG.getName() + ")";
+            default ->
+                ": the verifier's last lines are in the log above (logger "
+                    + LIBBPF_LOG.getName()
+                    + ")";
           };
       throw new KernelException(
           "cannot load BPF object " + name + ": " + Errno.describe(errno) + hint, errno);
@@ -201,17 +226,19 @@ final class Libbpf {
 
   /** Detaches what is still attached and frees the object with its maps and programs. */
   void closeObject(MemorySegment object) {
-    NativeCalls.callVoid(() -> {
-      // A block body, not an expression: see NativeCalls.VoidCall.
-      objectClose.invokeExact(object);
-    });
+    NativeCalls.callVoid(
+        () -> {
+          // A block body, not an expression: see NativeCalls.VoidCall.
+          objectClose.invokeExact(object);
+        });
   }
 
   /** The descriptor of a loaded map; it belongs to the object. */
   Fd mapFd(MemorySegment map, String mapName) {
     int fd = NativeCalls.callInt(() -> (int) mapFd.invokeExact(map));
     if (fd < 0) {
-      throw new KernelException("map " + mapName + " has no file descriptor: was the object loaded?");
+      throw new KernelException(
+          "map " + mapName + " has no file descriptor: was the object loaded?");
     }
     return Fd.borrowed(fd);
   }
@@ -228,15 +255,18 @@ final class Libbpf {
 
   /** Attaches a program by the section it was compiled into (tp_btf/..., tracepoint/...). */
   MemorySegment attach(MemorySegment program, String programName) {
-    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
-        (MemorySegment) programAttach.invokeExact(state, program));
+    Outcome<MemorySegment> link =
+        NativeCalls.callWithErrno(
+            state -> (MemorySegment) programAttach.invokeExact(state, program));
     return attached(link, programName);
   }
 
   /** Attaches an iterator program, which then runs once per {@link #createIterator}. */
   MemorySegment attachIterator(MemorySegment program, String programName) {
-    Outcome<MemorySegment> link = NativeCalls.callWithErrno(state ->
-        (MemorySegment) programAttachIter.invokeExact(state, program, MemorySegment.NULL));
+    Outcome<MemorySegment> link =
+        NativeCalls.callWithErrno(
+            state ->
+                (MemorySegment) programAttachIter.invokeExact(state, program, MemorySegment.NULL));
     return attached(link, programName);
   }
 
@@ -274,16 +304,25 @@ final class Libbpf {
   }
 
   /**
-   * One batch lookup of a hash map: fills {@code count} entries of keys and values, starting
-   * after {@code inBatch} (NULL for the first batch) and leaving the cursor in {@code outBatch}.
-   * Returns false when this was the last batch (which may still carry entries).
+   * One batch lookup of a hash map: fills {@code count} entries of keys and values, starting after
+   * {@code inBatch} (NULL for the first batch) and leaving the cursor in {@code outBatch}. Returns
+   * false when this was the last batch (which may still carry entries).
    */
   boolean lookupBatch(
-      Fd map, String mapName, MemorySegment inBatch, MemorySegment outBatch, MemorySegment keys,
-      MemorySegment values, MemorySegment count) {
+      Fd map,
+      String mapName,
+      MemorySegment inBatch,
+      MemorySegment outBatch,
+      MemorySegment keys,
+      MemorySegment values,
+      MemorySegment count) {
     int number = map.number();
-    int rc = NativeCalls.callInt(() -> (int) mapLookupBatch.invokeExact(
-        number, inBatch, outBatch, keys, values, count, MemorySegment.NULL));
+    int rc =
+        NativeCalls.callInt(
+            () ->
+                (int)
+                    mapLookupBatch.invokeExact(
+                        number, inBatch, outBatch, keys, values, count, MemorySegment.NULL));
     // ENOENT means "no more entries".
     if (rc == -Errno.ENOENT) {
       return false;
@@ -338,11 +377,16 @@ final class Libbpf {
       }
       if (length.get(JAVA_INT, 0) < PROGRAM_INFO.byteSize()) {
         throw new KernelException(
-            "the kernel reported only " + length.get(JAVA_INT, 0) + " bytes of bpf_prog_info for "
-                + programName + ": it lacks recursion_misses (Linux 5.12)");
+            "the kernel reported only "
+                + length.get(JAVA_INT, 0)
+                + " bytes of bpf_prog_info for "
+                + programName
+                + ": it lacks recursion_misses (Linux 5.12)");
       }
       return new ProgramStats(
-          info.get(JAVA_LONG, RUN_TIME_NS), info.get(JAVA_LONG, RUN_CNT), info.get(JAVA_LONG, RECURSION_MISSES));
+          info.get(JAVA_LONG, RUN_TIME_NS),
+          info.get(JAVA_LONG, RUN_CNT),
+          info.get(JAVA_LONG, RECURSION_MISSES));
     }
   }
 
@@ -361,9 +405,12 @@ final class Libbpf {
   /** A ring buffer reader on the map that calls {@code onSample} for each record. */
   MemorySegment newRingBuffer(Fd map, String mapName, MemorySegment onSample) {
     int number = map.number();
-    Outcome<MemorySegment> created = NativeCalls.callWithErrno(state ->
-        (MemorySegment) ringBufferNew.invokeExact(
-            state, number, onSample, MemorySegment.NULL, MemorySegment.NULL));
+    Outcome<MemorySegment> created =
+        NativeCalls.callWithErrno(
+            state ->
+                (MemorySegment)
+                    ringBufferNew.invokeExact(
+                        state, number, onSample, MemorySegment.NULL, MemorySegment.NULL));
     if (created.value().equals(MemorySegment.NULL)) {
       throw KernelException.cannot("open ring buffer " + mapName, created.errno());
     }
@@ -380,10 +427,11 @@ final class Libbpf {
   }
 
   void freeRingBuffer(MemorySegment ring) {
-    NativeCalls.callVoid(() -> {
-      // A block body, not an expression: see NativeCalls.VoidCall.
-      ringBufferFree.invokeExact(ring);
-    });
+    NativeCalls.callVoid(
+        () -> {
+          // A block body, not an expression: see NativeCalls.VoidCall.
+          ringBufferFree.invokeExact(ring);
+        });
   }
 
   /** The CPUs a per-CPU map has a slot for. */
@@ -399,18 +447,22 @@ final class Libbpf {
   private void routeLogToSlf4j() {
     MethodHandle target;
     try {
-      target = MethodHandles.lookup()
-          .findStatic(
-              Libbpf.class,
-              "print",
-              MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+      target =
+          MethodHandles.lookup()
+              .findStatic(
+                  Libbpf.class,
+                  "print",
+                  MethodType.methodType(
+                      int.class, int.class, MemorySegment.class, MemorySegment.class));
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot install the libbpf print callback", e);
     }
     // The stub lives as long as the process: libbpf keeps the pointer globally.
-    MemorySegment stub = NativeCalls.LINKER.upcallStub(
-        target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-    MemorySegment previous = NativeCalls.callPointer(() -> (MemorySegment) setPrint.invokeExact(stub));
+    MemorySegment stub =
+        NativeCalls.LINKER.upcallStub(
+            target, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+    MemorySegment previous =
+        NativeCalls.callPointer(() -> (MemorySegment) setPrint.invokeExact(stub));
     LIBBPF_LOG.trace("libbpf print callback installed (previous {})", previous);
   }
 

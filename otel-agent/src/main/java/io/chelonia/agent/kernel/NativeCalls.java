@@ -12,11 +12,11 @@ import java.lang.invoke.VarHandle;
 import java.util.function.Function;
 
 /**
- * What {@link Libbpf} and {@link LibC} share: building downcall handles and running them. Runs
- * turn what {@link MethodHandle#invokeExact} declares ({@code throws Throwable}) into unchecked
- * exceptions: unchecked exceptions and errors pass through as they are, anything else is wrapped
- * in an {@link IllegalStateException}. The lambdas keep the exact-typed {@code invokeExact} call
- * with its cast, as the handle's type demands. Nothing outside the two bindings uses this class.
+ * What {@link Libbpf} and {@link LibC} share: building downcall handles and running them. Runs turn
+ * what {@link MethodHandle#invokeExact} declares ({@code throws Throwable}) into unchecked
+ * exceptions: unchecked exceptions and errors pass through as they are, anything else is wrapped in
+ * an {@link IllegalStateException}. The lambdas keep the exact-typed {@code invokeExact} call with
+ * its cast, as the handle's type demands. Nothing outside the two bindings uses this class.
  */
 final class NativeCalls {
   static final Linker LINKER = Linker.nativeLinker();
@@ -45,7 +45,9 @@ final class NativeCalls {
      */
     MethodHandle functionWithErrno(String name, MemoryLayout result, MemoryLayout... arguments) {
       return LINKER.downcallHandle(
-          symbol(name), FunctionDescriptor.of(result, arguments), Linker.Option.captureCallState("errno"));
+          symbol(name),
+          FunctionDescriptor.of(result, arguments),
+          Linker.Option.captureCallState("errno"));
     }
 
     private MemorySegment symbol(String name) {
@@ -73,13 +75,18 @@ final class NativeCalls {
     void call() throws Throwable;
   }
 
-  /** A call through a handle built by {@link Library#functionWithErrno}: its first argument is the call state. */
+  /**
+   * A call through a handle built by {@link Library#functionWithErrno}: its first argument is the
+   * call state.
+   */
   @FunctionalInterface
   interface ErrnoCall<T> {
     T call(MemorySegment callState) throws Throwable;
   }
 
-  /** A call's result and the errno captured right after it; errno means something only on failure. */
+  /**
+   * A call's result and the errno captured right after it; errno means something only on failure.
+   */
   record Outcome<T>(T value, int errno) {}
 
   static int callInt(IntCall call) {

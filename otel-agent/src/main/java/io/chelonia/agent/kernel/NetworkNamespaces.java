@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
- * Runs a step inside another network namespace on the calling thread, then returns the thread
- * to the agent's own namespace. setns(2) with CLONE_NEWNET moves only the calling thread, which
- * is why the agent runs this on its own platform poll thread and never on a virtual thread.
+ * Runs a step inside another network namespace on the calling thread, then returns the thread to
+ * the agent's own namespace. setns(2) with CLONE_NEWNET moves only the calling thread, which is why
+ * the agent runs this on its own platform poll thread and never on a virtual thread.
  */
 final class NetworkNamespaces implements AutoCloseable {
   private static final int CLONE_NEWNET = 0x40000000;

@@ -1,8 +1,8 @@
 package io.chelonia.agent.kernel;
 
 /**
- * What the kernel counts about one loaded program ({@code struct bpf_prog_info}). The kernel
- * counts runs and their time only while run-time statistics are enabled (the sysctl
+ * What the kernel counts about one loaded program ({@code struct bpf_prog_info}). The kernel counts
+ * runs and their time only while run-time statistics are enabled (the sysctl
  * kernel.bpf_stats_enabled, or a descriptor from {@code BPF_ENABLE_STATS} held open); recursion
  * misses are always counted.
  *

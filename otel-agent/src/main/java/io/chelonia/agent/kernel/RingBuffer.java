@@ -1,5 +1,9 @@
 package io.chelonia.agent.kernel;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import io.chelonia.agent.lifecycle.Closing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,9 +15,6 @@ import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A libbpf ring buffer read by {@link #consume()} on the caller's thread (no epoll thread: the
@@ -49,8 +50,11 @@ final class RingBuffer implements AutoCloseable {
     try {
       onSample =
           MethodHandles.lookup()
-              .bind(this, "onSample",
-                  MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
+              .bind(
+                  this,
+                  "onSample",
+                  MethodType.methodType(
+                      int.class, MemorySegment.class, MemorySegment.class, long.class));
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }

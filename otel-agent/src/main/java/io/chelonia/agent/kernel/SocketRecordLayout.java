@@ -105,8 +105,8 @@ final class SocketRecordLayout {
   }
 
   /**
-   * IPv4 sockets carry 4 bytes; IPv6 sockets talking to IPv4 peers carry v4-mapped addresses,
-   * which {@link InetAddress#getByAddress(byte[])} already turns into IPv4 addresses.
+   * IPv4 sockets carry 4 bytes; IPv6 sockets talking to IPv4 peers carry v4-mapped addresses, which
+   * {@link InetAddress#getByAddress(byte[])} already turns into IPv4 addresses.
    */
   private static InetAddress address(MemorySegment segment, long offset, int family) {
     int length = family == AF_INET6 ? 16 : 4;

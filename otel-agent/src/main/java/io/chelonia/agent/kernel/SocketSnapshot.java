@@ -3,8 +3,8 @@ package io.chelonia.agent.kernel;
 import java.net.InetAddress;
 
 /**
- * One TCP socket as the kernel programs last recorded it. Byte counters are payload bytes since
- * the agent began counting this socket (at ESTABLISHED, or when it found an older socket).
+ * One TCP socket as the kernel programs last recorded it. Byte counters are payload bytes since the
+ * agent began counting this socket (at ESTABLISHED, or when it found an older socket).
  *
  * @param cookie the kernel's socket cookie: unique for one life of one socket
  * @param netns inode number of the socket's network namespace
@@ -58,5 +58,4 @@ public record SocketSnapshot(
   public boolean closed() {
     return (flags & KernelConstants.FLAG_CLOSED) != 0;
   }
-
 }

@@ -1,8 +1,8 @@
 package io.chelonia.agent.lifecycle;
 
 /**
- * Closes several resources in order and all of them, even when one fails: a failed close must
- * not leave the next probe attached, the next descriptor open or the next thread running.
+ * Closes several resources in order and all of them, even when one fails: a failed close must not
+ * leave the next probe attached, the next descriptor open or the next thread running.
  */
 public final class Closing {
   private Closing() {}

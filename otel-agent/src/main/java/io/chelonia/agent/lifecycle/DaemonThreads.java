@@ -3,8 +3,8 @@ package io.chelonia.agent.lifecycle;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * Threads for the agent's background work (naming, lookups, watchdogs): platform daemon threads,
- * so that a pool someone forgot to shut down never keeps the process from exiting.
+ * Threads for the agent's background work (naming, lookups, watchdogs): platform daemon threads, so
+ * that a pool someone forgot to shut down never keeps the process from exiting.
  */
 public final class DaemonThreads {
   private DaemonThreads() {}

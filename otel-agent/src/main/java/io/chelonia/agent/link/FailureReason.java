@@ -34,9 +34,9 @@ public enum FailureReason {
 
   /**
    * The failure of a closed socket, if it failed. A connection that never reached ESTABLISHED
-   * failed: by its error, else by the last soft (ICMP) error, else it timed out (the client gave
-   * up waiting for the handshake). An established connection failed only if it ended on an error
-   * (a reset by the peer, a retransmission timeout, an unreachable peer).
+   * failed: by its error, else by the last soft (ICMP) error, else it timed out (the client gave up
+   * waiting for the handshake). An established connection failed only if it ended on an error (a
+   * reset by the peer, a retransmission timeout, an unreachable peer).
    */
   public static Optional<FailureReason> of(boolean established, int error, int softError) {
     if (error != 0) {

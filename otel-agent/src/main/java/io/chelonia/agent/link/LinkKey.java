@@ -4,9 +4,9 @@ import io.chelonia.agent.identity.Endpoint;
 import java.util.Objects;
 
 /**
- * What makes a link: who dialled whom on which port, over what, seen from which end. The
- * client's port is not part of it: ephemeral ports would make every connection its own link.
- * The transport is always TCP today.
+ * What makes a link: who dialled whom on which port, over what, seen from which end. The client's
+ * port is not part of it: ephemeral ports would make every connection its own link. The transport
+ * is always TCP today.
  */
 public record LinkKey(
     Endpoint client, Endpoint server, int serverPort, NetworkType networkType, Observer observer) {

@@ -41,9 +41,13 @@ public final class LinkPipeline implements AutoCloseable {
   public static LinkPipeline open(
       PipelineConfig config, EndpointResolver resolver, Set<Integer> selfPorts, Clock clock) {
     NamespaceDirectory namespaces = new NamespaceDirectory();
-    SocketFilter filter = new SocketFilter(
-        config.includeLoopback(), config.includeSelf(), ProcessHandle.current().pid(),
-        namespaces.own(), selfPorts);
+    SocketFilter filter =
+        new SocketFilter(
+            config.includeLoopback(),
+            config.includeSelf(),
+            ProcessHandle.current().pid(),
+            namespaces.own(),
+            selfPorts);
     KernelSockets kernel = KernelSockets.open(config.kernel());
     SocketTracer tracer = new SocketTracer(kernel, namespaces, filter, clock);
     LinkTable table = new LinkTable(resolver, PortRange.ephemeral(Path.of("/proc/sys")));
@@ -62,8 +66,14 @@ public final class LinkPipeline implements AutoCloseable {
         harvest.time(),
         Duration.ofNanos(System.nanoTime() - started),
         harvest.namespaces(),
-        new KernelDrops(kernel.socketLimit(), kernel.ringBufferFull(), kernel.listenerMapFull(),
-            kernel.closedDropped(), kernel.closeLate(), kernel.storageFailed(), kernel.recursionMisses()),
+        new KernelDrops(
+            kernel.socketLimit(),
+            kernel.ringBufferFull(),
+            kernel.listenerMapFull(),
+            kernel.closedDropped(),
+            kernel.closeLate(),
+            kernel.storageFailed(),
+            kernel.recursionMisses()),
         links,
         expired,
         table.counters());

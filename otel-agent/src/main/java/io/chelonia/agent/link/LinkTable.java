@@ -17,12 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll
- * adds only what is new, and a closed socket adds its final bytes exactly once. Each socket's two
- * ends are named at first sight and keep that name for the socket's life. A socket with an end
- * known then only by its address is held back a few polls ({@link NamingWait}) while the sources
- * answer, and counted whole once named; one still unnamed after that counts under the address,
- * and its end is asked again at later polls, until a source names it.
+ * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll adds
+ * only what is new, and a closed socket adds its final bytes exactly once. Each socket's two ends
+ * are named at first sight and keep that name for the socket's life. A socket with an end known
+ * then only by its address is held back a few polls ({@link NamingWait}) while the sources answer,
+ * and counted whole once named; one still unnamed after that counts under the address, and its end
+ * is asked again at later polls, until a source names it.
  *
  * <p>Not thread-safe: the poll thread applies polls and takes snapshots.
  */
@@ -34,6 +34,7 @@ public final class LinkTable {
    * missing even from complete harvests until its close record comes.
    */
   static final int COMPLETE_HARVESTS_BEFORE_LOST = 2;
+
   /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
   static final int MAX_NAMING_BACKOFF = 64;
 
@@ -55,8 +56,8 @@ public final class LinkTable {
   }
 
   /**
-   * @param namingWaitPolls how many polls a socket with an end known only by its address waits
-   *     for a name before it is counted under the address; 0 counts it at once
+   * @param namingWaitPolls how many polls a socket with an end known only by its address waits for
+   *     a name before it is counted under the address; 0 counts it at once
    */
   public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts, int namingWaitPolls) {
     this.resolver = resolver;
@@ -77,8 +78,11 @@ public final class LinkTable {
     for (SocketSnapshot socket : poll.closed()) {
       fold(socket, now);
     }
-    namingWait.release(polls, this::nameWhileWaiting,
-        (tracked, latest, rttSamples, lastSeen) -> countReleased(tracked, latest, rttSamples, lastSeen, now));
+    namingWait.release(
+        polls,
+        this::nameWhileWaiting,
+        (tracked, latest, rttSamples, lastSeen) ->
+            countReleased(tracked, latest, rttSamples, lastSeen, now));
     if (poll.complete()) {
       sweepLost();
     }
@@ -104,7 +108,8 @@ public final class LinkTable {
 
   /** Asks again for the names of a socket held back; true once they are final. */
   private boolean nameWhileWaiting(TrackedSocket tracked, SocketSnapshot latest) {
-    tracked.key = keepFinalEnds(tracked.key, keyOf(latest, tracked.client, connectorOf(tracked, latest)));
+    tracked.key =
+        keepFinalEnds(tracked.key, keyOf(latest, tracked.client, connectorOf(tracked, latest)));
     tracked.settled = isSettled(tracked.key);
     return tracked.settled;
   }
@@ -121,7 +126,8 @@ public final class LinkTable {
   }
 
   /** Adds what a socket's record carries beyond what was counted; its RTT when asked to. */
-  private Totals count(SocketSnapshot socket, TrackedSocket tracked, Instant now, boolean sampleRtt) {
+  private Totals count(
+      SocketSnapshot socket, TrackedSocket tracked, Instant now, boolean sampleRtt) {
     Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
 
     long sent = Math.max(0, socket.bytesSent() - tracked.bytesSent);
@@ -185,7 +191,8 @@ public final class LinkTable {
    * Asked at polls 1, 2, 4, 8... after first sight, then every {@value #MAX_NAMING_BACKOFF} polls.
    */
   private void rename(SocketSnapshot socket, TrackedSocket tracked, Instant now) {
-    LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked.client, connectorOf(tracked, socket)));
+    LinkKey renamed =
+        keepFinalEnds(tracked.key, keyOf(socket, tracked.client, connectorOf(tracked, socket)));
     if (!renamed.equals(tracked.key) && tracked.established) {
       links.get(tracked.key).active--;
       links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
@@ -204,7 +211,9 @@ public final class LinkTable {
     return new LinkKey(
         resolver.isFinal(named.client()) ? named.client() : asked.client(),
         resolver.isFinal(named.server()) ? named.server() : asked.server(),
-        asked.serverPort(), asked.networkType(), asked.observer());
+        asked.serverPort(),
+        asked.networkType(),
+        asked.observer());
   }
 
   private boolean isSettled(LinkKey key) {
@@ -227,13 +236,32 @@ public final class LinkTable {
    *     kernel saw it connect: the client end is named by it, as the client's own side names it
    */
   private LinkKey keyOf(SocketSnapshot socket, boolean client, LocalClients.Connector connector) {
-    Endpoint local = resolver.resolve(new EndpointQuery(
-        socket.localAddress(), true, socket.pid(), socket.comm(), socket.cgroupId(),
-        socket.netns(), socket.localPort(), !client, socket.remoteAddress(), socket.remotePort()));
-    Endpoint remote = resolver.resolve(new EndpointQuery(
-        socket.remoteAddress(), false, connector == null ? 0 : connector.pid(),
-        connector == null ? "" : connector.comm(), connector == null ? 0 : connector.cgroupId(),
-        socket.netns(), socket.remotePort(), client, socket.localAddress(), socket.localPort()));
+    Endpoint local =
+        resolver.resolve(
+            new EndpointQuery(
+                socket.localAddress(),
+                true,
+                socket.pid(),
+                socket.comm(),
+                socket.cgroupId(),
+                socket.netns(),
+                socket.localPort(),
+                !client,
+                socket.remoteAddress(),
+                socket.remotePort()));
+    Endpoint remote =
+        resolver.resolve(
+            new EndpointQuery(
+                socket.remoteAddress(),
+                false,
+                connector == null ? 0 : connector.pid(),
+                connector == null ? "" : connector.comm(),
+                connector == null ? 0 : connector.cgroupId(),
+                socket.netns(),
+                socket.remotePort(),
+                client,
+                socket.localAddress(),
+                socket.localPort()));
     NetworkType type = NetworkType.of(socket.remoteAddress());
     return client
         ? new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT)
@@ -242,8 +270,8 @@ public final class LinkTable {
 
   /**
    * The kernel knows the role of sockets it saw born, and of older sockets whose local port is
-   * listening or that inherited a listen backlog. For the rest, a local port in the ephemeral
-   * range means a client; failing that, the lower port is taken as the server's, and counted.
+   * listening or that inherited a listen backlog. For the rest, a local port in the ephemeral range
+   * means a client; failing that, the lower port is taken as the server's, and counted.
    */
   private boolean isClient(SocketSnapshot socket) {
     if (socket.role() != SocketRole.UNKNOWN) {
@@ -280,9 +308,9 @@ public final class LinkTable {
   }
 
   /**
-   * Forgets links with no open connection that carried nothing since {@code now - idle}, so a
-   * node that talked to many peers once does not keep their series forever. A link that comes
-   * back later starts a new cumulative series.
+   * Forgets links with no open connection that carried nothing since {@code now - idle}, so a node
+   * that talked to many peers once does not keep their series forever. A link that comes back later
+   * starts a new cumulative series.
    *
    * @return the links forgotten, with their final totals
    */
@@ -304,20 +332,29 @@ public final class LinkTable {
 
   /** The table's own figures now; sockets waiting for a name count as followed. */
   public TableCounters counters() {
-    return new TableCounters(sockets.size() + namingWait.size(), links.size(), unknownRoleSockets,
-        lostSockets, expiredLinks, namingWait.fallbacks());
+    return new TableCounters(
+        sockets.size() + namingWait.size(),
+        links.size(),
+        unknownRoleSockets,
+        lostSockets,
+        expiredLinks,
+        namingWait.fallbacks());
   }
 
   private static final class TrackedSocket {
     final boolean client;
+
     /** For a server socket, the process the kernel saw connect to it; else null. */
     LocalClients.Connector connector;
+
     LinkKey key;
     boolean settled;
     long nextNaming;
     long namingBackoff = 1;
+
     /** The number of complete harvests made when the socket was last handed over. */
     long lastHarvest;
+
     long bytesSent;
     long bytesReceived;
     long retransmits;
@@ -347,8 +384,18 @@ public final class LinkTable {
     }
 
     Link toLink(LinkKey key) {
-      return new Link(key, new LinkTotals(bytesClientToServer, bytesServerToClient, opened, active,
-          failures, retransmits, rtt.summary()), firstSeen, lastSeen);
+      return new Link(
+          key,
+          new LinkTotals(
+              bytesClientToServer,
+              bytesServerToClient,
+              opened,
+              active,
+              failures,
+              retransmits,
+              rtt.summary()),
+          firstSeen,
+          lastSeen);
     }
   }
 

@@ -51,7 +51,7 @@ public record LinkTotals(
 
   /** The same totals with nothing open: what a link leaves behind when it expires. */
   public LinkTotals closed() {
-    return new LinkTotals(bytesClientToServer, bytesServerToClient, connectionsOpened, 0,
-        failures, retransmits, rtt);
+    return new LinkTotals(
+        bytesClientToServer, bytesServerToClient, connectionsOpened, 0, failures, retransmits, rtt);
   }
 }

@@ -11,10 +11,10 @@ import java.util.function.LongPredicate;
 /**
  * The client sockets of one harvest that the kernel saw connect, by four-tuple, so that a server
  * socket on this machine names its client by the process the kernel recorded at connect, as the
- * client's own side does, even when that process or its socket is gone before /proc could be
- * read (a connection shorter than a poll, between two namespaces of this machine). Built at the
- * first need in a poll, from the sockets not followed yet: both ends of a new connection are new
- * in the same harvest.
+ * client's own side does, even when that process or its socket is gone before /proc could be read
+ * (a connection shorter than a poll, between two namespaces of this machine). Built at the first
+ * need in a poll, from the sockets not followed yet: both ends of a new connection are new in the
+ * same harvest.
  */
 final class LocalClients {
   private final Map<FourTuple, Connector> byFourTuple = new HashMap<>();
@@ -35,8 +35,12 @@ final class LocalClients {
     if (!indexed) {
       index();
     }
-    return byFourTuple.get(new FourTuple(
-        server.remoteAddress(), server.remotePort(), server.localAddress(), server.localPort()));
+    return byFourTuple.get(
+        new FourTuple(
+            server.remoteAddress(),
+            server.remotePort(),
+            server.localAddress(),
+            server.localPort()));
   }
 
   private void index() {
@@ -47,8 +51,13 @@ final class LocalClients {
     for (List<SocketSnapshot> sockets : List.of(poll.live(), poll.closed())) {
       for (SocketSnapshot socket : sockets) {
         if (socket.pid() > 0 && !followed.test(socket.cookie())) {
-          byFourTuple.put(new FourTuple(socket.localAddress(), socket.localPort(),
-              socket.remoteAddress(), socket.remotePort()), new Connector(socket.pid(), socket.comm(), socket.cgroupId()));
+          byFourTuple.put(
+              new FourTuple(
+                  socket.localAddress(),
+                  socket.localPort(),
+                  socket.remoteAddress(),
+                  socket.remotePort()),
+              new Connector(socket.pid(), socket.comm(), socket.cgroupId()));
         }
       }
     }
@@ -57,5 +66,6 @@ final class LocalClients {
   /** The process that connected: its tgid, command name and cgroup as the kernel recorded them. */
   record Connector(int pid, String comm, long cgroupId) {}
 
-  private record FourTuple(InetAddress client, int clientPort, InetAddress server, int serverPort) {}
+  private record FourTuple(
+      InetAddress client, int clientPort, InetAddress server, int serverPort) {}
 }

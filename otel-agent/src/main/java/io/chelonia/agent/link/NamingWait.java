@@ -10,11 +10,11 @@ import java.util.function.BiPredicate;
 /**
  * Holds back, for a few polls, the sockets whose ends were known only by their address at first
  * sight, while the name sources answer (a fresh /proc owner index, a Kubernetes watch event, a
- * reverse-DNS lookup). Counters cannot move from one series to another once exported, so a
- * socket counted under its address and then under its name would draw two edges for one link;
- * waiting a little avoids the split. Nothing is lost: a held socket's counters are cumulative in
- * its latest record, which is counted whole when it is let go, with the RTT samples of the polls
- * it waited and its close, if it closed meanwhile.
+ * reverse-DNS lookup). Counters cannot move from one series to another once exported, so a socket
+ * counted under its address and then under its name would draw two edges for one link; waiting a
+ * little avoids the split. Nothing is lost: a held socket's counters are cumulative in its latest
+ * record, which is counted whole when it is let go, with the RTT samples of the polls it waited and
+ * its close, if it closed meanwhile.
  *
  * @param <T> what the table keeps per socket (its role and names)
  */
@@ -26,7 +26,9 @@ final class NamingWait<T> {
   private final Map<Long, Waiting<T>> waiting = new LinkedHashMap<>();
   private long fallbacks;
 
-  /** @param polls at most this many polls after first sight; 0 never holds a socket back */
+  /**
+   * @param polls at most this many polls after first sight; 0 never holds a socket back
+   */
   NamingWait(int polls) {
     if (polls < 0) {
       throw new IllegalArgumentException("naming wait must be 0 or more polls, not " + polls);
@@ -67,8 +69,9 @@ final class NamingWait<T> {
 
   /**
    * Lets go of the sockets that have their names now ({@code rename} asks again, from the latest
-   * record, and says whether the names are final) and of those that waited {@code polls} polls, which keep their addresses
-   * and are counted as fallbacks. Names are not asked again in the poll of first sight.
+   * record, and says whether the names are final) and of those that waited {@code polls} polls,
+   * which keep their addresses and are counted as fallbacks. Names are not asked again in the poll
+   * of first sight.
    */
   void release(long poll, BiPredicate<T, SocketSnapshot> rename, Released<T> count) {
     Iterator<Waiting<T>> it = waiting.values().iterator();
@@ -83,8 +86,11 @@ final class NamingWait<T> {
           fallbacks++;
         }
         it.remove();
-        count.count(entry.tracked, entry.latest,
-            Arrays.copyOf(entry.rttSamples, entry.rttCount), entry.lastSeen);
+        count.count(
+            entry.tracked,
+            entry.latest,
+            Arrays.copyOf(entry.rttSamples, entry.rttCount),
+            entry.lastSeen);
       }
     }
   }

@@ -22,11 +22,16 @@ public record PipelineConfig(
     boolean includeSelf) {
   /** In seconds, as the command line takes it. */
   public static final int DEFAULT_POLL_INTERVAL_SECONDS = 5;
-  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(DEFAULT_POLL_INTERVAL_SECONDS);
+
+  public static final Duration DEFAULT_POLL_INTERVAL =
+      Duration.ofSeconds(DEFAULT_POLL_INTERVAL_SECONDS);
   public static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
+
   /** In seconds, as the command line takes it. */
   public static final int DEFAULT_LINK_IDLE_EXPIRY_SECONDS = 3600;
-  public static final Duration DEFAULT_LINK_IDLE_EXPIRY = Duration.ofSeconds(DEFAULT_LINK_IDLE_EXPIRY_SECONDS);
+
+  public static final Duration DEFAULT_LINK_IDLE_EXPIRY =
+      Duration.ofSeconds(DEFAULT_LINK_IDLE_EXPIRY_SECONDS);
 
   public PipelineConfig {
     Objects.requireNonNull(pollInterval, "pollInterval");
@@ -34,11 +39,15 @@ public record PipelineConfig(
     Objects.requireNonNull(kernel, "kernel");
     if (pollInterval.compareTo(MIN_POLL_INTERVAL) < 0) {
       throw new IllegalArgumentException(
-          "poll interval must be at least " + MIN_POLL_INTERVAL.toMillis() + " ms, was "
-              + pollInterval.toMillis() + " ms");
+          "poll interval must be at least "
+              + MIN_POLL_INTERVAL.toMillis()
+              + " ms, was "
+              + pollInterval.toMillis()
+              + " ms");
     }
     if (linkIdleExpiry.isNegative() || linkIdleExpiry.isZero()) {
-      throw new IllegalArgumentException("link idle expiry must be positive, was " + linkIdleExpiry);
+      throw new IllegalArgumentException(
+          "link idle expiry must be positive, was " + linkIdleExpiry);
     }
   }
 

@@ -22,7 +22,8 @@ public record PortRange(int first, int last) {
   /** The machine's ephemeral range, or Linux's default when it cannot be read. */
   public static PortRange ephemeral(Path procSys) {
     try {
-      String[] bounds = Files.readString(procSys.resolve("net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      String[] bounds =
+          Files.readString(procSys.resolve("net/ipv4/ip_local_port_range")).trim().split("\\s+");
       return new PortRange(Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1]));
     } catch (IOException | RuntimeException e) {
       return LINUX_DEFAULT_EPHEMERAL;

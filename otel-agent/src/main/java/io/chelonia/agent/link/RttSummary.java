@@ -19,8 +19,21 @@ public record RttSummary(
 
   /** From a fast LAN to an intercontinental link: 100 µs to 2.5 s. */
   public static final List<Long> BOUNDARIES_MICROS =
-      List.of(100L, 250L, 500L, 1_000L, 2_500L, 5_000L, 10_000L, 25_000L, 50_000L, 100_000L,
-          250_000L, 500_000L, 1_000_000L, 2_500_000L);
+      List.of(
+          100L,
+          250L,
+          500L,
+          1_000L,
+          2_500L,
+          5_000L,
+          10_000L,
+          25_000L,
+          50_000L,
+          100_000L,
+          250_000L,
+          500_000L,
+          1_000_000L,
+          2_500_000L);
 
   public static final RttSummary EMPTY =
       new RttSummary(0, 0, 0, 0, Collections.nCopies(BOUNDARIES_MICROS.size() + 1, 0L));
@@ -29,7 +42,10 @@ public record RttSummary(
     bucketCounts = List.copyOf(bucketCounts);
     if (bucketCounts.size() != BOUNDARIES_MICROS.size() + 1) {
       throw new IllegalArgumentException(
-          "expected " + (BOUNDARIES_MICROS.size() + 1) + " bucket counts, got " + bucketCounts.size());
+          "expected "
+              + (BOUNDARIES_MICROS.size() + 1)
+              + " bucket counts, got "
+              + bucketCounts.size());
     }
   }
 
@@ -45,8 +61,12 @@ public record RttSummary(
     for (int i = 0; i < counts.length; i++) {
       counts[i] = bucketCounts.get(i) + other.bucketCounts.get(i);
     }
-    return new RttSummary(samples + other.samples, sumMicros + other.sumMicros,
-        Math.min(minMicros, other.minMicros), Math.max(maxMicros, other.maxMicros), List.of(counts));
+    return new RttSummary(
+        samples + other.samples,
+        sumMicros + other.sumMicros,
+        Math.min(minMicros, other.minMicros),
+        Math.max(maxMicros, other.maxMicros),
+        List.of(counts));
   }
 
   public double meanMicros() {

@@ -10,10 +10,15 @@ package io.chelonia.agent.link;
  * @param lostSockets sockets that vanished without a close record, since start (should stay 0:
  *     counted, never silent)
  * @param expiredLinks links forgotten as idle, since start
- * @param namingFallbacks sockets counted under an address after waiting the naming wait for a
- *     name, since start
+ * @param namingFallbacks sockets counted under an address after waiting the naming wait for a name,
+ *     since start
  */
-public record TableCounters(long trackedSockets, long links, long unknownRoleSockets,
-    long lostSockets, long expiredLinks, long namingFallbacks) {
+public record TableCounters(
+    long trackedSockets,
+    long links,
+    long unknownRoleSockets,
+    long lostSockets,
+    long expiredLinks,
+    long namingFallbacks) {
   public static final TableCounters NONE = new TableCounters(0, 0, 0, 0, 0, 0);
 }

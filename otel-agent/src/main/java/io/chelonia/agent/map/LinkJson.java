@@ -21,8 +21,13 @@ public final class LinkJson {
   public ObjectNode toJson(Instant time, Link link) {
     ObjectNode node = keyFields(time, link.key());
     LinkTotals totals = link.totals();
-    counters(node, totals.bytesClientToServer(), totals.bytesServerToClient(),
-        totals.connectionsOpened(), totals.activeConnections(), totals.failures(),
+    counters(
+        node,
+        totals.bytesClientToServer(),
+        totals.bytesServerToClient(),
+        totals.connectionsOpened(),
+        totals.activeConnections(),
+        totals.failures(),
         totals.retransmits());
     ObjectNode rtt = node.putObject("rtt");
     rtt.put("samples", totals.rtt().samples());
@@ -53,8 +58,13 @@ public final class LinkJson {
   }
 
   /** The cumulative counters, in the order {@code links --json} prints them. */
-  static void counters(ObjectNode node, long bytesClientToServer, long bytesServerToClient,
-      long connectionsOpened, long activeConnections, Map<FailureReason, Long> failures,
+  static void counters(
+      ObjectNode node,
+      long bytesClientToServer,
+      long bytesServerToClient,
+      long connectionsOpened,
+      long activeConnections,
+      Map<FailureReason, Long> failures,
       long retransmits) {
     node.put("bytes_client_to_server", bytesClientToServer);
     node.put("bytes_server_to_client", bytesServerToClient);

@@ -15,11 +15,14 @@ import java.util.Optional;
  * port} the server's port, {@code observer} the end that saw the link. Anything else is refused
  * with {@link IllegalArgumentException} and one line saying what was wrong.
  */
-record LinkQuery(Optional<String> namespace, Optional<String> name, Optional<Integer> port,
+record LinkQuery(
+    Optional<String> namespace,
+    Optional<String> name,
+    Optional<Integer> port,
     Optional<Observer> observer) {
   static final List<String> PARAMETERS = List.of("namespace", "name", "port", "observer");
-  static final LinkQuery ALL = new LinkQuery(Optional.empty(), Optional.empty(), Optional.empty(),
-      Optional.empty());
+  static final LinkQuery ALL =
+      new LinkQuery(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
 
   /** Parses a raw (still encoded) query string; null or empty is every link. */
   static LinkQuery parse(String rawQuery) {
@@ -32,8 +35,11 @@ record LinkQuery(Optional<String> namespace, Optional<String> name, Optional<Int
       String key = decode(equals < 0 ? pair : pair.substring(0, equals));
       String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
       if (!PARAMETERS.contains(key)) {
-        throw new IllegalArgumentException("unknown query parameter '" + printable(key)
-            + "': expected " + String.join(", ", PARAMETERS));
+        throw new IllegalArgumentException(
+            "unknown query parameter '"
+                + printable(key)
+                + "': expected "
+                + String.join(", ", PARAMETERS));
       }
       if (values.put(key, value) != null) {
         throw new IllegalArgumentException("query parameter '" + key + "' given twice");
@@ -53,8 +59,8 @@ record LinkQuery(Optional<String> namespace, Optional<String> name, Optional<Int
         && observer.map(o -> key.observer() == o).orElse(true);
   }
 
-  private static boolean either(LinkKey key, String value,
-      java.util.function.Function<Endpoint, String> field) {
+  private static boolean either(
+      LinkKey key, String value, java.util.function.Function<Endpoint, String> field) {
     return field.apply(key.client()).equals(value) || field.apply(key.server()).equals(value);
   }
 
@@ -67,8 +73,8 @@ record LinkQuery(Optional<String> namespace, Optional<String> name, Optional<Int
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new IllegalArgumentException("port must be a number from 1 to 65535, was '"
-        + printable(text) + "'");
+    throw new IllegalArgumentException(
+        "port must be a number from 1 to 65535, was '" + printable(text) + "'");
   }
 
   private static Observer observer(String text) {
@@ -77,8 +83,8 @@ record LinkQuery(Optional<String> namespace, Optional<String> name, Optional<Int
         return observer;
       }
     }
-    throw new IllegalArgumentException("observer must be client or server, was '"
-        + printable(text) + "'");
+    throw new IllegalArgumentException(
+        "observer must be client or server, was '" + printable(text) + "'");
   }
 
   private static String decode(String text) {

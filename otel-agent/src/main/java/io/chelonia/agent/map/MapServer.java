@@ -27,24 +27,30 @@ import org.slf4j.LoggerFactory;
 public final class MapServer implements AutoCloseable {
   /** The WebJar's version (pom.xml, cytoscape.version): its files are served from the jar. */
   static final String CYTOSCAPE_VERSION = "3.33.1";
+
   private static final String WEBJAR = "/META-INF/resources/webjars/cytoscape/" + CYTOSCAPE_VERSION;
   private static final Logger LOG = LoggerFactory.getLogger(MapServer.class);
   private static final String JSON = "application/json; charset=utf-8";
   private static final String TEXT = "text/plain; charset=utf-8";
+
   /** Path -> resource in the jar and its content type. */
-  private static final Map<String, String[]> FILES = Map.of(
-      "/", new String[] {"index.html", "text/html; charset=utf-8"},
-      "/map.js", new String[] {"map.js", "text/javascript; charset=utf-8"},
-      "/map.css", new String[] {"map.css", "text/css; charset=utf-8"},
-      "/vendor/cytoscape.min.js", new String[] {WEBJAR + "/dist/cytoscape.min.js", "text/javascript; charset=utf-8"},
-      "/vendor/cytoscape-LICENSE.txt", new String[] {WEBJAR + "/LICENSE", TEXT});
+  private static final Map<String, String[]> FILES =
+      Map.of(
+          "/", new String[] {"index.html", "text/html; charset=utf-8"},
+          "/map.js", new String[] {"map.js", "text/javascript; charset=utf-8"},
+          "/map.css", new String[] {"map.css", "text/css; charset=utf-8"},
+          "/vendor/cytoscape.min.js",
+              new String[] {WEBJAR + "/dist/cytoscape.min.js", "text/javascript; charset=utf-8"},
+          "/vendor/cytoscape-LICENSE.txt", new String[] {WEBJAR + "/LICENSE", TEXT});
+
   /**
    * Scripts only from the agent itself: a name that slipped into markup still could not run.
    * Cytoscape sets inline styles on its canvas, hence 'unsafe-inline' for styles only.
    */
-  private static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self';"
-      + " style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:;"
-      + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  private static final String CONTENT_SECURITY_POLICY =
+      "default-src 'none'; script-src 'self';"
+          + " style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:;"
+          + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final LinkSource source;
@@ -63,17 +69,19 @@ public final class MapServer implements AutoCloseable {
     try {
       address = new InetSocketAddress(InetAddress.getByName(options.bindAddress()), options.port());
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("map bind address " + options.bindAddress() + " is unknown");
+      throw new IllegalArgumentException(
+          "map bind address " + options.bindAddress() + " is unknown");
     }
     HttpServer server;
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve the map on " + options.bindAddress() + ":"
-          + options.port(), e);
+      throw new UncheckedIOException(
+          "cannot serve the map on " + options.bindAddress() + ":" + options.port(), e);
     }
     // One thread: a page asks once per poll, and a Prometheus query should not run twice at once.
-    ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-map"));
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-map"));
     MapServer map = new MapServer(source, server, executor);
     server.createContext("/", map::handle);
     server.setExecutor(executor);
@@ -144,8 +152,8 @@ public final class MapServer implements AutoCloseable {
   }
 
   /**
-   * An error as {"error": "one line", "refresh_seconds": ...}: the page shows the line as it is
-   * and asks again after that long.
+   * An error as {"error": "one line", "refresh_seconds": ...}: the page shows the line as it is and
+   * asks again after that long.
    */
   private void sendError(HttpExchange exchange, int status, String message) throws IOException {
     ObjectNode error = mapper.createObjectNode();

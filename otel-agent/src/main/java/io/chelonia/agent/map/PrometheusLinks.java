@@ -33,9 +33,10 @@ import java.util.function.Function;
  * the same link from several nodes are summed. The overflow series, which has no link, is left out.
  */
 public final class PrometheusLinks implements LinkSource {
-  static final String LINK_LABELS = "client_k8s_namespace_name, client_k8s_workload_kind,"
-      + " client_k8s_workload_name, server_k8s_namespace_name, server_k8s_workload_kind,"
-      + " server_k8s_workload_name, server_port, network_type, chelonia_observer";
+  static final String LINK_LABELS =
+      "client_k8s_namespace_name, client_k8s_workload_kind,"
+          + " client_k8s_workload_name, server_k8s_namespace_name, server_k8s_workload_kind,"
+          + " server_k8s_workload_name, server_port, network_type, chelonia_observer";
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final int QUOTED_BODY_CHARS = 120;
 
@@ -53,7 +54,8 @@ public final class PrometheusLinks implements LinkSource {
       throw new IllegalArgumentException("--prometheus must be an http(s) URL, was " + prometheus);
     }
     if (refreshInterval.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException("--refresh must be at least 1 second, was " + refreshInterval);
+      throw new IllegalArgumentException(
+          "--refresh must be at least 1 second, was " + refreshInterval);
     }
     String base = prometheus.toString().replaceAll("/+$", "");
     this.queryUri = URI.create(base + "/api/v1/query");
@@ -66,22 +68,32 @@ public final class PrometheusLinks implements LinkSource {
   public Snapshot snapshot() {
     Instant time = Instant.now();
     Map<LinkKey, Totals> links = new LinkedHashMap<>();
-    add("chelonia_link_bytes_total", "network_io_direction", links, (totals, sample) -> {
-      if (sample.extra().equals("transmit")) {
-        totals.bytesClientToServer += sample.count();
-      } else if (sample.extra().equals("receive")) {
-        totals.bytesServerToClient += sample.count();
-      }
-    });
+    add(
+        "chelonia_link_bytes_total",
+        "network_io_direction",
+        links,
+        (totals, sample) -> {
+          if (sample.extra().equals("transmit")) {
+            totals.bytesClientToServer += sample.count();
+          } else if (sample.extra().equals("receive")) {
+            totals.bytesServerToClient += sample.count();
+          }
+        });
     add("chelonia_link_connections_total", null, links, (t, s) -> t.connectionsOpened += s.count());
     add("chelonia_link_active", null, links, (t, s) -> t.activeConnections += s.count());
     add("chelonia_link_retransmits_total", null, links, (t, s) -> t.retransmits += s.count());
-    add("chelonia_link_connection_failures_total", "error_type", links,
-        (t, s) -> byValue(FailureReason.values(), FailureReason::value, s.extra()).ifPresent(r -> t.failures.merge(r, s.count(), Long::sum)));
+    add(
+        "chelonia_link_connection_failures_total",
+        "error_type",
+        links,
+        (t, s) ->
+            byValue(FailureReason.values(), FailureReason::value, s.extra())
+                .ifPresent(r -> t.failures.merge(r, s.count(), Long::sum)));
     add("chelonia_link_rtt_seconds_sum", null, links, (t, s) -> t.rttSumSeconds += s.value());
     add("chelonia_link_rtt_seconds_count", null, links, (t, s) -> t.rttSamples += s.count());
     List<LinkRow> rows = new ArrayList<>(links.size());
-    links.forEach((key, totals) -> rows.add(new LinkRow(key, totals.toJson(json.keyFields(time, key)))));
+    links.forEach(
+        (key, totals) -> rows.add(new LinkRow(key, totals.toJson(json.keyFields(time, key)))));
     return new Snapshot(Optional.of(time), rows);
   }
 
@@ -95,12 +107,20 @@ public final class PrometheusLinks implements LinkSource {
     return "prometheus";
   }
 
-  /** Sums {@code metric} by link (and {@code extra}), counting each link once, into {@code links}. */
-  private void add(String metric, String extra, Map<LinkKey, Totals> links,
-      BiConsumer<Totals, Sample> into) {
+  /**
+   * Sums {@code metric} by link (and {@code extra}), counting each link once, into {@code links}.
+   */
+  private void add(
+      String metric, String extra, Map<LinkKey, Totals> links, BiConsumer<Totals, Sample> into) {
     String by = extra == null ? LINK_LABELS : LINK_LABELS + ", " + extra;
-    String query = "sum by (" + by + ") (" + metric + "{chelonia_observer=\"client\"} or " + metric
-        + "{chelonia_observer=\"server\",client_k8s_namespace_name=\"external\"})";
+    String query =
+        "sum by ("
+            + by
+            + ") ("
+            + metric
+            + "{chelonia_observer=\"client\"} or "
+            + metric
+            + "{chelonia_observer=\"server\",client_k8s_namespace_name=\"external\"})";
     for (JsonNode series : vector(query)) {
       JsonNode labels = series.path("metric");
       Optional<LinkKey> key = key(labels);
@@ -114,7 +134,8 @@ public final class PrometheusLinks implements LinkSource {
       } catch (NumberFormatException e) {
         throw garbage("a sample value that is no number: " + value);
       }
-      into.accept(links.computeIfAbsent(key.get(), k -> new Totals()),
+      into.accept(
+          links.computeIfAbsent(key.get(), k -> new Totals()),
           new Sample(extra == null ? "" : labels.path(extra).asText(""), number));
     }
   }
@@ -124,11 +145,13 @@ public final class PrometheusLinks implements LinkSource {
     URI uri = URI.create(queryUri + "?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
     HttpResponse<String> response;
     try {
-      response = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
+      response =
+          client.send(
+              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new SourceUnavailableException("Prometheus at " + shownUrl + " is unreachable: "
-          + reason(e));
+      throw new SourceUnavailableException(
+          "Prometheus at " + shownUrl + " is unreachable: " + reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SourceUnavailableException("interrupted while asking Prometheus at " + shownUrl);
@@ -140,11 +163,17 @@ public final class PrometheusLinks implements LinkSource {
       throw garbage("HTTP " + response.statusCode() + ", not JSON: " + quote(response.body()));
     }
     if (body == null || !body.isObject()) {
-      throw garbage("HTTP " + response.statusCode() + ", not a query result: " + quote(response.body()));
+      throw garbage(
+          "HTTP " + response.statusCode() + ", not a query result: " + quote(response.body()));
     }
     if (!"success".equals(body.path("status").asText())) {
-      throw new SourceUnavailableException("Prometheus at " + shownUrl + " refused the query (HTTP "
-          + response.statusCode() + "): " + quote(body.path("error").asText(response.body())));
+      throw new SourceUnavailableException(
+          "Prometheus at "
+              + shownUrl
+              + " refused the query (HTTP "
+              + response.statusCode()
+              + "): "
+              + quote(body.path("error").asText(response.body())));
     }
     JsonNode data = body.path("data");
     if (!"vector".equals(data.path("resultType").asText()) || !data.path("result").isArray()) {
@@ -184,23 +213,31 @@ public final class PrometheusLinks implements LinkSource {
     } catch (NumberFormatException e) {
       return Optional.empty();
     }
-    if (networkType.isEmpty() || observer.isEmpty() || !labels.has("client_k8s_workload_name")
+    if (networkType.isEmpty()
+        || observer.isEmpty()
+        || !labels.has("client_k8s_workload_name")
         || !labels.has("server_k8s_workload_name")) {
       return Optional.empty();
     }
-    return Optional.of(new LinkKey(endpoint(labels, "client"), endpoint(labels, "server"), port,
-        networkType.get(), observer.get()));
+    return Optional.of(
+        new LinkKey(
+            endpoint(labels, "client"),
+            endpoint(labels, "server"),
+            port,
+            networkType.get(),
+            observer.get()));
   }
 
   private static Endpoint endpoint(JsonNode labels, String end) {
-    return new Endpoint(labels.path(end + "_k8s_namespace_name").asText(""),
+    return new Endpoint(
+        labels.path(end + "_k8s_namespace_name").asText(""),
         labels.path(end + "_k8s_workload_kind").asText(""),
         labels.path(end + "_k8s_workload_name").asText(""));
   }
 
   /** The constant of {@code values} whose attribute value is {@code text}. */
-  private static <E extends Enum<E>> Optional<E> byValue(E[] values, Function<E, String> value,
-      String text) {
+  private static <E extends Enum<E>> Optional<E> byValue(
+      E[] values, Function<E, String> value, String text) {
     for (E constant : values) {
       if (value.apply(constant).equals(text)) {
         return Optional.of(constant);
@@ -232,8 +269,14 @@ public final class PrometheusLinks implements LinkSource {
      * largest sample, when the link was first and last seen) is null.
      */
     ObjectNode toJson(ObjectNode node) {
-      LinkJson.counters(node, bytesClientToServer, bytesServerToClient, connectionsOpened,
-          activeConnections, failures, retransmits);
+      LinkJson.counters(
+          node,
+          bytesClientToServer,
+          bytesServerToClient,
+          connectionsOpened,
+          activeConnections,
+          failures,
+          retransmits);
       ObjectNode rtt = node.putObject("rtt");
       rtt.put("samples", rttSamples);
       rtt.put("mean_us", rttSamples == 0 ? 0 : rttSumSeconds * 1e6 / rttSamples);

@@ -40,7 +40,8 @@ public final class NamespaceDirectory {
     return found;
   }
 
-  private static void addAll(Path directory, String glob, Map<Long, Path> found, boolean processes) {
+  private static void addAll(
+      Path directory, String glob, Map<Long, Path> found, boolean processes) {
     if (!Files.isDirectory(directory)) {
       return;
     }
@@ -53,5 +54,4 @@ public final class NamespaceDirectory {
       // The directory vanished or is unreadable: fewer namespaces this time, not a failure.
     }
   }
-
 }

@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * Which sockets stay out of the map: loopback conversations (a process talking to itself over
- * 127.0.0.1 or ::1 says nothing about the network) and the agent's own connections (its exports
- * and the scrapes of its endpoint), unless asked to keep them.
+ * 127.0.0.1 or ::1 says nothing about the network) and the agent's own connections (its exports and
+ * the scrapes of its endpoint), unless asked to keep them.
  *
  * @param includeLoopback keep sockets whose peer is a loopback address
  * @param includeSelf keep the agent's own sockets
@@ -16,7 +16,11 @@ import java.util.Set;
  * @param selfPorts ports the agent listens on in its own namespace
  */
 public record SocketFilter(
-    boolean includeLoopback, boolean includeSelf, long selfPid, long selfNetns, Set<Integer> selfPorts) {
+    boolean includeLoopback,
+    boolean includeSelf,
+    long selfPid,
+    long selfNetns,
+    Set<Integer> selfPorts) {
 
   public SocketFilter {
     selfPorts = Set.copyOf(selfPorts);

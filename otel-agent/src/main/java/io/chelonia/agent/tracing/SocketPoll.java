@@ -14,12 +14,12 @@ import java.util.List;
  *     socket that a process holds, when {@code complete}), counters as of this poll
  * @param closed sockets that closed since the last poll, with their final counters
  * @param kernel what the kernel programs could not record, since load
- * @param namespaces network namespaces the harvest saw sockets in (as of the last complete
- *     harvest) or, on the per-namespace path, walked
+ * @param namespaces network namespaces the harvest saw sockets in (as of the last complete harvest)
+ *     or, on the per-namespace path, walked
  * @param duration how long the poll took
- * @param complete every open socket held by a process is in {@code live}, changed or not: a
- *     socket missing from complete harvests is gone or held by no process (waiting to be
- *     accepted, or closing after its process let go of it)
+ * @param complete every open socket held by a process is in {@code live}, changed or not: a socket
+ *     missing from complete harvests is gone or held by no process (waiting to be accepted, or
+ *     closing after its process let go of it)
  */
 public record SocketPoll(
     Instant time,

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SocketTracer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SocketTracer.class);
+
   /** Polls between two complete harvests: 5 minutes at the default interval. */
   public static final int COMPLETE_HARVEST_EVERY = 60;
 
@@ -39,39 +40,50 @@ public final class SocketTracer implements AutoCloseable {
   private long polls;
   private int namespacesSeen;
 
-  public SocketTracer(KernelSockets kernel, NamespaceDirectory namespaces, SocketFilter filter, Clock clock) {
+  public SocketTracer(
+      KernelSockets kernel, NamespaceDirectory namespaces, SocketFilter filter, Clock clock) {
     this.kernel = kernel;
     this.namespaces = namespaces;
     this.filter = filter;
     this.clock = clock;
     this.ownNamespace = namespaces.own();
-    LOG.info("harvest path: {} (programs attached: {})", describe(kernel.path()),
+    LOG.info(
+        "harvest path: {} (programs attached: {})",
+        describe(kernel.path()),
         String.join(", ", kernel.attachedPrograms()));
   }
 
   private static String describe(HarvestPath path) {
     return switch (path) {
       case PROCESSES -> "one pass over every process's sockets, all network namespaces at once";
-      case NAMESPACES -> "one pass per network namespace (the agent does not see the host's"
-          + " processes: run it in the host PID namespace, hostPID in Kubernetes, for a poll"
-          + " that does not grow with namespaces)";
+      case NAMESPACES ->
+          "one pass per network namespace (the agent does not see the host's"
+              + " processes: run it in the host PID namespace, hostPID in Kubernetes, for a poll"
+              + " that does not grow with namespaces)";
     };
   }
 
   public SocketPoll poll() {
     long started = System.nanoTime();
-    HarvestMode mode = polls++ % COMPLETE_HARVEST_EVERY == 0 ? HarvestMode.ALL : HarvestMode.CHANGED;
+    HarvestMode mode =
+        polls++ % COMPLETE_HARVEST_EVERY == 0 ? HarvestMode.ALL : HarvestMode.CHANGED;
     List<SocketSnapshot> closed = new ArrayList<>();
     List<SocketSnapshot> live = new ArrayList<>();
     kernel.drainClosed(socket -> keep(socket, closed));
     Consumer<SocketSnapshot> sink = socket -> keep(socket, socket.closed() ? closed : live);
-    int namespaceCount = switch (kernel.path()) {
-      case PROCESSES -> harvestProcesses(mode, sink);
-      case NAMESPACES -> harvestNamespaces(mode, sink);
-    };
+    int namespaceCount =
+        switch (kernel.path()) {
+          case PROCESSES -> harvestProcesses(mode, sink);
+          case NAMESPACES -> harvestNamespaces(mode, sink);
+        };
     return new SocketPoll(
-        clock.instant(), live, closed, kernel.counters(), namespaceCount,
-        Duration.ofNanos(System.nanoTime() - started), mode == HarvestMode.ALL);
+        clock.instant(),
+        live,
+        closed,
+        kernel.counters(),
+        namespaceCount,
+        Duration.ofNanos(System.nanoTime() - started),
+        mode == HarvestMode.ALL);
   }
 
   private void keep(SocketSnapshot socket, List<SocketSnapshot> into) {
@@ -87,10 +99,12 @@ public final class SocketTracer implements AutoCloseable {
       return namespacesSeen;
     }
     Set<Long> seen = new HashSet<>();
-    kernel.harvestProcesses(mode, socket -> {
-      seen.add(socket.netns());
-      sink.accept(socket);
-    });
+    kernel.harvestProcesses(
+        mode,
+        socket -> {
+          seen.add(socket.netns());
+          sink.accept(socket);
+        });
     namespacesSeen = seen.size();
     return namespacesSeen;
   }

@@ -40,8 +40,14 @@ class CommandOptionsTest {
 
   @Test
   void runSwitches() {
-    RunCommand run = parse(new RunCommand(), "--caretta-compatible", "--pod-names", "--no-addresses",
-        "--cidr-group", "10.0.0.0/8=corp,192.0.2.0/24=docs");
+    RunCommand run =
+        parse(
+            new RunCommand(),
+            "--caretta-compatible",
+            "--pod-names",
+            "--no-addresses",
+            "--cidr-group",
+            "10.0.0.0/8=corp,192.0.2.0/24=docs");
     assertThat(run.carettaCompatible).isTrue();
     assertThat(run.podNames).isTrue();
     assertThat(run.addresses).isFalse();
@@ -53,7 +59,8 @@ class CommandOptionsTest {
     RunCommand run = parse(new RunCommand());
     assertThat(run.map).isTrue();
     assertThat(run.mapServer.toOptions()).isEqualTo(new MapOptions("127.0.0.1", 9465));
-    RunCommand off = parse(new RunCommand(), "--no-map", "--map-port", "18080", "--map-bind-address", "0.0.0.0");
+    RunCommand off =
+        parse(new RunCommand(), "--no-map", "--map-port", "18080", "--map-bind-address", "0.0.0.0");
     assertThat(off.map).isFalse();
     assertThat(off.mapServer.toOptions()).isEqualTo(new MapOptions("0.0.0.0", 18080));
   }

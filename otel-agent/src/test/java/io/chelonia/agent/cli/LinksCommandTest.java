@@ -30,32 +30,54 @@ class LinksCommandTest {
     command.setErr(new PrintWriter(err));
 
     try (NetnsHosts hosts = NetnsHosts.create()) {
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
-          command.execute("links", "--json", "--duration", "4", "--poll-interval", "0.5",
-              "--no-local-names", "--no-reverse-dns"));
+      CompletableFuture<Integer> exit =
+          CompletableFuture.supplyAsync(
+              () ->
+                  command.execute(
+                      "links",
+                      "--json",
+                      "--duration",
+                      "4",
+                      "--poll-interval",
+                      "0.5",
+                      "--no-local-names",
+                      "--no-reverse-dns"));
       // The probes attach well within this; connections born after that are counted whole.
       Thread.sleep(1500);
       int port;
-      try (TrafficPeerProcess server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
-          "server", "198.18.0.2", "0", "70001", "30007", "3")) {
+      try (TrafficPeerProcess server =
+          TrafficPeerProcess.start(
+              Optional.of(hosts.nameB()), "server", "198.18.0.2", "0", "70001", "30007", "3")) {
         port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-        try (TrafficPeerProcess client = TrafficPeerProcess.start(Optional.of(hosts.nameA()),
-            "client", "198.18.0.2", String.valueOf(port), "30007", "70001", "3")) {
+        try (TrafficPeerProcess client =
+            TrafficPeerProcess.start(
+                Optional.of(hosts.nameA()),
+                "client",
+                "198.18.0.2",
+                String.valueOf(port),
+                "30007",
+                "70001",
+                "3")) {
           assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
           assertThat(server.awaitExit(PEER_TIMEOUT)).isZero();
         }
       }
 
       assertThat(exit.get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", err).isZero();
-      List<JsonNode> lines = out.toString().lines().map(this::parse)
-          .filter(n -> n.get("server_port").asInt() == port)
-          .toList();
+      List<JsonNode> lines =
+          out.toString()
+              .lines()
+              .map(this::parse)
+              .filter(n -> n.get("server_port").asInt() == port)
+              .toList();
       JsonNode last = lines.getLast();
       assertThat(last.get("observer").asText()).isIn("client", "server");
-      List<JsonNode> lastPoll = lines.stream()
-          .filter(n -> n.get("time").asText().equals(last.get("time").asText()))
-          .toList();
-      assertThat(lastPoll).extracting(n -> n.get("observer").asText())
+      List<JsonNode> lastPoll =
+          lines.stream()
+              .filter(n -> n.get("time").asText().equals(last.get("time").asText()))
+              .toList();
+      assertThat(lastPoll)
+          .extracting(n -> n.get("observer").asText())
           .containsExactlyInAnyOrder("client", "server");
       for (JsonNode link : lastPoll) {
         assertThat(link.get("client").get("name").asText()).isEqualTo("198.18.0.1");

@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code chelonia-agent map}: bad input is one line and an exit, Prometheus down a 502, never a trace. */
+/**
+ * {@code chelonia-agent map}: bad input is one line and an exit, Prometheus down a 502, never a
+ * trace.
+ */
 class MapCommandTest {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -29,16 +32,20 @@ class MapCommandTest {
   @Test
   void withoutPrometheusItSaysWhatIsMissing() {
     assertThat(command().execute("map", "--map-port", "0")).isEqualTo(Main.EXIT_FAILURE);
-    assertThat(err.toString()).isEqualTo(
-        "chelonia-agent: map needs --prometheus URL (or CHELONIA_MAP_PROMETHEUS)" + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "chelonia-agent: map needs --prometheus URL (or CHELONIA_MAP_PROMETHEUS)"
+                + System.lineSeparator());
   }
 
   @Test
   void aUrlThatIsNoHttpUrlIsOneLine() {
     assertThat(command().execute("map", "--prometheus", "prometheus:9090", "--map-port", "0"))
         .isEqualTo(Main.EXIT_FAILURE);
-    assertThat(err.toString()).isEqualTo(
-        "chelonia-agent: --prometheus must be an http(s) URL, was prometheus:9090" + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "chelonia-agent: --prometheus must be an http(s) URL, was prometheus:9090"
+                + System.lineSeparator());
   }
 
   @Test
@@ -46,24 +53,39 @@ class MapCommandTest {
     int prometheusPort = PrometheusProcess.freeLoopbackPort();
     int mapPort = PrometheusProcess.freeLoopbackPort();
     CommandLine command = command();
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> command.execute("map",
-        "--prometheus", "http://127.0.0.1:" + prometheusPort, "--map-port", String.valueOf(mapPort),
-        "--refresh", "1", "--duration", "3"));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                command.execute(
+                    "map",
+                    "--prometheus",
+                    "http://127.0.0.1:" + prometheusPort,
+                    "--map-port",
+                    String.valueOf(mapPort),
+                    "--refresh",
+                    "1",
+                    "--duration",
+                    "3"));
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> answer = null;
     for (int i = 0; i < 50 && answer == null; i++) {
       Thread.sleep(100);
       try {
-        answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mapPort + "/api/links")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        answer =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mapPort + "/api/links"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
       } catch (java.io.IOException notYet) {
         // The page starts with the command.
       }
     }
     assertThat(answer).isNotNull();
     assertThat(answer.statusCode()).isEqualTo(502);
-    assertThat(answer.body()).startsWith("{\"error\":\"Prometheus at http://127.0.0.1:" + prometheusPort
-        + " is unreachable").endsWith("\"refresh_seconds\":1.0}");
+    assertThat(answer.body())
+        .startsWith(
+            "{\"error\":\"Prometheus at http://127.0.0.1:" + prometheusPort + " is unreachable")
+        .endsWith("\"refresh_seconds\":1.0}");
     assertThat(exit.get(30, TimeUnit.SECONDS)).as("stderr: %s", err).isZero();
     assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
   }

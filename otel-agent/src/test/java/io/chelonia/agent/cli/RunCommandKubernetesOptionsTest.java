@@ -19,9 +19,14 @@ class RunCommandKubernetesOptionsTest {
   @Test
   void switchesWinOverCheloniaKubernetesEitherWay() {
     for (String environment : new String[] {"true", "false"}) {
-      assertThat(parseWith(environment, "--kubernetes").identity.kubernetes).as(environment).isTrue();
-      assertThat(parseWith(environment, "--no-kubernetes").identity.kubernetes).as(environment).isFalse();
-      assertThat(parseWith(environment).identity.kubernetes).as(environment)
+      assertThat(parseWith(environment, "--kubernetes").identity.kubernetes)
+          .as(environment)
+          .isTrue();
+      assertThat(parseWith(environment, "--no-kubernetes").identity.kubernetes)
+          .as(environment)
+          .isFalse();
+      assertThat(parseWith(environment).identity.kubernetes)
+          .as(environment)
           .isEqualTo(Boolean.parseBoolean(environment));
     }
   }
@@ -36,8 +41,12 @@ class RunCommandKubernetesOptionsTest {
   private static RunCommand parseWith(String environment, String... args) {
     RunCommand command = new RunCommand();
     new CommandLine(command)
-        .setDefaultValueProvider(option -> option instanceof CommandLine.Model.OptionSpec spec
-            && spec.longestName().equals("--kubernetes") ? environment : null)
+        .setDefaultValueProvider(
+            option ->
+                option instanceof CommandLine.Model.OptionSpec spec
+                        && spec.longestName().equals("--kubernetes")
+                    ? environment
+                    : null)
         .parseArgs(args);
     return command;
   }

@@ -28,7 +28,8 @@ class RunCommandTest {
   void servesItsMetricsOnThePrometheusEndpointPrintsTheTableAndStopsByItself() throws Exception {
     int port;
     int mapPort;
-    try (ServerSocket free = new ServerSocket(0); ServerSocket freeToo = new ServerSocket(0)) {
+    try (ServerSocket free = new ServerSocket(0);
+        ServerSocket freeToo = new ServerSocket(0)) {
       port = free.getLocalPort();
       mapPort = freeToo.getLocalPort();
     }
@@ -42,35 +43,63 @@ class RunCommandTest {
     command.setOut(new PrintWriter(out));
     command.setErr(new PrintWriter(err));
 
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
-        command.execute("run", "--duration", "4", "--poll-interval", "0.5", "--table", "--no-reverse-dns",
-            "--map-port", String.valueOf(mapPort)));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                command.execute(
+                    "run",
+                    "--duration",
+                    "4",
+                    "--poll-interval",
+                    "0.5",
+                    "--table",
+                    "--no-reverse-dns",
+                    "--map-port",
+                    String.valueOf(mapPort)));
     String metrics = "";
     String map = "";
     HttpClient http = HttpClient.newHttpClient();
-    for (int i = 0; i < 30 && !(metrics.contains("chelonia_agent_kernel_programs{") && map.contains("\"time\":\"")); i++) {
+    for (int i = 0;
+        i < 30
+            && !(metrics.contains("chelonia_agent_kernel_programs{")
+                && map.contains("\"time\":\""));
+        i++) {
       Thread.sleep(200);
       try {
-        metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        map = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mapPort + "/api/links")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        metrics =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        map =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mapPort + "/api/links"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
       } catch (java.io.IOException notYet) {
         // The endpoints start with the agent.
       }
     }
 
     assertThat(exit.get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", err).isZero();
-    assertThat(metrics).contains("chelonia_agent_polls_total").contains("target_info{")
+    assertThat(metrics)
+        .contains("chelonia_agent_polls_total")
+        .contains("target_info{")
         .contains("service_name=\"chelonia-agent\"");
     // The programs attached, one series each; the harvest path this machine allows.
     assertThat(metrics.lines().filter(line -> line.startsWith("chelonia_agent_kernel_programs{")))
-        .anySatisfy(line -> assertThat(line).contains("program=\"on_state_change\"").endsWith(" 1.0"))
+        .anySatisfy(
+            line -> assertThat(line).contains("program=\"on_state_change\"").endsWith(" 1.0"))
         .anySatisfy(line -> assertThat(line).contains("program=\"on_destroy\"").endsWith(" 1.0"))
-        .anySatisfy(line -> assertThat(line).contains("program=\"harvest_processes\"").endsWith(" 1.0"));
+        .anySatisfy(
+            line -> assertThat(line).contains("program=\"harvest_processes\"").endsWith(" 1.0"));
     assertThat(metrics).contains("chelonia_agent_kernel_recursion_misses_total{");
     assertThat(out.toString()).contains("CLIENT").contains("SERVER:PORT");
     // The map page, on its own port, with the last poll.
-    assertThat(map).startsWith("{\"source\":\"agent\",\"time\":\"").contains("\"refresh_seconds\":0.5,");
+    assertThat(map)
+        .startsWith("{\"source\":\"agent\",\"time\":\"")
+        .contains("\"refresh_seconds\":0.5,");
   }
 }

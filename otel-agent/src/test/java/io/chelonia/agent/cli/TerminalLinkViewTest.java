@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The terminal table: redrawn in place, header kept, busiest first, fit to the window, inert names. */
+/**
+ * The terminal table: redrawn in place, header kept, busiest first, fit to the window, inert names.
+ */
 class TerminalLinkViewTest {
   private static final Instant T0 = Instant.parse("2026-11-30T12:00:00Z");
   private static final String ESC = "\u001b";
@@ -30,17 +32,27 @@ class TerminalLinkViewTest {
   void controlCharactersInNamesAreEscapedNotSentToTheTerminal() {
     // A process may name itself anything: this one would clear the screen and retitle the window.
     String hostile = "evil" + ESC + "[2J" + ESC + "]0;owned\u0007\u009b\\tail";
-    assertThat(LinkTableText.printable(hostile)).isEqualTo("evil\\x1b[2J\\x1b]0;owned\\x07\\x9b\\\\tail");
+    assertThat(LinkTableText.printable(hostile))
+        .isEqualTo("evil\\x1b[2J\\x1b]0;owned\\x07\\x9b\\\\tail");
     assertThat(LinkTableText.printable("orders-api")).isEqualTo("orders-api");
 
     StringWriter screen = new StringWriter();
-    TerminalLinkView view = new TerminalLinkView(new PrintWriter(screen), () -> new TerminalSize(10, 200));
+    TerminalLinkView view =
+        new TerminalLinkView(new PrintWriter(screen), () -> new TerminalSize(10, 200));
     view.onPoll(poll(T0, List.of(link(new Endpoint("node", "Process", hostile), 8080, 100))));
 
     // The only escape sequences on the screen are the view's own.
-    String withoutOwn = screen.toString().replace(TerminalLinkView.CLEAR, "").replace(TerminalLinkView.HOME, "")
-        .replace(TerminalLinkView.ERASE_LINE, "").replace(TerminalLinkView.ERASE_BELOW, "");
-    assertThat(withoutOwn).doesNotContain(ESC).doesNotContain("\u0007").doesNotContain("\u009b")
+    String withoutOwn =
+        screen
+            .toString()
+            .replace(TerminalLinkView.CLEAR, "")
+            .replace(TerminalLinkView.HOME, "")
+            .replace(TerminalLinkView.ERASE_LINE, "")
+            .replace(TerminalLinkView.ERASE_BELOW, "");
+    assertThat(withoutOwn)
+        .doesNotContain(ESC)
+        .doesNotContain("\u0007")
+        .doesNotContain("\u009b")
         .contains("Process/evil\\x1b[2J\\x1b]0;owned\\x07\\x9b\\\\tail");
 
     StringWriter appended = new StringWriter();
@@ -52,7 +64,8 @@ class TerminalLinkViewTest {
   @Test
   void redrawsInPlaceWithTheHeaderKeptBusiestSinceLastPollFirstAndFitsTheWindow() {
     StringWriter screen = new StringWriter();
-    TerminalLinkView view = new TerminalLinkView(new PrintWriter(screen), () -> new TerminalSize(8, 60));
+    TerminalLinkView view =
+        new TerminalLinkView(new PrintWriter(screen), () -> new TerminalSize(8, 60));
     List<Link> links = new ArrayList<>();
     for (int port = 1; port <= 10; port++) {
       links.add(link(Endpoint.host("198.18.0.1"), port, port * 1000L)); // port 10 busiest in all
@@ -60,13 +73,17 @@ class TerminalLinkViewTest {
 
     view.onPoll(poll(T0, links));
     String first = screen.toString();
-    assertThat(first).startsWith(TerminalLinkView.CLEAR + TerminalLinkView.HOME).endsWith(TerminalLinkView.ERASE_BELOW);
+    assertThat(first)
+        .startsWith(TerminalLinkView.CLEAR + TerminalLinkView.HOME)
+        .endsWith(TerminalLinkView.ERASE_BELOW);
     List<String> lines = lines(first);
     // 8 rows: summary, header, 4 links, "... more", and the last row left free.
     assertThat(lines).hasSize(7);
     assertThat(lines.get(0)).startsWith(T0.toString()).contains("10 links");
     assertThat(lines.get(1)).startsWith("CLIENT");
-    assertThat(lines.subList(2, 6)).extracting(TerminalLinkViewTest::port).containsExactly(10, 9, 8, 7);
+    assertThat(lines.subList(2, 6))
+        .extracting(TerminalLinkViewTest::port)
+        .containsExactly(10, 9, 8, 7);
     assertThat(lines.get(6)).isEqualTo("... 6 more links (a taller window shows them)");
     assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(60));
 
@@ -80,13 +97,19 @@ class TerminalLinkViewTest {
     List<String> next = lines(second);
     assertThat(next.get(0)).startsWith(T0.plusSeconds(5).toString());
     assertThat(next.get(1)).startsWith("CLIENT");
-    assertThat(next.subList(2, 6)).extracting(TerminalLinkViewTest::port).containsExactly(1, 10, 9, 8);
+    assertThat(next.subList(2, 6))
+        .extracting(TerminalLinkViewTest::port)
+        .containsExactly(1, 10, 9, 8);
   }
 
   /** The screen's lines, without the view's own control sequences. */
   private static List<String> lines(String screen) {
-    String text = screen.replace(TerminalLinkView.CLEAR, "").replace(TerminalLinkView.HOME, "")
-        .replace(TerminalLinkView.ERASE_LINE, "").replace(TerminalLinkView.ERASE_BELOW, "");
+    String text =
+        screen
+            .replace(TerminalLinkView.CLEAR, "")
+            .replace(TerminalLinkView.HOME, "")
+            .replace(TerminalLinkView.ERASE_LINE, "")
+            .replace(TerminalLinkView.ERASE_BELOW, "");
     return text.lines().toList();
   }
 
@@ -96,12 +119,19 @@ class TerminalLinkViewTest {
   }
 
   private static LinkPoll poll(Instant time, List<Link> links) {
-    return new LinkPoll(time, Duration.ofMillis(3), 1, KernelDrops.NONE, List.copyOf(links), List.of(),
+    return new LinkPoll(
+        time,
+        Duration.ofMillis(3),
+        1,
+        KernelDrops.NONE,
+        List.copyOf(links),
+        List.of(),
         new TableCounters(2L * links.size(), links.size(), 0, 0, 0, 0));
   }
 
   private static Link link(Endpoint client, int port, long bytes) {
-    LinkKey key = new LinkKey(client, Endpoint.host("198.18.0.2"), port, NetworkType.IPV4, Observer.CLIENT);
+    LinkKey key =
+        new LinkKey(client, Endpoint.host("198.18.0.2"), port, NetworkType.IPV4, Observer.CLIENT);
     return new Link(key, new LinkTotals(bytes, 0, 1, 0, Map.of(), 0, RttSummary.EMPTY), T0, T0);
   }
 }

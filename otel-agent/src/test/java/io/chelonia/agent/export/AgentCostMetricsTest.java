@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the agent costs its node, on its own endpoint: resident memory (process.memory.usage, from
- * /proc), heap (jvm.memory.used) and collections (jvm.gc.duration), under their
- * semantic-convention names as the Prometheus exporter spells them.
+ * /proc), heap (jvm.memory.used) and collections (jvm.gc.duration), under their semantic-convention
+ * names as the Prometheus exporter spells them.
  */
 class AgentCostMetricsTest {
   private static final long MIB = 1024 * 1024;
@@ -24,11 +24,19 @@ class AgentCostMetricsTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    try (Telemetry telemetry = Telemetry.start(MetricsOptions.defaults(), Map.of(),
-        Map.of("otel.metrics.exporter", "prometheus",
-            "otel.exporter.prometheus.host", "127.0.0.1",
-            "otel.exporter.prometheus.port", String.valueOf(port)),
-        "test", Clock.systemUTC())) {
+    try (Telemetry telemetry =
+        Telemetry.start(
+            MetricsOptions.defaults(),
+            Map.of(),
+            Map.of(
+                "otel.metrics.exporter",
+                "prometheus",
+                "otel.exporter.prometheus.host",
+                "127.0.0.1",
+                "otel.exporter.prometheus.port",
+                String.valueOf(port)),
+            "test",
+            Clock.systemUTC())) {
       // A collection after the listener is registered: it must show in jvm.gc.duration.
       System.gc();
       long rssBefore = ResidentMemory.bytes().orElseThrow();
@@ -38,14 +46,19 @@ class AgentCostMetricsTest {
       // The kernel's figure between the two readings around the scrape (the heap may be giving
       // memory back meanwhile), give or take the scrape's own allocations.
       double rss = value(metrics, "process_memory_usage_bytes\\{[^}]*\\}");
-      assertThat(rss).isBetween((double) Math.min(rssBefore, rssAfter) - 8 * MIB,
-          (double) Math.max(rssBefore, rssAfter) + 8 * MIB);
+      assertThat(rss)
+          .isBetween(
+              (double) Math.min(rssBefore, rssAfter) - 8 * MIB,
+              (double) Math.max(rssBefore, rssAfter) + 8 * MIB);
       assertThat(rss).isGreaterThan(16 * MIB);
 
-      double heapUsed = sum(metrics, "jvm_memory_used_bytes\\{[^}]*jvm_memory_type=\"heap\"[^}]*\\}");
+      double heapUsed =
+          sum(metrics, "jvm_memory_used_bytes\\{[^}]*jvm_memory_type=\"heap\"[^}]*\\}");
       // Every heap pool's use, summed: within the heap's limit.
-      assertThat(heapUsed).isPositive().isLessThanOrEqualTo(
-          (double) ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax());
+      assertThat(heapUsed)
+          .isPositive()
+          .isLessThanOrEqualTo(
+              (double) ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax());
 
       // The JVM reports a collection by a notification, delivered on its own thread: wait for it.
       String withGc = metrics;

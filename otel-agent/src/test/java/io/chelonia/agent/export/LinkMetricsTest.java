@@ -46,56 +46,104 @@ class LinkMetricsTest {
 
     InstrumentationScopeInfo scope =
         InstrumentationScopeInfo.builder("io.chelonia.agent").setVersion("1.2.3").build();
-    Map<String, String> monotonicSums = Map.of(LinkMetrics.BYTES, "By",
-        LinkMetrics.CONNECTIONS, "{connection}", LinkMetrics.FAILURES, "{connection}",
-        LinkMetrics.RETRANSMITS, "{segment}");
-    monotonicSums.forEach((name, unit) -> assertThat(byName.get(name)).as(name)
-        .hasUnit(unit)
-        .hasInstrumentationScope(scope)
-        .hasLongSumSatisfying(sum -> sum.isMonotonic().isCumulative()));
+    Map<String, String> monotonicSums =
+        Map.of(
+            LinkMetrics.BYTES,
+            "By",
+            LinkMetrics.CONNECTIONS,
+            "{connection}",
+            LinkMetrics.FAILURES,
+            "{connection}",
+            LinkMetrics.RETRANSMITS,
+            "{segment}");
+    monotonicSums.forEach(
+        (name, unit) ->
+            assertThat(byName.get(name))
+                .as(name)
+                .hasUnit(unit)
+                .hasInstrumentationScope(scope)
+                .hasLongSumSatisfying(sum -> sum.isMonotonic().isCumulative()));
     assertThat(byName.get(LinkMetrics.ACTIVE))
         .hasUnit("{connection}")
         .hasLongSumSatisfying(sum -> sum.isNotMonotonic().isCumulative());
-    assertThat(byName.get(LinkMetrics.RTT)).hasUnit("s").hasHistogramSatisfying(HistogramAssert::isCumulative);
+    assertThat(byName.get(LinkMetrics.RTT))
+        .hasUnit("s")
+        .hasHistogramSatisfying(HistogramAssert::isCumulative);
   }
 
   @Test
   void bytesCarryTheLinkAttributesADirectionAndTheLinkStartTime() {
     metrics.publish(List.of(link(8080, 100, 200)), List.of());
 
-    assertThat(produce().get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
-        point -> point.hasValue(100).hasStartEpochNanos(FIRST_SEEN_NANOS).hasEpochNanos(NOW_NANOS)
-            .hasAttributes(hostToExternal(8080, "transmit")),
-        point -> point.hasValue(200).hasStartEpochNanos(FIRST_SEEN_NANOS).hasEpochNanos(NOW_NANOS)
-            .hasAttributes(hostToExternal(8080, "receive"))));
+    assertThat(produce().get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point ->
+                        point
+                            .hasValue(100)
+                            .hasStartEpochNanos(FIRST_SEEN_NANOS)
+                            .hasEpochNanos(NOW_NANOS)
+                            .hasAttributes(hostToExternal(8080, "transmit")),
+                    point ->
+                        point
+                            .hasValue(200)
+                            .hasStartEpochNanos(FIRST_SEEN_NANOS)
+                            .hasEpochNanos(NOW_NANOS)
+                            .hasAttributes(hostToExternal(8080, "receive"))));
   }
 
   @Test
   void podAndAddressAttributesAppearOnlyWhenTheEndpointCarriesThem() {
     Endpoint pod = new Endpoint("shop", "Deployment", "cart", "cart-7d9f-abcde", "10.1.2.3");
-    Link detailed = new Link(new LinkKey(pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
-        new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, FIRST_SEEN);
+    Link detailed =
+        new Link(
+            new LinkKey(
+                pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
+            new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+            FIRST_SEEN,
+            FIRST_SEEN);
     metrics.publish(List.of(detailed), List.of());
 
-    assertThat(produce().get(LinkMetrics.CONNECTIONS)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
-        point -> point
-            .hasAttribute(LinkAttributes.CLIENT_POD, "cart-7d9f-abcde")
-            .hasAttribute(LinkAttributes.CLIENT_ADDRESS, "10.1.2.3")
-            .hasAttributesSatisfying(attributes -> {
-              assertThat(attributes.get(LinkAttributes.SERVER_POD)).isNull();
-              assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS)).isNull();
-            })));
+    assertThat(produce().get(LinkMetrics.CONNECTIONS))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point ->
+                        point
+                            .hasAttribute(LinkAttributes.CLIENT_POD, "cart-7d9f-abcde")
+                            .hasAttribute(LinkAttributes.CLIENT_ADDRESS, "10.1.2.3")
+                            .hasAttributesSatisfying(
+                                attributes -> {
+                                  assertThat(attributes.get(LinkAttributes.SERVER_POD)).isNull();
+                                  assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS))
+                                      .isNull();
+                                })));
   }
 
   @Test
   void failuresAreOneSeriesPerReasonSeen() {
-    Link failing = new Link(key(9), new LinkTotals(0, 0, 0, 0,
-        Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
+    Link failing =
+        new Link(
+            key(9),
+            new LinkTotals(
+                0,
+                0,
+                0,
+                0,
+                Map.of(FailureReason.REFUSED, 3L, FailureReason.TIMEOUT, 1L),
+                0,
+                RttSummary.EMPTY),
+            FIRST_SEEN,
+            NOW);
     metrics.publish(List.of(failing), List.of());
 
-    assertThat(produce().get(LinkMetrics.FAILURES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
-        point -> point.hasValue(3).hasAttribute(LinkAttributes.ERROR_TYPE, "refused"),
-        point -> point.hasValue(1).hasAttribute(LinkAttributes.ERROR_TYPE, "timeout")));
+    assertThat(produce().get(LinkMetrics.FAILURES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point -> point.hasValue(3).hasAttribute(LinkAttributes.ERROR_TYPE, "refused"),
+                    point -> point.hasValue(1).hasAttribute(LinkAttributes.ERROR_TYPE, "timeout")));
   }
 
   @Test
@@ -103,15 +151,29 @@ class LinkMetricsTest {
     Long[] counts = new Long[RttSummary.BOUNDARIES_MICROS.size() + 1];
     java.util.Arrays.fill(counts, 0L);
     counts[1] = 2L;
-    Link measured = new Link(key(80), new LinkTotals(10, 10, 1, 1, Map.of(), 0,
-        new RttSummary(2, 400, 150, 250, List.of(counts))), FIRST_SEEN, NOW);
+    Link measured =
+        new Link(
+            key(80),
+            new LinkTotals(
+                10, 10, 1, 1, Map.of(), 0, new RttSummary(2, 400, 150, 250, List.of(counts))),
+            FIRST_SEEN,
+            NOW);
     metrics.publish(List.of(measured), List.of());
 
-    assertThat(produce().get(LinkMetrics.RTT)).hasHistogramSatisfying(histogram -> histogram.hasPointsSatisfying(
-        point -> point.hasCount(2).hasSum(0.0004).hasMin(0.00015).hasMax(0.00025)
-            .hasBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                0.1, 0.25, 0.5, 1.0, 2.5)
-            .hasBucketCounts(0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+    assertThat(produce().get(LinkMetrics.RTT))
+        .hasHistogramSatisfying(
+            histogram ->
+                histogram.hasPointsSatisfying(
+                    point ->
+                        point
+                            .hasCount(2)
+                            .hasSum(0.0004)
+                            .hasMin(0.00015)
+                            .hasMax(0.00025)
+                            .hasBucketBoundaries(
+                                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                0.1, 0.25, 0.5, 1.0, 2.5)
+                            .hasBucketCounts(0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
   }
 
   @Test
@@ -121,10 +183,13 @@ class LinkMetricsTest {
 
     limited.publish(links, List.of());
 
-    assertThat(produce(limited).get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
-        linkBytes(1, "transmit", 10), linkBytes(1, "receive", 1),
-        linkBytes(2, "transmit", 20), linkBytes(2, "receive", 2),
-        overflowBytes("transmit", 70), overflowBytes("receive", 7)));
+    assertThat(produce(limited).get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    linkBytes(1, "transmit", 10), linkBytes(1, "receive", 1),
+                    linkBytes(2, "transmit", 20), linkBytes(2, "receive", 2),
+                    overflowBytes("transmit", 70), overflowBytes("receive", 7)));
     assertThat(limited.overflowLinks()).isEqualTo(2);
   }
 
@@ -153,8 +218,10 @@ class LinkMetricsTest {
     Link second = link(2, 20, 0);
     limited.publish(List.of(second), List.of(first));
 
-    assertThat(produce(limited).get(LinkMetrics.BYTES)).hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(
-        linkBytes(2, "transmit", 20), linkBytes(2, "receive", 0)));
+    assertThat(produce(limited).get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(linkBytes(2, "transmit", 20), linkBytes(2, "receive", 0)));
   }
 
   @Test
@@ -163,20 +230,26 @@ class LinkMetricsTest {
     LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
     compatible.publish(List.of(link(3550, 2000, 537)), List.of());
 
-    assertThat(produce(compatible).get(CarettaLabels.METRIC)).hasLongGaugeSatisfying(gauge -> gauge.hasPointsSatisfying(
-        // The client observed it: what the client sent.
-        point -> point.hasValue(2000).hasAttributesSatisfyingExactly(
-            equalTo(stringKey("client_name"), "198.18.0.1"),
-            equalTo(stringKey("client_namespace"), "node"),
-            equalTo(stringKey("client_kind"), "node"),
-            equalTo(stringKey("server_name"), "198.18.0.2"),
-            equalTo(stringKey("server_namespace"), "external"),
-            equalTo(stringKey("server_kind"), "external"),
-            equalTo(stringKey("server_port"), "3550"),
-            equalTo(stringKey("role"), "1"),
-            satisfies(stringKey("client_id"), id -> id.isNotEmpty()),
-            satisfies(stringKey("server_id"), id -> id.isNotEmpty()),
-            satisfies(stringKey("link_id"), id -> id.isNotEmpty()))));
+    assertThat(produce(compatible).get(CarettaLabels.METRIC))
+        .hasLongGaugeSatisfying(
+            gauge ->
+                gauge.hasPointsSatisfying(
+                    // The client observed it: what the client sent.
+                    point ->
+                        point
+                            .hasValue(2000)
+                            .hasAttributesSatisfyingExactly(
+                                equalTo(stringKey("client_name"), "198.18.0.1"),
+                                equalTo(stringKey("client_namespace"), "node"),
+                                equalTo(stringKey("client_kind"), "node"),
+                                equalTo(stringKey("server_name"), "198.18.0.2"),
+                                equalTo(stringKey("server_namespace"), "external"),
+                                equalTo(stringKey("server_kind"), "external"),
+                                equalTo(stringKey("server_port"), "3550"),
+                                equalTo(stringKey("role"), "1"),
+                                satisfies(stringKey("client_id"), id -> id.isNotEmpty()),
+                                satisfies(stringKey("server_id"), id -> id.isNotEmpty()),
+                                satisfies(stringKey("link_id"), id -> id.isNotEmpty()))));
     // Ids are 32-bit FNV-1a, printed unsigned: the published test vectors of "" and "a".
     assertThat(CarettaLabels.id("")).isEqualTo("2166136261");
     assertThat(CarettaLabels.id("a")).isEqualTo("3826002220");
@@ -192,7 +265,10 @@ class LinkMetricsTest {
     return byName;
   }
 
-  /** The attributes of a link from host 198.18.0.1 to external 198.18.0.2 on {@code port}, seen by the client. */
+  /**
+   * The attributes of a link from host 198.18.0.1 to external 198.18.0.2 on {@code port}, seen by
+   * the client.
+   */
   private static Attributes hostToExternal(long port, String direction) {
     return Attributes.builder()
         .put("client.k8s.namespace.name", "node")
@@ -215,15 +291,28 @@ class LinkMetricsTest {
 
   /** The overflow series carries only the overflow marker and the direction. */
   private static Consumer<LongPointAssert> overflowBytes(String direction, long value) {
-    return point -> point.hasValue(value).hasAttributesSatisfyingExactly(
-        equalTo(LinkAttributes.OVERFLOW, true), equalTo(LinkAttributes.DIRECTION, direction));
+    return point ->
+        point
+            .hasValue(value)
+            .hasAttributesSatisfyingExactly(
+                equalTo(LinkAttributes.OVERFLOW, true),
+                equalTo(LinkAttributes.DIRECTION, direction));
   }
 
   private static LinkKey key(int port) {
-    return new LinkKey(Endpoint.host("198.18.0.1"), Endpoint.external("198.18.0.2"), port, NetworkType.IPV4, Observer.CLIENT);
+    return new LinkKey(
+        Endpoint.host("198.18.0.1"),
+        Endpoint.external("198.18.0.2"),
+        port,
+        NetworkType.IPV4,
+        Observer.CLIENT);
   }
 
   private static Link link(int port, long transmit, long receive) {
-    return new Link(key(port), new LinkTotals(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY), FIRST_SEEN, NOW);
+    return new Link(
+        key(port),
+        new LinkTotals(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+        FIRST_SEEN,
+        NOW);
   }
 }

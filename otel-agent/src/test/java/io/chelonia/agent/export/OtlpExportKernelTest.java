@@ -1,5 +1,14 @@
 package io.chelonia.agent.export;
 
+import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
+import static io.chelonia.agent.testing.AgentUnderTest.nanos;
+import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
+import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
+import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
+import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.testing.AgentUnderTest;
@@ -30,14 +39,6 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import static io.chelonia.agent.testing.AgentUnderTest.VERSION;
-import static io.chelonia.agent.testing.AgentUnderTest.nanos;
-import static io.chelonia.agent.testing.ExportTraffic.CLIENT_SENDS;
-import static io.chelonia.agent.testing.ExportTraffic.CONNECTIONS;
-import static io.chelonia.agent.testing.ExportTraffic.REFUSED_PORT;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_ADDRESS;
-import static io.chelonia.agent.testing.ExportTraffic.SERVER_SENDS;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent's OTLP push end to end: real traffic between two network-namespace hosts, the real
@@ -48,8 +49,12 @@ class OtlpExportKernelTest {
   private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(60);
 
-  private static final List<String> MONOTONIC_SUMS = List.of(
-      LinkMetrics.BYTES, LinkMetrics.CONNECTIONS, LinkMetrics.FAILURES, LinkMetrics.RETRANSMITS);
+  private static final List<String> MONOTONIC_SUMS =
+      List.of(
+          LinkMetrics.BYTES,
+          LinkMetrics.CONNECTIONS,
+          LinkMetrics.FAILURES,
+          LinkMetrics.RETRANSMITS);
 
   @AutoClose private static NetnsHosts hosts;
 
@@ -65,13 +70,15 @@ class OtlpExportKernelTest {
   @BeforeEach
   void startAgent() {
     receiver = new OtlpReceiver().start();
-    Map<String, String> properties = Map.of(
-        "otel.metrics.exporter", "otlp",
-        "otel.exporter.otlp.endpoint", receiver.endpoint(),
-        "otel.metric.export.interval", "500",
-        "otel.resource.attributes", "deployment.environment.name=test");
-    agent = AgentUnderTest.start(
-        MetricsOptions.defaults(), AgentUnderTest.RESOURCE, properties, Set.of());
+    Map<String, String> properties =
+        Map.of(
+            "otel.metrics.exporter", "otlp",
+            "otel.exporter.otlp.endpoint", receiver.endpoint(),
+            "otel.metric.export.interval", "500",
+            "otel.resource.attributes", "deployment.environment.name=test");
+    agent =
+        AgentUnderTest.start(
+            MetricsOptions.defaults(), AgentUnderTest.RESOURCE, properties, Set.of());
   }
 
   @AfterEach
@@ -85,25 +92,29 @@ class OtlpExportKernelTest {
     ExportTraffic.connectRefused(hosts);
 
     long recorded = agent.poll();
-    OtlpReceiver.Received first = receiver.awaitLatest(
-        carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT);
+    OtlpReceiver.Received first =
+        receiver.awaitLatest(
+            carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT);
     ExportMetricsServiceRequest request = first.request();
 
     // Names and units of the contract.
-    Map<String, String> units = Map.of(
-        LinkMetrics.BYTES, "By",
-        LinkMetrics.CONNECTIONS, "{connection}",
-        LinkMetrics.FAILURES, "{connection}",
-        LinkMetrics.ACTIVE, "{connection}",
-        LinkMetrics.RETRANSMITS, "{segment}",
-        LinkMetrics.RTT, "s");
-    units.forEach((name, unit) -> assertThat(metric(request, name).getUnit()).as(name).isEqualTo(unit));
+    Map<String, String> units =
+        Map.of(
+            LinkMetrics.BYTES, "By",
+            LinkMetrics.CONNECTIONS, "{connection}",
+            LinkMetrics.FAILURES, "{connection}",
+            LinkMetrics.ACTIVE, "{connection}",
+            LinkMetrics.RETRANSMITS, "{segment}",
+            LinkMetrics.RTT, "s");
+    units.forEach(
+        (name, unit) -> assertThat(metric(request, name).getUnit()).as(name).isEqualTo(unit));
 
     // Kinds and temporality.
     for (String name : MONOTONIC_SUMS) {
       Metric metric = metric(request, name);
       assertThat(metric.getDataCase()).as(name).isEqualTo(Metric.DataCase.SUM);
-      assertThat(metric.getSum().getAggregationTemporality()).as(name)
+      assertThat(metric.getSum().getAggregationTemporality())
+          .as(name)
           .isEqualTo(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
       assertThat(metric.getSum().getIsMonotonic()).as(name).isTrue();
     }
@@ -129,18 +140,28 @@ class OtlpExportKernelTest {
     clientView.put("network.transport", "tcp");
     clientView.put("network.type", "ipv4");
     clientView.put("chelonia.observer", "client");
-    NumberDataPoint transmit = sumPoint(request, LinkMetrics.BYTES, port, Observer.CLIENT, "transmit");
-    NumberDataPoint receive = sumPoint(request, LinkMetrics.BYTES, port, Observer.CLIENT, "receive");
+    NumberDataPoint transmit =
+        sumPoint(request, LinkMetrics.BYTES, port, Observer.CLIENT, "transmit");
+    NumberDataPoint receive =
+        sumPoint(request, LinkMetrics.BYTES, port, Observer.CLIENT, "receive");
     assertThat(attributes(transmit.getAttributesList()))
         .containsExactlyInAnyOrderEntriesOf(with(clientView, "network.io.direction", "transmit"));
     assertThat(attributes(receive.getAttributesList()))
         .containsExactlyInAnyOrderEntriesOf(with(clientView, "network.io.direction", "receive"));
-    assertThat(transmit.getAttributesList()).filteredOn(kv -> kv.getKey().equals("server.port"))
-        .singleElement().satisfies(kv -> assertThat(kv.getValue().getValueCase())
-            .as("server.port is an int attribute").isEqualTo(AnyValue.ValueCase.INT_VALUE));
-    for (String name : List.of(LinkMetrics.CONNECTIONS, LinkMetrics.ACTIVE, LinkMetrics.RETRANSMITS)) {
-      assertThat(attributes(sumPoint(request, name, port, Observer.CLIENT, null).getAttributesList()))
-          .as(name).containsExactlyInAnyOrderEntriesOf(clientView);
+    assertThat(transmit.getAttributesList())
+        .filteredOn(kv -> kv.getKey().equals("server.port"))
+        .singleElement()
+        .satisfies(
+            kv ->
+                assertThat(kv.getValue().getValueCase())
+                    .as("server.port is an int attribute")
+                    .isEqualTo(AnyValue.ValueCase.INT_VALUE));
+    for (String name :
+        List.of(LinkMetrics.CONNECTIONS, LinkMetrics.ACTIVE, LinkMetrics.RETRANSMITS)) {
+      assertThat(
+              attributes(sumPoint(request, name, port, Observer.CLIENT, null).getAttributesList()))
+          .as(name)
+          .containsExactlyInAnyOrderEntriesOf(clientView);
     }
     assertThat(attributes(rttPoint(request, port, Observer.CLIENT).getAttributesList()))
         .containsExactlyInAnyOrderEntriesOf(clientView);
@@ -152,25 +173,34 @@ class OtlpExportKernelTest {
     serverView.put("server.k8s.namespace.name", "node");
     serverView.put("server.k8s.workload.kind", "Host");
     serverView.put("chelonia.observer", "server");
-    assertThat(attributes(sumPoint(request, LinkMetrics.CONNECTIONS, port, Observer.SERVER, null)
-        .getAttributesList())).containsExactlyInAnyOrderEntriesOf(serverView);
+    assertThat(
+            attributes(
+                sumPoint(request, LinkMetrics.CONNECTIONS, port, Observer.SERVER, null)
+                    .getAttributesList()))
+        .containsExactlyInAnyOrderEntriesOf(serverView);
 
     // Exact figures, from both ends.
     for (Observer observer : Observer.values()) {
       assertThat(sumPoint(request, LinkMetrics.BYTES, port, observer, "transmit").getAsInt())
-          .as("%s transmit", observer).isEqualTo(CONNECTIONS * CLIENT_SENDS);
+          .as("%s transmit", observer)
+          .isEqualTo(CONNECTIONS * CLIENT_SENDS);
       assertThat(sumPoint(request, LinkMetrics.BYTES, port, observer, "receive").getAsInt())
-          .as("%s receive", observer).isEqualTo(CONNECTIONS * SERVER_SENDS);
+          .as("%s receive", observer)
+          .isEqualTo(CONNECTIONS * SERVER_SENDS);
       assertThat(sumPoint(request, LinkMetrics.CONNECTIONS, port, observer, null).getAsInt())
-          .as("%s connections", observer).isEqualTo(CONNECTIONS);
+          .as("%s connections", observer)
+          .isEqualTo(CONNECTIONS);
       assertThat(sumPoint(request, LinkMetrics.ACTIVE, port, observer, null).getAsInt())
-          .as("%s active", observer).isZero();
+          .as("%s active", observer)
+          .isZero();
       assertThat(findSumPoint(request, LinkMetrics.FAILURES, port, observer, null))
-          .as("%s failures", observer).isEmpty();
+          .as("%s failures", observer)
+          .isEmpty();
     }
 
     // The refused connection, a failure on its own link.
-    NumberDataPoint refused = sumPoint(request, LinkMetrics.FAILURES, REFUSED_PORT, Observer.CLIENT, null);
+    NumberDataPoint refused =
+        sumPoint(request, LinkMetrics.FAILURES, REFUSED_PORT, Observer.CLIENT, null);
     assertThat(refused.getAsInt()).isEqualTo(1);
     assertThat(attributes(refused.getAttributesList()))
         .containsEntry("error.type", "refused")
@@ -179,23 +209,26 @@ class OtlpExportKernelTest {
 
     // Resource.
     ResourceMetrics resource = resourceOf(request, LinkMetrics.BYTES);
-    assertThat(attributes(resource.getResource().getAttributesList())).containsAllEntriesOf(Map.of(
-        "service.name", "chelonia-agent",
-        "service.version", VERSION,
-        "host.name", "test-host",
-        "k8s.node.name", "node-1",
-        "k8s.cluster.name", "cluster-1",
-        "deployment.environment.name", "test"));
+    assertThat(attributes(resource.getResource().getAttributesList()))
+        .containsAllEntriesOf(
+            Map.of(
+                "service.name", "chelonia-agent",
+                "service.version", VERSION,
+                "host.name", "test-host",
+                "k8s.node.name", "node-1",
+                "k8s.cluster.name", "cluster-1",
+                "deployment.environment.name", "test"));
 
     // Each series starts when its link was first seen.
     for (Observer observer : Observer.values()) {
       long firstSeen = nanos(agent.link(port, observer).firstSeen());
-      for (NumberDataPoint point : List.of(
-          sumPoint(request, LinkMetrics.BYTES, port, observer, "transmit"),
-          sumPoint(request, LinkMetrics.BYTES, port, observer, "receive"),
-          sumPoint(request, LinkMetrics.CONNECTIONS, port, observer, null),
-          sumPoint(request, LinkMetrics.ACTIVE, port, observer, null),
-          sumPoint(request, LinkMetrics.RETRANSMITS, port, observer, null))) {
+      for (NumberDataPoint point :
+          List.of(
+              sumPoint(request, LinkMetrics.BYTES, port, observer, "transmit"),
+              sumPoint(request, LinkMetrics.BYTES, port, observer, "receive"),
+              sumPoint(request, LinkMetrics.CONNECTIONS, port, observer, null),
+              sumPoint(request, LinkMetrics.ACTIVE, port, observer, null),
+              sumPoint(request, LinkMetrics.RETRANSMITS, port, observer, null))) {
         assertThat(point.getStartTimeUnixNano()).as("%s start", observer).isEqualTo(firstSeen);
         assertThat(point.getStartTimeUnixNano()).isLessThanOrEqualTo(point.getTimeUnixNano());
       }
@@ -206,8 +239,11 @@ class OtlpExportKernelTest {
 
     // The next export, after another poll, never goes back.
     long recordedAgain = agent.poll();
-    OtlpReceiver.Received second = receiver.awaitLatestAfter(first.index(),
-        carriesLinkCollectedSince(port, Observer.CLIENT, recordedAgain), EXPORT_TIMEOUT);
+    OtlpReceiver.Received second =
+        receiver.awaitLatestAfter(
+            first.index(),
+            carriesLinkCollectedSince(port, Observer.CLIENT, recordedAgain),
+            EXPORT_TIMEOUT);
     for (Observer observer : Observer.values()) {
       for (String direction : List.of("transmit", "receive")) {
         assertNotBehind(request, second.request(), LinkMetrics.BYTES, port, observer, direction);
@@ -222,7 +258,8 @@ class OtlpExportKernelTest {
       assertThat(after.getCount()).isGreaterThanOrEqualTo(before.getCount());
       assertThat(after.getSum()).isGreaterThanOrEqualTo(before.getSum());
       for (int i = 0; i < before.getBucketCountsCount(); i++) {
-        assertThat(after.getBucketCounts(i)).as("%s rtt bucket %d", observer, i)
+        assertThat(after.getBucketCounts(i))
+            .as("%s rtt bucket %d", observer, i)
             .isGreaterThanOrEqualTo(before.getBucketCounts(i));
       }
     }
@@ -234,19 +271,28 @@ class OtlpExportKernelTest {
     long clientSends = 31_415;
     long serverSends = 27_182;
     long later = 16_180;
-    held = HeldExchange.start(Optional.of(hosts.nameA()),
-        Optional.of(hosts.nameB()), SERVER_ADDRESS, clientSends, serverSends, 1);
+    held =
+        HeldExchange.start(
+            Optional.of(hosts.nameA()),
+            Optional.of(hosts.nameB()),
+            SERVER_ADDRESS,
+            clientSends,
+            serverSends,
+            1);
     int port = held.port();
 
     long recorded = agent.poll();
-    ExportMetricsServiceRequest before = receiver.awaitLatest(
-        carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT).request();
+    ExportMetricsServiceRequest before =
+        receiver
+            .awaitLatest(carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT)
+            .request();
     for (Observer observer : Observer.values()) {
       assertThat(sumPoint(before, LinkMetrics.BYTES, port, observer, "transmit").getAsInt())
           .isEqualTo(clientSends);
       assertThat(sumPoint(before, LinkMetrics.BYTES, port, observer, "receive").getAsInt())
           .isEqualTo(serverSends);
-      assertThat(sumPoint(before, LinkMetrics.ACTIVE, port, observer, null).getAsInt()).isEqualTo(1);
+      assertThat(sumPoint(before, LinkMetrics.ACTIVE, port, observer, null).getAsInt())
+          .isEqualTo(1);
     }
     assertThat(agent.telemetry().exportFailures()).isZero();
 
@@ -265,24 +311,34 @@ class OtlpExportKernelTest {
     receiver.start();
     assertThat(receiver.port()).isEqualTo(samePort);
     long recordedAfter = agent.poll();
-    OtlpReceiver.Received after = receiver.awaitLatestAfter(requestsBeforeRestart - 1,
-        carriesLinkCollectedSince(port, Observer.CLIENT, recordedAfter), EXPORT_TIMEOUT);
+    OtlpReceiver.Received after =
+        receiver.awaitLatestAfter(
+            requestsBeforeRestart - 1,
+            carriesLinkCollectedSince(port, Observer.CLIENT, recordedAfter),
+            EXPORT_TIMEOUT);
     for (Observer observer : Observer.values()) {
       long firstSeen = nanos(agent.link(port, observer).firstSeen());
-      NumberDataPoint transmit = sumPoint(after.request(), LinkMetrics.BYTES, port, observer, "transmit");
+      NumberDataPoint transmit =
+          sumPoint(after.request(), LinkMetrics.BYTES, port, observer, "transmit");
       assertThat(transmit.getAsInt()).as("%s transmit", observer).isEqualTo(clientSends + later);
       assertThat(transmit.getStartTimeUnixNano()).as("%s start", observer).isEqualTo(firstSeen);
       assertThat(sumPoint(after.request(), LinkMetrics.BYTES, port, observer, "receive").getAsInt())
-          .as("%s receive", observer).isEqualTo(serverSends + later);
-      assertThat(sumPoint(after.request(), LinkMetrics.CONNECTIONS, port, observer, null).getAsInt())
-          .as("%s connections", observer).isEqualTo(1);
+          .as("%s receive", observer)
+          .isEqualTo(serverSends + later);
+      assertThat(
+              sumPoint(after.request(), LinkMetrics.CONNECTIONS, port, observer, null).getAsInt())
+          .as("%s connections", observer)
+          .isEqualTo(1);
       assertThat(sumPoint(after.request(), LinkMetrics.ACTIVE, port, observer, null).getAsInt())
-          .as("%s active", observer).isZero();
+          .as("%s active", observer)
+          .isZero();
     }
   }
 
   private void awaitExportFailure() {
-    Await.until(FAILURE_TIMEOUT, Duration.ofMillis(100),
+    Await.until(
+        FAILURE_TIMEOUT,
+        Duration.ofMillis(100),
         () -> agent.telemetry().exportFailures() > 0,
         () -> "no export failure counted within " + FAILURE_TIMEOUT + " of the receiver stopping");
   }
@@ -292,18 +348,28 @@ class OtlpExportKernelTest {
   /** The request has the link's transmit bytes, collected at or after {@code sinceNanos}. */
   private static Predicate<ExportMetricsServiceRequest> carriesLinkCollectedSince(
       int port, Observer observer, long sinceNanos) {
-    return request -> findSumPoint(request, LinkMetrics.BYTES, port, observer, "transmit")
-        .filter(point -> point.getTimeUnixNano() >= sinceNanos)
-        .isPresent();
+    return request ->
+        findSumPoint(request, LinkMetrics.BYTES, port, observer, "transmit")
+            .filter(point -> point.getTimeUnixNano() >= sinceNanos)
+            .isPresent();
   }
 
-  private static void assertNotBehind(ExportMetricsServiceRequest earlier,
-      ExportMetricsServiceRequest later, String name, int port, Observer observer, String direction) {
+  private static void assertNotBehind(
+      ExportMetricsServiceRequest earlier,
+      ExportMetricsServiceRequest later,
+      String name,
+      int port,
+      Observer observer,
+      String direction) {
     NumberDataPoint before = sumPoint(earlier, name, port, observer, direction);
     NumberDataPoint after = sumPoint(later, name, port, observer, direction);
     String series = name + " " + observer + (direction == null ? "" : " " + direction);
-    assertThat(after.getStartTimeUnixNano()).as("%s start", series).isEqualTo(before.getStartTimeUnixNano());
-    assertThat(after.getTimeUnixNano()).as("%s time", series).isGreaterThan(before.getTimeUnixNano());
+    assertThat(after.getStartTimeUnixNano())
+        .as("%s start", series)
+        .isEqualTo(before.getStartTimeUnixNano());
+    assertThat(after.getTimeUnixNano())
+        .as("%s time", series)
+        .isGreaterThan(before.getTimeUnixNano());
     assertThat(after.getAsInt()).as("%s value", series).isGreaterThanOrEqualTo(before.getAsInt());
   }
 
@@ -340,8 +406,12 @@ class OtlpExportKernelTest {
     throw new AssertionError("no resource carries " + name);
   }
 
-  private static Optional<NumberDataPoint> findSumPoint(ExportMetricsServiceRequest request,
-      String name, int port, Observer observer, String direction) {
+  private static Optional<NumberDataPoint> findSumPoint(
+      ExportMetricsServiceRequest request,
+      String name,
+      int port,
+      Observer observer,
+      String direction) {
     List<NumberDataPoint> found = new ArrayList<>();
     for (Metric metric : metrics(request, name)) {
       for (NumberDataPoint point : metric.getSum().getDataPointsList()) {
@@ -350,19 +420,33 @@ class OtlpExportKernelTest {
         }
       }
     }
-    assertThat(found).as("%s points of port %d seen by %s", name, port, observer).hasSizeLessThan(2);
+    assertThat(found)
+        .as("%s points of port %d seen by %s", name, port, observer)
+        .hasSizeLessThan(2);
     return found.stream().findFirst();
   }
 
-  private static NumberDataPoint sumPoint(ExportMetricsServiceRequest request, String name,
-      int port, Observer observer, String direction) {
-    return findSumPoint(request, name, port, observer, direction).orElseThrow(() -> new AssertionError(
-        "no " + name + " point for port " + port + " seen by " + observer
-            + (direction == null ? "" : " " + direction)));
+  private static NumberDataPoint sumPoint(
+      ExportMetricsServiceRequest request,
+      String name,
+      int port,
+      Observer observer,
+      String direction) {
+    return findSumPoint(request, name, port, observer, direction)
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "no "
+                        + name
+                        + " point for port "
+                        + port
+                        + " seen by "
+                        + observer
+                        + (direction == null ? "" : " " + direction)));
   }
 
-  private static HistogramDataPoint rttPoint(ExportMetricsServiceRequest request, int port,
-      Observer observer) {
+  private static HistogramDataPoint rttPoint(
+      ExportMetricsServiceRequest request, int port, Observer observer) {
     List<HistogramDataPoint> found = new ArrayList<>();
     for (Metric metric : metrics(request, LinkMetrics.RTT)) {
       for (HistogramDataPoint point : metric.getHistogram().getDataPointsList()) {
@@ -375,7 +459,8 @@ class OtlpExportKernelTest {
     return found.getFirst();
   }
 
-  private static boolean isOf(List<KeyValue> attributes, int port, Observer observer, String direction) {
+  private static boolean isOf(
+      List<KeyValue> attributes, int port, Observer observer, String direction) {
     Map<String, Object> map = attributes(attributes);
     return Long.valueOf(port).equals(map.get("server.port"))
         && observer.value().equals(map.get("chelonia.observer"))
@@ -386,13 +471,14 @@ class OtlpExportKernelTest {
     Map<String, Object> map = new LinkedHashMap<>();
     for (KeyValue kv : attributes) {
       AnyValue value = kv.getValue();
-      Object plain = switch (value.getValueCase()) {
-        case STRING_VALUE -> value.getStringValue();
-        case INT_VALUE -> value.getIntValue();
-        case BOOL_VALUE -> value.getBoolValue();
-        case DOUBLE_VALUE -> value.getDoubleValue();
-        default -> value.toString();
-      };
+      Object plain =
+          switch (value.getValueCase()) {
+            case STRING_VALUE -> value.getStringValue();
+            case INT_VALUE -> value.getIntValue();
+            case BOOL_VALUE -> value.getBoolValue();
+            case DOUBLE_VALUE -> value.getDoubleValue();
+            default -> value.toString();
+          };
       assertThat(map.put(kv.getKey(), plain)).as("attribute %s given twice", kv.getKey()).isNull();
     }
     return map;

@@ -35,7 +35,8 @@ class SelfMetricsScrapeTest {
     AtomicLong errors = new AtomicLong(3);
     try (Telemetry telemetry = start(port)) {
       telemetry.countKubernetesErrors(errors::get);
-      assertThat(scrape(port)).contains("# TYPE chelonia_agent_kubernetes_errors_total counter")
+      assertThat(scrape(port))
+          .contains("# TYPE chelonia_agent_kubernetes_errors_total counter")
           .containsPattern("chelonia_agent_kubernetes_errors_total\\{[^}]*\\} 3\\.0");
       errors.addAndGet(4);
       assertThat(scrape(port))
@@ -47,28 +48,54 @@ class SelfMetricsScrapeTest {
   void socketsThatWaitedForANameInVainAreACumulativeCounter() throws Exception {
     int port = freePort();
     NameSource knowsNobody = query -> Optional.empty();
-    LinkTable table = new LinkTable(new ResolverChain(List.of(knowsNobody)), new PortRange(32768, 60999));
+    LinkTable table =
+        new LinkTable(new ResolverChain(List.of(knowsNobody)), new PortRange(32768, 60999));
     try (Telemetry telemetry = start(port)) {
       // First sight, then the two polls of the naming wait: counted under the address.
       for (int i = 0; i <= 2; i++) {
-        table.apply(new SocketPoll(T0.plusSeconds(i),
-            List.of(Sockets.client("10.0.0.1", 40000, "10.0.0.2", 5432).established().sent(10).build()),
-            List.of(), KernelCounters.NONE, 1, Duration.ofMillis(1), true));
+        table.apply(
+            new SocketPoll(
+                T0.plusSeconds(i),
+                List.of(
+                    Sockets.client("10.0.0.1", 40000, "10.0.0.2", 5432)
+                        .established()
+                        .sent(10)
+                        .build()),
+                List.of(),
+                KernelCounters.NONE,
+                1,
+                Duration.ofMillis(1),
+                true));
       }
-      telemetry.onPoll(new LinkPoll(T0.plusSeconds(2), Duration.ofMillis(1), 1, KernelDrops.NONE,
-          table.links(), List.of(), table.counters()));
+      telemetry.onPoll(
+          new LinkPoll(
+              T0.plusSeconds(2),
+              Duration.ofMillis(1),
+              1,
+              KernelDrops.NONE,
+              table.links(),
+              List.of(),
+              table.counters()));
 
-      assertThat(scrape(port)).contains("# TYPE chelonia_agent_names_fallbacks_total counter")
+      assertThat(scrape(port))
+          .contains("# TYPE chelonia_agent_names_fallbacks_total counter")
           .containsPattern("chelonia_agent_names_fallbacks_total\\{[^}]*\\} 1\\.0");
     }
   }
 
   private static Telemetry start(int port) {
-    return Telemetry.start(MetricsOptions.defaults(), Map.of(),
-        Map.of("otel.metrics.exporter", "prometheus",
-            "otel.exporter.prometheus.host", "127.0.0.1",
-            "otel.exporter.prometheus.port", String.valueOf(port)),
-        "test", Clock.systemUTC());
+    return Telemetry.start(
+        MetricsOptions.defaults(),
+        Map.of(),
+        Map.of(
+            "otel.metrics.exporter",
+            "prometheus",
+            "otel.exporter.prometheus.host",
+            "127.0.0.1",
+            "otel.exporter.prometheus.port",
+            String.valueOf(port)),
+        "test",
+        Clock.systemUTC());
   }
 
   private static int freePort() throws Exception {
@@ -79,7 +106,11 @@ class SelfMetricsScrapeTest {
 
   static String scrape(int port) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class ReverseDnsTest {
   private static final InetAddress PEER = InetAddress.ofLiteral("198.18.0.2");
   private static final InetAddress LOCAL = InetAddress.ofLiteral("198.18.0.1");
-  private static final EndpointQuery REMOTE = new EndpointQuery(PEER, false, 0, "", 0, 1, 443, true, LOCAL, 40000);
+  private static final EndpointQuery REMOTE =
+      new EndpointQuery(PEER, false, 0, "", 0, 1, 443, true, LOCAL, 40000);
 
   @Test
   void nameFromTheSystemResolverComesFromAnEtcHostsEntryWeControl() throws Exception {
@@ -40,10 +41,17 @@ class ReverseDnsTest {
   @Test
   void neverBlocksThePollThreadAnswersEmptyUntilTheLookupIsDone() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    try (ReverseDns dns = new ReverseDns(address -> {
-          await(release);
-          return Optional.of("slow.example");
-        }, Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100, Clock.systemUTC())) {
+    try (ReverseDns dns =
+        new ReverseDns(
+            address -> {
+              await(release);
+              return Optional.of("slow.example");
+            },
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(1),
+            1,
+            100,
+            Clock.systemUTC())) {
       long started = System.nanoTime();
       assertThat(dns.name(REMOTE)).isEmpty();
       assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(1));
@@ -61,10 +69,17 @@ class ReverseDnsTest {
   void answersAreCachedForTheirTtlThenAskedAgain() throws Exception {
     AtomicInteger lookups = new AtomicInteger();
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    try (ReverseDns dns = new ReverseDns(address -> {
-          lookups.incrementAndGet();
-          return Optional.empty();
-        }, Duration.ofMinutes(10), Duration.ofMinutes(1), 1, 100, clock)) {
+    try (ReverseDns dns =
+        new ReverseDns(
+            address -> {
+              lookups.incrementAndGet();
+              return Optional.empty();
+            },
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(1),
+            1,
+            100,
+            clock)) {
       dns.name(REMOTE);
       awaitLookups(lookups, 1);
       for (int i = 0; i < 10; i++) {
@@ -81,14 +96,23 @@ class ReverseDnsTest {
 
   @Test
   void localEndsAreNotLookedUp() {
-    try (ReverseDns dns = new ReverseDns(address -> {
-          throw new AssertionError("looked up " + address);
-        }, Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100, Clock.systemUTC())) {
-      assertThat(dns.name(new EndpointQuery(PEER, true, 1, "java", 0, 1, 80, false, LOCAL, 443))).isEmpty();
+    try (ReverseDns dns =
+        new ReverseDns(
+            address -> {
+              throw new AssertionError("looked up " + address);
+            },
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(1),
+            1,
+            100,
+            Clock.systemUTC())) {
+      assertThat(dns.name(new EndpointQuery(PEER, true, 1, "java", 0, 1, 80, false, LOCAL, 443)))
+          .isEmpty();
     }
   }
 
-  private static void awaitLookups(AtomicInteger lookups, int expected) throws InterruptedException {
+  private static void awaitLookups(AtomicInteger lookups, int expected)
+      throws InterruptedException {
     for (int i = 0; i < 100 && lookups.get() < expected; i++) {
       Thread.sleep(20);
     }

@@ -31,7 +31,10 @@ class KernelConstantsTest {
   @Test
   void enumConstantsHaveTheValuesOfTheSharedEnums() {
     Map<String, Long> kernel = new LinkedHashMap<>();
-    for (String shared : new String[] {"chelonia_role", "chelonia_flags", "chelonia_stat", "chelonia_harvest_mode"}) {
+    for (String shared :
+        new String[] {
+          "chelonia_role", "chelonia_flags", "chelonia_stat", "chelonia_harvest_mode"
+        }) {
       assertThat(btf.enums).as("enum %s in the object's BTF", shared).containsKey(shared);
       kernel.putAll(btf.enums.get(shared));
     }
@@ -65,14 +68,17 @@ class KernelConstantsTest {
   /** KernelConstants' int fields by name, in declaration order. */
   private static Map<String, Long> intConstants() {
     Map<String, Long> constants = new LinkedHashMap<>();
-    constants(int.class).forEach((name, value) -> constants.put(name, ((Integer) value).longValue()));
+    constants(int.class)
+        .forEach((name, value) -> constants.put(name, ((Integer) value).longValue()));
     return constants;
   }
 
   /** KernelConstants' String fields whose names start with the prefix, their values. */
   private static List<String> names(String prefix) {
     return constants(String.class).entrySet().stream()
-        .filter(e -> e.getKey().startsWith(prefix)).map(e -> (String) e.getValue()).toList();
+        .filter(e -> e.getKey().startsWith(prefix))
+        .map(e -> (String) e.getValue())
+        .toList();
   }
 
   private static Map<String, Object> constants(Class<?> type) {

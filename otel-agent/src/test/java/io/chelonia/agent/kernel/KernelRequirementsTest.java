@@ -1,8 +1,8 @@
 package io.chelonia.agent.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,7 +67,11 @@ class KernelRequirementsTest {
     write(
         proc.resolve("self/status"),
         "Name:\tjava\nUmask:\t0022\nState:\tR (running)\n"
-            + "CapInh:\t0000000000000000\nCapPrm:\t" + capEff + "\nCapEff:\t" + capEff + "\n"
+            + "CapInh:\t0000000000000000\nCapPrm:\t"
+            + capEff
+            + "\nCapEff:\t"
+            + capEff
+            + "\n"
             + "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n");
     Files.createDirectories(sys.resolve("kernel"));
     if (btf) {

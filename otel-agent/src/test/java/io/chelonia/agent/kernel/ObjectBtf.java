@@ -16,13 +16,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The BTF that clang emitted into chelonia.bpf.o, as {@code bpftool btf dump ... format raw}
- * prints it: its structs, enums, global variables (the maps) and functions (the programs). What
- * the tests compare the agent's mirrors and constants with.
+ * The BTF that clang emitted into chelonia.bpf.o, as {@code bpftool btf dump ... format raw} prints
+ * it: its structs, enums, global variables (the maps) and functions (the programs). What the tests
+ * compare the agent's mirrors and constants with.
  */
 final class ObjectBtf {
-  private static final Pattern STRUCT = Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
-  private static final Pattern MEMBER = Pattern.compile("^\\s+'([^']+)' type_id=\\d+ bits_offset=(\\d+)");
+  private static final Pattern STRUCT =
+      Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
+  private static final Pattern MEMBER =
+      Pattern.compile("^\\s+'([^']+)' type_id=\\d+ bits_offset=(\\d+)");
   private static final Pattern ENUM = Pattern.compile("^\\[\\d+\\] ENUM '(\\w+)' .* vlen=(\\d+)$");
   private static final Pattern ENUMERATOR = Pattern.compile("^\\s+'(\\w+)' val=(-?\\d+)$");
   private static final Pattern VARIABLE = Pattern.compile("^\\[\\d+\\] VAR '(\\w+)' ");
@@ -102,7 +104,8 @@ final class ObjectBtf {
   }
 
   /** Runs bpftool and returns its standard output; fails the test if it cannot run or fails. */
-  private static List<String> bpftool(Path temp, String... args) throws IOException, InterruptedException {
+  private static List<String> bpftool(Path temp, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add("bpftool");
     command.addAll(List.of(args));
@@ -110,9 +113,14 @@ final class ObjectBtf {
     Path err = temp.resolve("bpftool.err");
     Process process;
     try {
-      process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      process =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
     } catch (IOException e) {
-      throw new AssertionError("cannot run bpftool (it must be installed to run the tests): " + e.getMessage(), e);
+      throw new AssertionError(
+          "cannot run bpftool (it must be installed to run the tests): " + e.getMessage(), e);
     }
     int exit = process.waitFor();
     if (exit != 0) {

@@ -20,6 +20,7 @@ class ProgramStatsKernelTest {
 
   private BpfObject object;
   private BpfLink stateChanges;
+
   /** Run-time statistics are counted while this descriptor is open. */
   private Fd statistics;
 
@@ -60,7 +61,8 @@ class ProgramStatsKernelTest {
 
   @Test
   void programFdOfTheLinkAndOfTheObjectAreTheSameProgram() {
-    assertThat(stateChanges.programFd().number()).isEqualTo(object.programFd(KernelConstants.PROGRAM_STATE_CHANGE).number());
+    assertThat(stateChanges.programFd().number())
+        .isEqualTo(object.programFd(KernelConstants.PROGRAM_STATE_CHANGE).number());
   }
 
   private static void connectOnLoopback(int connections) throws IOException {

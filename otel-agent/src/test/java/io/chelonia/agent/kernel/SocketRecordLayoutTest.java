@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Shared structs are declared once and checked for layout on both sides: each struct as clang
@@ -45,7 +45,8 @@ class SocketRecordLayoutTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("mirrors")
   void memberNamesAreTheSameInTheSameOrder(String struct, StructLayout mirror) {
-    List<String> cNames = btf.struct(struct).members().stream().map(ObjectBtf.Member::name).toList();
+    List<String> cNames =
+        btf.struct(struct).members().stream().map(ObjectBtf.Member::name).toList();
     assertThat(javaMemberNames(mirror))
         .as("members of the Java layout vs struct %s, in order", struct)
         .containsExactlyElementsOf(cNames);
@@ -57,14 +58,17 @@ class SocketRecordLayoutTest {
     List<String> javaNames = javaMemberNames(mirror);
     SoftAssertions softly = new SoftAssertions();
     for (ObjectBtf.Member member : btf.struct(struct).members()) {
-      softly.assertThat(member.bitsOffset() % 8)
+      softly
+          .assertThat(member.bitsOffset() % 8)
           .as("member '%s' of struct %s is a bit field", member.name(), struct)
           .isZero();
       if (!javaNames.contains(member.name())) {
-        softly.fail("member '%s' of struct %s is missing from its Java layout", member.name(), struct);
+        softly.fail(
+            "member '%s' of struct %s is missing from its Java layout", member.name(), struct);
         continue;
       }
-      softly.assertThat(mirror.byteOffset(groupElement(member.name())))
+      softly
+          .assertThat(mirror.byteOffset(groupElement(member.name())))
           .as("byte offset of member '%s'", member.name())
           .isEqualTo(member.bitsOffset() / 8);
     }
@@ -74,7 +78,9 @@ class SocketRecordLayoutTest {
   private static List<String> javaMemberNames(StructLayout mirror) {
     return mirror.memberLayouts().stream()
         .filter(layout -> !(layout instanceof PaddingLayout))
-        .map(layout -> layout.name().orElseThrow(() -> new AssertionError("unnamed member " + layout)))
+        .map(
+            layout ->
+                layout.name().orElseThrow(() -> new AssertionError("unnamed member " + layout)))
         .toList();
   }
 }

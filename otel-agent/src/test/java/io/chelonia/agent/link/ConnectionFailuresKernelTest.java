@@ -27,9 +27,9 @@ class ConnectionFailuresKernelTest {
   @BeforeEach
   void start() {
     hosts = NetnsHosts.create();
-    pipeline = LinkPipeline.open(
-        PipelineConfig.defaults(),
-        new AddressResolver(), Set.of(), Clock.systemUTC());
+    pipeline =
+        LinkPipeline.open(
+            PipelineConfig.defaults(), new AddressResolver(), Set.of(), Clock.systemUTC());
   }
 
   @AfterEach
@@ -46,17 +46,22 @@ class ConnectionFailuresKernelTest {
    */
   @Test
   void connectWithNoFreeLocalPortCountsAsLocalPortExhaustedOnTheLinkToTheIntendedServer() {
-    NetnsHosts.runIn(hosts.nameA(), "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=40000 40000");
+    NetnsHosts.runIn(
+        hosts.nameA(), "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=40000 40000");
     String server = hosts.ipv4B().getHostAddress();
-    try (HeldExchange held = HeldExchange.start(
-        Optional.of(hosts.nameA()), Optional.of(hosts.nameB()), server, 10, 20, 1)) {
-      List<String> failures = PeerExchange.connectFailing(Optional.of(hosts.nameA()), server, held.port(), 3);
-      assertThat(failures).allSatisfy(failure -> assertThat(failure).contains("assign requested address"));
+    try (HeldExchange held =
+        HeldExchange.start(
+            Optional.of(hosts.nameA()), Optional.of(hosts.nameB()), server, 10, 20, 1)) {
+      List<String> failures =
+          PeerExchange.connectFailing(Optional.of(hosts.nameA()), server, held.port(), 3);
+      assertThat(failures)
+          .allSatisfy(failure -> assertThat(failure).contains("assign requested address"));
 
       pipeline.poll();
 
       Link link = Links.only(pipeline.table(), held.port(), Observer.CLIENT);
-      assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.LOCAL_PORT_EXHAUSTED, 3L));
+      assertThat(link.totals().failures())
+          .isEqualTo(Map.of(FailureReason.LOCAL_PORT_EXHAUSTED, 3L));
       assertThat(link.totals().connectionsOpened()).isEqualTo(1);
       assertThat(link.totals().activeConnections()).isEqualTo(1);
       held.hangUp();
@@ -64,9 +69,9 @@ class ConnectionFailuresKernelTest {
   }
 
   /**
-   * Many clients at once against a host that answers with ICMP host-unreachable: the error
-   * reaches the application, which may read (and so clear) it before the socket closes. Every
-   * attempt must still count as unreachable, none as a timeout.
+   * Many clients at once against a host that answers with ICMP host-unreachable: the error reaches
+   * the application, which may read (and so clear) it before the socket closes. Every attempt must
+   * still count as unreachable, none as a timeout.
    */
   @Test
   void unreachableAnsweredToManyClientsAtOnceIsNeverCountedAsTimeout() {
@@ -74,18 +79,37 @@ class ConnectionFailuresKernelTest {
     int port = 13;
     int attempts = 60;
     // Every attempt gets its answer at once: no ICMP rate limit in the answering host.
-    NetnsHosts.runIn(hosts.nameB(), "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0",
-        "net.ipv4.icmp_msgs_per_sec=100000", "net.ipv4.icmp_msgs_burst=100000");
-    NetnsHosts.runIn(hosts.nameB(), "iptables", "-A", "INPUT", "-p", "tcp", "--dport", String.valueOf(port),
-        "-j", "REJECT", "--reject-with", "icmp-host-unreachable");
+    NetnsHosts.runIn(
+        hosts.nameB(),
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv4.icmp_ratelimit=0",
+        "net.ipv4.icmp_msgs_per_sec=100000",
+        "net.ipv4.icmp_msgs_burst=100000");
+    NetnsHosts.runIn(
+        hosts.nameB(),
+        "iptables",
+        "-A",
+        "INPUT",
+        "-p",
+        "tcp",
+        "--dport",
+        String.valueOf(port),
+        "-j",
+        "REJECT",
+        "--reject-with",
+        "icmp-host-unreachable");
 
-    List<String> failures = PeerExchange.connectFailing(
-        Optional.of(hosts.nameA()), hosts.ipv4B().getHostAddress(), port, attempts);
+    List<String> failures =
+        PeerExchange.connectFailing(
+            Optional.of(hosts.nameA()), hosts.ipv4B().getHostAddress(), port, attempts);
     assertThat(failures).allSatisfy(failure -> assertThat(failure).contains("No route to host"));
     pipeline.poll();
 
     Link link = Links.only(pipeline.table(), port, Observer.CLIENT);
-    assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.UNREACHABLE, (long) attempts));
+    assertThat(link.totals().failures())
+        .isEqualTo(Map.of(FailureReason.UNREACHABLE, (long) attempts));
     assertThat(link.totals().connectionsOpened()).isZero();
   }
 }

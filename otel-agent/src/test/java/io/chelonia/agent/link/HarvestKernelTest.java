@@ -18,19 +18,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The harvest on the real kernel: one pass over every process's sockets finds them in every
- * network namespace, those older than the agent and those in namespaces made after it started,
- * and stays exact; closes are never missed under concurrent churn. Needs root.
+ * The harvest on the real kernel: one pass over every process's sockets finds them in every network
+ * namespace, those older than the agent and those in namespaces made after it started, and stays
+ * exact; closes are never missed under concurrent churn. Needs root.
  */
 class HarvestKernelTest {
   private static final int NAMESPACES = 50;
+
   /**
    * Links are named here by address only, so 127.0.0.1:port of every namespace is one link: the
    * workloads listen on ports below the ephemeral range that nothing else on a test machine uses
    * (agents of other builds pick their metrics ports from 20,000 up), a block of its own for each
    * JVM, so that this test run twice at once on one machine does not count the other's bytes.
    */
-  private static final int FIRST_PORT = 1_000 + (int) (ProcessHandle.current().pid() % 100) * NAMESPACES;
+  private static final int FIRST_PORT =
+      1_000 + (int) (ProcessHandle.current().pid() % 100) * NAMESPACES;
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private LinkPipeline pipeline;
@@ -46,12 +48,14 @@ class HarvestKernelTest {
   private LinkPipeline openPipeline() {
     return LinkPipeline.open(
         PipelineConfig.defaults().withLoopback(true),
-        new AddressResolver(), Set.of(), Clock.systemUTC());
+        new AddressResolver(),
+        Set.of(),
+        Clock.systemUTC());
   }
 
   private LoopbackWorkload workload(int number) {
-    LoopbackWorkload workload = LoopbackWorkload.start(
-        "w" + number, FIRST_PORT + number, 1_000 + number, 2_000 + number);
+    LoopbackWorkload workload =
+        LoopbackWorkload.start("w" + number, FIRST_PORT + number, 1_000 + number, 2_000 + number);
     resources.add(workload);
     return workload;
   }
@@ -82,17 +86,23 @@ class HarvestKernelTest {
       for (LoopbackWorkload workload : older) {
         Link link = Links.only(pipeline.table(), workload.port(), observer);
         // Found older than the agent: counted from first sight, not opened here.
-        assertThat(link.totals().bytesClientToServer()).as("%s %s", observer, workload.port()).isEqualTo(300);
-        assertThat(link.totals().bytesServerToClient()).as("%s %s", observer, workload.port()).isEqualTo(400);
+        assertThat(link.totals().bytesClientToServer())
+            .as("%s %s", observer, workload.port())
+            .isEqualTo(300);
+        assertThat(link.totals().bytesServerToClient())
+            .as("%s %s", observer, workload.port())
+            .isEqualTo(400);
         assertThat(link.totals().connectionsOpened()).isZero();
         assertThat(link.totals().activeConnections()).isEqualTo(1);
       }
       for (LoopbackWorkload workload : newer) {
         int number = workload.port() - FIRST_PORT;
         Link link = Links.only(pipeline.table(), workload.port(), observer);
-        assertThat(link.totals().bytesClientToServer()).as("%s %s", observer, workload.port())
+        assertThat(link.totals().bytesClientToServer())
+            .as("%s %s", observer, workload.port())
             .isEqualTo(1_000 + number + 300);
-        assertThat(link.totals().bytesServerToClient()).as("%s %s", observer, workload.port())
+        assertThat(link.totals().bytesServerToClient())
+            .as("%s %s", observer, workload.port())
             .isEqualTo(2_000 + number + 400);
         assertThat(link.totals().connectionsOpened()).isEqualTo(1);
         assertThat(link.totals().activeConnections()).isEqualTo(1);
@@ -103,18 +113,29 @@ class HarvestKernelTest {
     newer.forEach(LoopbackWorkload::hangUp);
     pipeline.poll();
     for (LoopbackWorkload workload : older) {
-      assertThat(Links.only(pipeline.table(), workload.port(), Observer.CLIENT).totals().activeConnections()).isZero();
-      assertThat(Links.only(pipeline.table(), workload.port(), Observer.SERVER).totals().bytesServerToClient())
+      assertThat(
+              Links.only(pipeline.table(), workload.port(), Observer.CLIENT)
+                  .totals()
+                  .activeConnections())
+          .isZero();
+      assertThat(
+              Links.only(pipeline.table(), workload.port(), Observer.SERVER)
+                  .totals()
+                  .bytesServerToClient())
           .isEqualTo(400);
     }
     for (LoopbackWorkload workload : newer) {
-      assertThat(Links.only(pipeline.table(), workload.port(), Observer.SERVER).totals().activeConnections()).isZero();
+      assertThat(
+              Links.only(pipeline.table(), workload.port(), Observer.SERVER)
+                  .totals()
+                  .activeConnections())
+          .isZero();
     }
   }
 
   /**
-   * Several clients at once make short connections (as pgbench -C does): state changes come back
-   * to back in softirqs on both CPUs, where a tracing program interrupted on its own CPU is not run
+   * Several clients at once make short connections (as pgbench -C does): state changes come back to
+   * back in softirqs on both CPUs, where a tracing program interrupted on its own CPU is not run
    * again. Whatever the probes missed, every close is counted once, with its bytes.
    */
   @Test
@@ -126,14 +147,22 @@ class HarvestKernelTest {
     pipeline = openPipeline();
     pipeline.poll();
     String server = hosts.ipv4B().getHostAddress();
-    TrafficPeerProcess listener = TrafficPeerProcess.start(Optional.of(hosts.nameB()), "server", server,
-        "0", "3", "17", String.valueOf(clients * perClient));
+    TrafficPeerProcess listener =
+        TrafficPeerProcess.start(
+            Optional.of(hosts.nameB()),
+            "server",
+            server,
+            "0",
+            "3",
+            "17",
+            String.valueOf(clients * perClient));
     resources.add(listener);
     int port = PeerExchange.port(listener);
     List<TrafficPeerProcess> running = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      TrafficPeerProcess client = PeerExchange.startClient(port, Optional.of(hosts.nameA()), server,
-          "17", "3", String.valueOf(perClient));
+      TrafficPeerProcess client =
+          PeerExchange.startClient(
+              port, Optional.of(hosts.nameA()), server, "17", "3", String.valueOf(perClient));
       resources.add(client);
       running.add(client);
     }
@@ -147,9 +176,15 @@ class HarvestKernelTest {
 
     for (Observer observer : Observer.values()) {
       Link link = Links.only(pipeline.table(), port, observer);
-      assertThat(link.totals().connectionsOpened()).as("%s opened", observer).isEqualTo(clients * perClient);
-      assertThat(link.totals().bytesClientToServer()).as("%s client to server", observer).isEqualTo(17L * clients * perClient);
-      assertThat(link.totals().bytesServerToClient()).as("%s server to client", observer).isEqualTo(3L * clients * perClient);
+      assertThat(link.totals().connectionsOpened())
+          .as("%s opened", observer)
+          .isEqualTo(clients * perClient);
+      assertThat(link.totals().bytesClientToServer())
+          .as("%s client to server", observer)
+          .isEqualTo(17L * clients * perClient);
+      assertThat(link.totals().bytesServerToClient())
+          .as("%s server to client", observer)
+          .isEqualTo(3L * clients * perClient);
       assertThat(link.totals().activeConnections()).as("%s active", observer).isZero();
       assertThat(link.totals().failures()).isEmpty();
     }
@@ -162,7 +197,8 @@ class HarvestKernelTest {
 
     LinkPoll poll = pipeline.poll();
 
-    assertThat(poll.kernelDrops().recursionMisses().keySet()).containsExactlyInAnyOrder(
-        "on_state_change", "on_destroy", "on_error_report", "harvest_processes");
+    assertThat(poll.kernelDrops().recursionMisses().keySet())
+        .containsExactlyInAnyOrder(
+            "on_state_change", "on_destroy", "on_error_report", "harvest_processes");
   }
 }

@@ -49,7 +49,11 @@ class LinkPipelineKernelTest {
   }
 
   private static LinkPipeline openPipeline() {
-    return LinkPipeline.open(PipelineConfig.defaults().withLoopback(true), new AddressResolver(), Set.of(), Clock.systemUTC());
+    return LinkPipeline.open(
+        PipelineConfig.defaults().withLoopback(true),
+        new AddressResolver(),
+        Set.of(),
+        Clock.systemUTC());
   }
 
   @Test
@@ -64,8 +68,12 @@ class LinkPipelineKernelTest {
       assertThat(link.key().client()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().server()).isEqualTo(Endpoint.host("127.0.0.1"));
       assertThat(link.key().networkType()).isEqualTo(NetworkType.IPV4);
-      assertThat(link.totals().bytesClientToServer()).as("%s client to server", observer).isEqualTo(1_234_567);
-      assertThat(link.totals().bytesServerToClient()).as("%s server to client", observer).isEqualTo(7_654_321);
+      assertThat(link.totals().bytesClientToServer())
+          .as("%s client to server", observer)
+          .isEqualTo(1_234_567);
+      assertThat(link.totals().bytesServerToClient())
+          .as("%s server to client", observer)
+          .isEqualTo(7_654_321);
       assertThat(link.totals().connectionsOpened()).isEqualTo(1);
       assertThat(link.totals().activeConnections()).isZero();
       assertThat(link.totals().failures()).isEmpty();
@@ -94,8 +102,14 @@ class LinkPipelineKernelTest {
 
   @Test
   void ipv6TransferBetweenNamespaceHostsIsCountedAsIpv6() {
-    int port = exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        hosts.ipv6B().getHostAddress(), 10_001, 20_003, 1);
+    int port =
+        exchange(
+            Optional.of(hosts.nameA()),
+            Optional.of(hosts.nameB()),
+            hosts.ipv6B().getHostAddress(),
+            10_001,
+            20_003,
+            1);
 
     pipeline.poll();
 
@@ -153,9 +167,14 @@ class LinkPipelineKernelTest {
   void closedSocketsThatFindTheRingBufferFullAreStillCountedExactlyAndTheEventIsCounted() {
     pipeline.close();
     // One page holds about 24 records: 300 closes between two polls overflow it many times.
-    pipeline = LinkPipeline.open(
-        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(65_536, 8_192, 4096)),
-        new AddressResolver(), Set.of(), Clock.systemUTC());
+    pipeline =
+        LinkPipeline.open(
+            PipelineConfig.defaults()
+                .withLoopback(true)
+                .withKernel(new KernelOptions(65_536, 8_192, 4096)),
+            new AddressResolver(),
+            Set.of(),
+            Clock.systemUTC());
     pipeline.poll();
 
     int port = exchangeBetweenHosts(11, 7, 300);
@@ -172,9 +191,14 @@ class LinkPipelineKernelTest {
   @Test
   void socketsBeyondTheMapSizeAreCountedAsNotTracked() {
     pipeline.close();
-    pipeline = LinkPipeline.open(
-        PipelineConfig.defaults().withLoopback(true).withKernel(new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES)),
-        new AddressResolver(), Set.of(), Clock.systemUTC());
+    pipeline =
+        LinkPipeline.open(
+            PipelineConfig.defaults()
+                .withLoopback(true)
+                .withKernel(new KernelOptions(4, 8_192, KernelOptions.DEFAULT_RING_BUFFER_BYTES)),
+            new AddressResolver(),
+            Set.of(),
+            Clock.systemUTC());
     try (HeldExchange held = holdBetweenHosts(1, 1, 8)) {
       LinkPoll poll = pipeline.poll();
 
@@ -198,7 +222,9 @@ class LinkPipelineKernelTest {
       for (Observer observer : Observer.values()) {
         Link found = link(port, observer);
         assertThat(found.totals().activeConnections()).as("%s active", observer).isEqualTo(1);
-        assertThat(found.totals().connectionsOpened()).as("%s opened before the agent", observer).isZero();
+        assertThat(found.totals().connectionsOpened())
+            .as("%s opened before the agent", observer)
+            .isZero();
         assertThat(found.totals().bytesClientToServer()).isZero();
         assertThat(found.totals().bytesServerToClient()).isZero();
       }
@@ -211,8 +237,12 @@ class LinkPipelineKernelTest {
       hangUpAndPoll(held);
       for (Observer observer : Observer.values()) {
         Link closed = link(port, observer);
-        assertThat(closed.totals().bytesClientToServer()).as("%s after close", observer).isEqualTo(3333);
-        assertThat(closed.totals().bytesServerToClient()).as("%s after close", observer).isEqualTo(3333);
+        assertThat(closed.totals().bytesClientToServer())
+            .as("%s after close", observer)
+            .isEqualTo(3333);
+        assertThat(closed.totals().bytesServerToClient())
+            .as("%s after close", observer)
+            .isEqualTo(3333);
         assertThat(closed.totals().activeConnections()).isZero();
       }
       // Both links were found under their own observer: the older sockets' roles were told right
@@ -235,14 +265,25 @@ class LinkPipelineKernelTest {
 
   /** {@link PeerExchange#exchange} from a client on host A to a server on host B (198.18.0.2). */
   private static int exchangeBetweenHosts(long clientSends, long serverSends, int connections) {
-    return exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        hosts.ipv4B().getHostAddress(), clientSends, serverSends, connections);
+    return exchange(
+        Optional.of(hosts.nameA()),
+        Optional.of(hosts.nameB()),
+        hosts.ipv4B().getHostAddress(),
+        clientSends,
+        serverSends,
+        connections);
   }
 
   /** A held exchange from a client on host A to a server on host B (198.18.0.2). */
-  private static HeldExchange holdBetweenHosts(long clientSends, long serverSends, int connections) {
-    return HeldExchange.start(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        hosts.ipv4B().getHostAddress(), clientSends, serverSends, connections);
+  private static HeldExchange holdBetweenHosts(
+      long clientSends, long serverSends, int connections) {
+    return HeldExchange.start(
+        Optional.of(hosts.nameA()),
+        Optional.of(hosts.nameB()),
+        hosts.ipv4B().getHostAddress(),
+        clientSends,
+        serverSends,
+        connections);
   }
 
   /** Both ends close their connections and exit cleanly; then a poll. */

@@ -36,6 +36,7 @@ class LinkTableTest {
 
   /** Counts a socket under its address at once, as the renaming tests need. */
   private static final int NO_NAMING_WAIT = 0;
+
   private static final Endpoint WEB = new Endpoint("shop", "Deployment", "web");
   private static final Endpoint CART = new Endpoint("shop", "Deployment", "cart");
 
@@ -68,8 +69,13 @@ class LinkTableTest {
 
     Link link = onlyLink();
     assertThat(link.key())
-        .isEqualTo(new LinkKey(
-            Endpoint.external(CLIENT_IP), Endpoint.host(SERVER_IP), 5432, NetworkType.IPV4, Observer.SERVER));
+        .isEqualTo(
+            new LinkKey(
+                Endpoint.external(CLIENT_IP),
+                Endpoint.host(SERVER_IP),
+                5432,
+                NetworkType.IPV4,
+                Observer.SERVER));
     assertThat(link.totals().bytesClientToServer()).isEqualTo(700);
     assertThat(link.totals().bytesServerToClient()).isEqualTo(300);
   }
@@ -79,13 +85,24 @@ class LinkTableTest {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
 
     assertThat(onlyLink().key())
-        .isEqualTo(new LinkKey(
-            Endpoint.host(CLIENT_IP), Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
+        .isEqualTo(
+            new LinkKey(
+                Endpoint.host(CLIENT_IP),
+                Endpoint.external(SERVER_IP),
+                5432,
+                NetworkType.IPV4,
+                Observer.CLIENT));
   }
 
   @Test
   void shortLivedSocketSeenOnlyClosedAddsItsBytesOnceAndIsNotActive() {
-    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(120).received(3_400).closed()));
+    poll(
+        closed(
+            Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432)
+                .established()
+                .sent(120)
+                .received(3_400)
+                .closed()));
     poll();
 
     Link link = onlyLink();
@@ -120,7 +137,8 @@ class LinkTableTest {
 
     poll(live(firstLife.sent(1_000).received(5_000)));
     // The kernel reused the 4-tuple: the new life is live while the old one's close is harvested.
-    poll(List.of(secondLife.sent(100).received(200).build()),
+    poll(
+        List.of(secondLife.sent(100).received(200).build()),
         List.of(firstLife.sent(1_500).received(5_500).closed().build()));
     poll(live(secondLife.sent(400).received(900)));
 
@@ -138,7 +156,13 @@ class LinkTableTest {
       List<SocketSnapshot> closed = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         int port = 32768 + batch * 100 + i;
-        closed.add(Sockets.client(CLIENT_IP, port, SERVER_IP, 443).established().sent(10).received(20).closed().build());
+        closed.add(
+            Sockets.client(CLIENT_IP, port, SERVER_IP, 443)
+                .established()
+                .sent(10)
+                .received(20)
+                .closed()
+                .build());
       }
       poll(List.of(), closed);
     }
@@ -168,7 +192,9 @@ class LinkTableTest {
 
   @Test
   void discoveredEstablishedSocketIsActiveButNotOpened() {
-    poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established().sent(50)));
+    poll(
+        live(
+            Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).discovered().established().sent(50)));
 
     Link link = onlyLink();
     assertThat(link.totals().activeConnections()).isEqualTo(1);
@@ -210,7 +236,12 @@ class LinkTableTest {
 
   @Test
   void neverEstablishedSocketWithOnlyASoftHostUnreachableIsUnreachable() {
-    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).error(0).softError(EHOSTUNREACH).closed()));
+    poll(
+        closed(
+            Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432)
+                .error(0)
+                .softError(EHOSTUNREACH)
+                .closed()));
 
     assertThat(onlyLink().totals().failures()).isEqualTo(Map.of(FailureReason.UNREACHABLE, 1L));
   }
@@ -268,16 +299,27 @@ class LinkTableTest {
     table.links().forEach(link -> keys.put(link.key().observer(), link.key()));
     assertThat(keys).hasSize(2);
     assertThat(keys.get(Observer.CLIENT))
-        .isEqualTo(new LinkKey(
-            Endpoint.host(CLIENT_IP), Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
+        .isEqualTo(
+            new LinkKey(
+                Endpoint.host(CLIENT_IP),
+                Endpoint.external(SERVER_IP),
+                5432,
+                NetworkType.IPV4,
+                Observer.CLIENT));
     assertThat(keys.get(Observer.SERVER))
-        .isEqualTo(new LinkKey(
-            Endpoint.external(CLIENT_IP), Endpoint.host(SERVER_IP), 443, NetworkType.IPV4, Observer.SERVER));
+        .isEqualTo(
+            new LinkKey(
+                Endpoint.external(CLIENT_IP),
+                Endpoint.host(SERVER_IP),
+                443,
+                NetworkType.IPV4,
+                Observer.SERVER));
   }
 
   @Test
   void socketOfUnknownRoleIsCountedOnceHoweverManyPollsSeeIt() {
-    Sockets guessed = Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established();
+    Sockets guessed =
+        Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established();
 
     poll(live(guessed.sent(1)));
     poll(live(guessed.sent(2)));
@@ -342,7 +384,11 @@ class LinkTableTest {
     Sockets second = Sockets.client(CLIENT_IP, 40001, SERVER_IP, 5432).cookie(2).established();
 
     renaming.apply(pollOf(T0, List.of(first.sent(100).build()), List.of()));
-    renaming.apply(pollOf(T0.plusSeconds(1), List.of(first.sent(250).build(), second.sent(40).build()), List.of()));
+    renaming.apply(
+        pollOf(
+            T0.plusSeconds(1),
+            List.of(first.sent(250).build(), second.sent(40).build()),
+            List.of()));
 
     List<Link> links = new ArrayList<>(renaming.links());
     links.sort(Comparator.comparing(link -> link.key().server().name()));
@@ -372,16 +418,19 @@ class LinkTableTest {
   void endKnownOnlyByItsAddressIsAskedAgainAndLaterTrafficGoesToTheNamedLink() {
     AtomicInteger asked = new AtomicInteger();
     // The server's name arrives late (a watch event on its way): bare address until the 3rd ask.
-    NameSource lateName = query -> !query.local() && asked.incrementAndGet() >= 3
-        ? java.util.Optional.of(new Endpoint("shop", "Deployment", "cart"))
-        : java.util.Optional.empty();
+    NameSource lateName =
+        query ->
+            !query.local() && asked.incrementAndGet() >= 3
+                ? java.util.Optional.of(new Endpoint("shop", "Deployment", "cart"))
+                : java.util.Optional.empty();
     LinkTable late = new LinkTable(new ResolverChain(List.of(lateName)), EPHEMERAL, NO_NAMING_WAIT);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
-    late.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));             // ask 1
+    late.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of())); // ask 1
     late.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(150).build()), List.of())); // ask 2
     late.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(180).build()), List.of())); // no ask
-    late.apply(pollOf(T0.plusSeconds(3), List.of(conn.sent(400).build()), List.of())); // ask 3: named
+    late.apply(
+        pollOf(T0.plusSeconds(3), List.of(conn.sent(400).build()), List.of())); // ask 3: named
 
     Map<String, Link> byServer = new HashMap<>();
     late.links().forEach(link -> byServer.put(link.key().server().name(), link));
@@ -389,36 +438,47 @@ class LinkTableTest {
     assertThat(byServer.get(SERVER_IP).totals().activeConnections()).isZero();
     assertThat(byServer.get("cart").totals().bytesClientToServer()).isEqualTo(220);
     assertThat(byServer.get("cart").totals().activeConnections()).isEqualTo(1);
-    assertThat(byServer.get("cart").totals().connectionsOpened()).isZero(); // opened where it was first seen
+    assertThat(byServer.get("cart").totals().connectionsOpened())
+        .isZero(); // opened where it was first seen
   }
 
   @Test
   void endNamedAtFirstSightKeepsItsNameWhileTheOtherEndIsAskedAgain() {
     AtomicInteger serverAsks = new AtomicInteger();
     // The client end is never named; the server's address changes hands after the first ask.
-    NameSource reused = query -> query.local()
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(new Endpoint("shop", "StatefulSet",
-            serverAsks.incrementAndGet() == 1 ? "cart" : "payments"));
+    NameSource reused =
+        query ->
+            query.local()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(
+                    new Endpoint(
+                        "shop",
+                        "StatefulSet",
+                        serverAsks.incrementAndGet() == 1 ? "cart" : "payments"));
     LinkTable table = new LinkTable(new ResolverChain(List.of(reused)), EPHEMERAL, NO_NAMING_WAIT);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 6379).established();
 
     table.apply(pollOf(T0, List.of(conn.sent(100).build()), List.of()));
     table.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(250).build()), List.of()));
 
-    assertThat(table.links()).singleElement().satisfies(link -> {
-      assertThat(link.key().server().name()).isEqualTo("cart");
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(250);
-    });
+    assertThat(table.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key().server().name()).isEqualTo("cart");
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(250);
+            });
   }
 
   @Test
   void namedEndsAreNotAskedAgain() {
     AtomicInteger asked = new AtomicInteger();
-    NameSource named = query -> {
-      asked.incrementAndGet();
-      return java.util.Optional.of(new Endpoint("shop", "Deployment", query.local() ? "web" : "cart"));
-    };
+    NameSource named =
+        query -> {
+          asked.incrementAndGet();
+          return java.util.Optional.of(
+              new Endpoint("shop", "Deployment", query.local() ? "web" : "cart"));
+        };
     LinkTable table = new LinkTable(new ResolverChain(List.of(named)), EPHEMERAL);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
@@ -440,46 +500,69 @@ class LinkTableTest {
     waiting.apply(pollOf(T0, List.of(conn.sent(100).received(10).build()), List.of()));
     assertThat(waiting.links()).as("held at first sight").isEmpty();
     assertThat(waiting.counters().trackedSockets()).isEqualTo(1);
-    waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(250).received(40).build()), List.of()));
-    waiting.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(300).received(45).build()), List.of()));
+    waiting.apply(
+        pollOf(T0.plusSeconds(1), List.of(conn.sent(250).received(40).build()), List.of()));
+    waiting.apply(
+        pollOf(T0.plusSeconds(2), List.of(conn.sent(300).received(45).build()), List.of()));
 
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.key()).isEqualTo(new LinkKey(WEB, CART, 5432, NetworkType.IPV4, Observer.CLIENT));
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(300);
-      assertThat(link.totals().bytesServerToClient()).isEqualTo(45);
-      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-      assertThat(link.totals().activeConnections()).isEqualTo(1);
-    });
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key())
+                  .isEqualTo(new LinkKey(WEB, CART, 5432, NetworkType.IPV4, Observer.CLIENT));
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(300);
+              assertThat(link.totals().bytesServerToClient()).isEqualTo(45);
+              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+              assertThat(link.totals().activeConnections()).isEqualTo(1);
+            });
     assertThat(waiting.counters().namingFallbacks()).isZero();
   }
 
   @Test
   void socketStillUnnamedAfterTheWaitIsCountedWholeUnderItsAddressAndCountedAsAFallback() {
-    LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(99))), EPHEMERAL);
+    LinkTable waiting =
+        new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(99))), EPHEMERAL);
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
     waiting.apply(pollOf(T0, List.of(conn.sent(100).srtt(200).build()), List.of()));
     waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(100).srtt(900).build()), List.of()));
     assertThat(waiting.links()).as("still within the wait").isEmpty();
-    waiting.apply(pollOf(T0.plusSeconds(2), List.of(conn.sent(170).received(5).srtt(350).build()), List.of()));
+    waiting.apply(
+        pollOf(
+            T0.plusSeconds(2), List.of(conn.sent(170).received(5).srtt(350).build()), List.of()));
 
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.key()).isEqualTo(
-          new LinkKey(WEB, Endpoint.external(SERVER_IP), 5432, NetworkType.IPV4, Observer.CLIENT));
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(170);
-      assertThat(link.totals().bytesServerToClient()).isEqualTo(5);
-      assertThat(link.totals().activeConnections()).isEqualTo(1);
-      // The polls that moved bytes while it waited, as if it had been counted all along.
-      assertThat(link.totals().rtt().samples()).isEqualTo(2);
-      assertThat(link.totals().rtt().sumMicros()).isEqualTo(550);
-    });
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key())
+                  .isEqualTo(
+                      new LinkKey(
+                          WEB,
+                          Endpoint.external(SERVER_IP),
+                          5432,
+                          NetworkType.IPV4,
+                          Observer.CLIENT));
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(170);
+              assertThat(link.totals().bytesServerToClient()).isEqualTo(5);
+              assertThat(link.totals().activeConnections()).isEqualTo(1);
+              // The polls that moved bytes while it waited, as if it had been counted all along.
+              assertThat(link.totals().rtt().samples()).isEqualTo(2);
+              assertThat(link.totals().rtt().sumMicros()).isEqualTo(550);
+            });
     assertThat(waiting.counters().namingFallbacks()).isEqualTo(1);
 
-    waiting.apply(pollOf(T0.plusSeconds(3), List.of(conn.sent(200).received(5).srtt(300).build()), List.of()));
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(200);
-      assertThat(link.totals().rtt().samples()).isEqualTo(3);
-    });
+    waiting.apply(
+        pollOf(
+            T0.plusSeconds(3), List.of(conn.sent(200).received(5).srtt(300).build()), List.of()));
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(200);
+              assertThat(link.totals().rtt().samples()).isEqualTo(3);
+            });
   }
 
   @Test
@@ -489,20 +572,26 @@ class LinkTableTest {
 
     waiting.apply(pollOf(T0, List.of(conn.sent(100).received(10).build()), List.of()));
     // Its live record and its close harvested in one poll: the close is the last word.
-    waiting.apply(pollOf(T0.plusSeconds(1), List.of(conn.sent(120).received(10).build()),
-        List.of(conn.sent(130).received(20).error(ECONNRESET).closed().build())));
+    waiting.apply(
+        pollOf(
+            T0.plusSeconds(1),
+            List.of(conn.sent(120).received(10).build()),
+            List.of(conn.sent(130).received(20).error(ECONNRESET).closed().build())));
     waiting.apply(pollOf(T0.plusSeconds(2), List.of(), List.of()));
     waiting.apply(pollOf(T0.plusSeconds(3), List.of(), List.of()));
     waiting.apply(pollOf(T0.plusSeconds(4), List.of(), List.of()));
 
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.key().server()).isEqualTo(CART);
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(130);
-      assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
-      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-      assertThat(link.totals().activeConnections()).isZero();
-      assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
-    });
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key().server()).isEqualTo(CART);
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(130);
+              assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
+              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+              assertThat(link.totals().activeConnections()).isZero();
+              assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
+            });
     assertThat(waiting.counters().trackedSockets()).isZero();
     assertThat(waiting.counters().lostSockets()).isZero();
     assertThat(waiting.counters().namingFallbacks()).isZero();
@@ -512,17 +601,29 @@ class LinkTableTest {
   void socketSeenOnlyClosedWaitsToo() {
     LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(2))), EPHEMERAL);
 
-    waiting.apply(pollOf(T0, List.of(),
-        List.of(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).received(20).closed().build())));
+    waiting.apply(
+        pollOf(
+            T0,
+            List.of(),
+            List.of(
+                Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432)
+                    .established()
+                    .sent(10)
+                    .received(20)
+                    .closed()
+                    .build())));
     waiting.apply(pollOf(T0.plusSeconds(1), List.of(), List.of()));
 
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.key().server()).isEqualTo(CART);
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
-      assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
-      assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-      assertThat(link.totals().activeConnections()).isZero();
-    });
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key().server()).isEqualTo(CART);
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
+              assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
+              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
+              assertThat(link.totals().activeConnections()).isZero();
+            });
     assertThat(waiting.counters().trackedSockets()).isZero();
   }
 
@@ -530,12 +631,20 @@ class LinkTableTest {
   void socketWhoseEndsAreNamedAtFirstSightIsNotHeld() {
     LinkTable waiting = new LinkTable(new ResolverChain(List.of(serverNamedFromAsk(1))), EPHEMERAL);
 
-    waiting.apply(pollOf(T0, List.of(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(7).build()), List.of()));
+    waiting.apply(
+        pollOf(
+            T0,
+            List.of(
+                Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(7).build()),
+            List.of()));
 
-    assertThat(waiting.links()).singleElement().satisfies(link -> {
-      assertThat(link.key().server()).isEqualTo(CART);
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(7);
-    });
+    assertThat(waiting.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key().server()).isEqualTo(CART);
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(7);
+            });
   }
 
   @Test
@@ -548,27 +657,51 @@ class LinkTableTest {
   @Test
   void serverSocketNamesItsClientByTheProcessThisKernelSawConnectInTheSameHarvest() {
     List<EndpointQuery> asked = new ArrayList<>();
-    NameSource byProcess = query -> {
-      asked.add(query);
-      return query.pid() > 0 ? java.util.Optional.of(new Endpoint("host", "Process", query.comm()))
-          : java.util.Optional.of(new Endpoint("host", "Process", "server-" + query.port()));
-    };
+    NameSource byProcess =
+        query -> {
+          asked.add(query);
+          return query.pid() > 0
+              ? java.util.Optional.of(new Endpoint("host", "Process", query.comm()))
+              : java.util.Optional.of(new Endpoint("host", "Process", "server-" + query.port()));
+        };
     LinkTable both = new LinkTable(new ResolverChain(List.of(byProcess)), EPHEMERAL);
     // Both ends on this machine; the client already gone: only its closed record tells who it was.
-    SocketSnapshot client = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).cookie(1).pid(4242).comm("checkout")
-        .established().sent(70).received(30).closed().build();
-    SocketSnapshot server = Sockets.server(SERVER_IP, 5432, CLIENT_IP, 40000).cookie(2)
-        .established().sent(30).received(70).build();
+    SocketSnapshot client =
+        Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432)
+            .cookie(1)
+            .pid(4242)
+            .comm("checkout")
+            .established()
+            .sent(70)
+            .received(30)
+            .closed()
+            .build();
+    SocketSnapshot server =
+        Sockets.server(SERVER_IP, 5432, CLIENT_IP, 40000)
+            .cookie(2)
+            .established()
+            .sent(30)
+            .received(70)
+            .build();
     // Another client on the same port number, towards another server: not this one's.
-    SocketSnapshot other = Sockets.client(CLIENT_IP, 40000, "10.0.0.3", 5432).cookie(3).pid(7).comm("holder")
-        .established().build();
+    SocketSnapshot other =
+        Sockets.client(CLIENT_IP, 40000, "10.0.0.3", 5432)
+            .cookie(3)
+            .pid(7)
+            .comm("holder")
+            .established()
+            .build();
 
     both.apply(pollOf(T0, List.of(server, other), List.of(client)));
 
-    assertThat(both.links()).filteredOn(link -> link.key().observer() == Observer.SERVER).singleElement()
+    assertThat(both.links())
+        .filteredOn(link -> link.key().observer() == Observer.SERVER)
+        .singleElement()
         .satisfies(link -> assertThat(link.key().client().name()).isEqualTo("checkout"));
-    assertThat(asked).filteredOn(query -> !query.local() && !query.server() && query.port() == 40000)
-        .extracting(EndpointQuery::pid).containsExactly(4242);
+    assertThat(asked)
+        .filteredOn(query -> !query.local() && !query.server() && query.port() == 40000)
+        .extracting(EndpointQuery::pid)
+        .containsExactly(4242);
   }
 
   /** Names the local end {@code web} at once and the server {@code cart} from its n-th ask on. */
@@ -578,7 +711,9 @@ class LinkTableTest {
       if (query.local()) {
         return java.util.Optional.of(WEB);
       }
-      return serverAsks.incrementAndGet() >= n ? java.util.Optional.of(CART) : java.util.Optional.empty();
+      return serverAsks.incrementAndGet() >= n
+          ? java.util.Optional.of(CART)
+          : java.util.Optional.empty();
     };
   }
 
@@ -588,11 +723,11 @@ class LinkTableTest {
   void rttIsSampledOnlyInPollsWhereTheSocketMovedBytes() {
     Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
 
-    poll(live(conn.sent(100).srtt(200)));                // moved: sample 200
-    poll(live(conn.sent(100).srtt(900)));                // idle: no sample
-    poll(live(conn.sent(100).received(50).srtt(500)));   // moved: sample 500
-    poll(live(conn.sent(300).received(50).srtt(350)));   // moved: sample 350
-    poll(live(conn.sent(300).received(50).srtt(50)));    // idle: no sample
+    poll(live(conn.sent(100).srtt(200))); // moved: sample 200
+    poll(live(conn.sent(100).srtt(900))); // idle: no sample
+    poll(live(conn.sent(100).received(50).srtt(500))); // moved: sample 500
+    poll(live(conn.sent(300).received(50).srtt(350))); // moved: sample 350
+    poll(live(conn.sent(300).received(50).srtt(50))); // idle: no sample
 
     RttSummary rtt = onlyLink().totals().rtt();
     assertThat(rtt.samples()).isEqualTo(3);
@@ -601,7 +736,8 @@ class LinkTableTest {
     assertThat(rtt.maxMicros()).isEqualTo(500);
     assertThat(rtt.meanMicros()).isEqualTo(350.0);
     // 200 µs falls in (100, 250]; 350 and 500 µs in (250, 500].
-    assertThat(rtt.bucketCounts()).containsExactly(0L, 1L, 2L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+    assertThat(rtt.bucketCounts())
+        .containsExactly(0L, 1L, 2L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
   }
 
   @Test
@@ -615,16 +751,25 @@ class LinkTableTest {
 
   @Test
   void linkWithoutOpenConnectionsIdleLongerThanTheLimitIsForgottenWithItsFinalTotals() {
-    poll(closed(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10).received(20).closed()));
+    poll(
+        closed(
+            Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432)
+                .established()
+                .sent(10)
+                .received(20)
+                .closed()));
     // The poll ran at T0; the link last moved then.
 
     assertThat(table.expireIdle(T0.plusSeconds(59), Duration.ofMinutes(1))).isEmpty();
     List<Link> expired = table.expireIdle(T0.plusSeconds(61), Duration.ofMinutes(1));
 
-    assertThat(expired).singleElement().satisfies(link -> {
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
-      assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
-    });
+    assertThat(expired)
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
+              assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
+            });
     assertThat(table.links()).isEmpty();
     assertThat(table.counters().expiredLinks()).isEqualTo(1);
   }
@@ -683,15 +828,23 @@ class LinkTableTest {
 
   /** A poll that hands over only what changed, as most polls do. */
   private void pollChangedOnly(SocketSnapshot... live) {
-    table.apply(new SocketPoll(T0.plusSeconds(polls++), List.of(live), List.of(), KernelCounters.NONE, 1,
-        Duration.ofMillis(1), false));
+    table.apply(
+        new SocketPoll(
+            T0.plusSeconds(polls++),
+            List.of(live),
+            List.of(),
+            KernelCounters.NONE,
+            1,
+            Duration.ofMillis(1),
+            false));
   }
 
   private void poll(List<SocketSnapshot> live, List<SocketSnapshot> closed) {
     table.apply(pollOf(T0.plusSeconds(polls++), live, closed));
   }
 
-  private static SocketPoll pollOf(Instant time, List<SocketSnapshot> live, List<SocketSnapshot> closed) {
+  private static SocketPoll pollOf(
+      Instant time, List<SocketSnapshot> live, List<SocketSnapshot> closed) {
     return new SocketPoll(time, live, closed, KernelCounters.NONE, 1, Duration.ofMillis(1), true);
   }
 }

@@ -10,8 +10,13 @@ import io.chelonia.agent.link.Observer;
 import org.junit.jupiter.api.Test;
 
 class LinkQueryTest {
-  private static final LinkKey KEY = new LinkKey(new Endpoint("shop", "Deployment", "checkout"),
-      new Endpoint("shop", "StatefulSet", "orders db"), 5432, NetworkType.IPV4, Observer.CLIENT);
+  private static final LinkKey KEY =
+      new LinkKey(
+          new Endpoint("shop", "Deployment", "checkout"),
+          new Endpoint("shop", "StatefulSet", "orders db"),
+          5432,
+          NetworkType.IPV4,
+          Observer.CLIENT);
 
   @Test
   void noQueryIsEveryLink() {
@@ -23,7 +28,10 @@ class LinkQueryTest {
   @Test
   void namespaceAndNameMatchEitherEndPortTheServerObserverTheSide() {
     assertThat(LinkQuery.parse("name=orders+db").matches(KEY)).isTrue();
-    assertThat(LinkQuery.parse("name=orders%20db&namespace=shop&port=5432&observer=client").matches(KEY)).isTrue();
+    assertThat(
+            LinkQuery.parse("name=orders%20db&namespace=shop&port=5432&observer=client")
+                .matches(KEY))
+        .isTrue();
     assertThat(LinkQuery.parse("name=checkout").matches(KEY)).isTrue();
     assertThat(LinkQuery.parse("name=orders").matches(KEY)).isFalse();
     assertThat(LinkQuery.parse("namespace=kube-system").matches(KEY)).isFalse();
@@ -40,11 +48,17 @@ class LinkQueryTest {
 
   @Test
   void badValuesAreOneLineEach() {
-    assertThatThrownBy(() -> LinkQuery.parse("port=http")).hasMessage("port must be a number from 1 to 65535, was 'http'");
-    assertThatThrownBy(() -> LinkQuery.parse("port=0")).hasMessage("port must be a number from 1 to 65535, was '0'");
-    assertThatThrownBy(() -> LinkQuery.parse("observer=both")).hasMessage("observer must be client or server, was 'both'");
-    assertThatThrownBy(() -> LinkQuery.parse("port=1&port=2")).hasMessage("query parameter 'port' given twice");
-    assertThatThrownBy(() -> LinkQuery.parse("name=%zz")).hasMessageStartingWith("malformed query string: ");
-    assertThatThrownBy(() -> LinkQuery.parse("%0a%0dx=1")).hasMessage("unknown query parameter '??x': expected namespace, name, port, observer");
+    assertThatThrownBy(() -> LinkQuery.parse("port=http"))
+        .hasMessage("port must be a number from 1 to 65535, was 'http'");
+    assertThatThrownBy(() -> LinkQuery.parse("port=0"))
+        .hasMessage("port must be a number from 1 to 65535, was '0'");
+    assertThatThrownBy(() -> LinkQuery.parse("observer=both"))
+        .hasMessage("observer must be client or server, was 'both'");
+    assertThatThrownBy(() -> LinkQuery.parse("port=1&port=2"))
+        .hasMessage("query parameter 'port' given twice");
+    assertThatThrownBy(() -> LinkQuery.parse("name=%zz"))
+        .hasMessageStartingWith("malformed query string: ");
+    assertThatThrownBy(() -> LinkQuery.parse("%0a%0dx=1"))
+        .hasMessage("unknown query parameter '??x': expected namespace, name, port, observer");
   }
 }

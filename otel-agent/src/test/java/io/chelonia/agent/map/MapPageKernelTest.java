@@ -38,42 +38,74 @@ class MapPageKernelTest {
   private static final String HOST = "map-test-host";
   private static final String CLIENT = "checkout";
   private static final String SERVER = "orders-api";
+
   /** A process name is anyone's to choose: this one is markup (14 characters: comm keeps 15). */
   private static final String MARKUP_NAME = "<svg onload=1>";
+
   private static final int CONNECTIONS = 3;
   private static final int BYTES_EACH_WAY = 1000;
+
   /** A port nobody listens on in host B. */
   private static final int CLOSED_PORT = 9;
+
   private static final String RED = "rgb(211,47,47)";
 
   private final ObjectMapper json = new ObjectMapper();
 
   @Test
   void drawsTheLinksBetweenTwoHostsWithExactTotalsAndTheRefusedOneRed() throws Exception {
-    PipelineConfig config = new PipelineConfig(Duration.ofSeconds(1),
-        PipelineConfig.DEFAULT_LINK_IDLE_EXPIRY, KernelOptions.defaults(), false, false);
+    PipelineConfig config =
+        new PipelineConfig(
+            Duration.ofSeconds(1),
+            PipelineConfig.DEFAULT_LINK_IDLE_EXPIRY,
+            KernelOptions.defaults(),
+            false,
+            false);
     CountDownLatch stop = new CountDownLatch(1);
     LatestPoll latest = new LatestPoll(config.pollInterval());
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = LocalNames.start(HOST, Duration.ofSeconds(10));
-        LinkPipeline pipeline = LinkPipeline.open(config, new ResolverChain(List.of(local)),
-            Set.of(), Clock.systemUTC());
+        LinkPipeline pipeline =
+            LinkPipeline.open(
+                config, new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
         MapServer map = MapServer.start(new MapOptions("127.0.0.1", 0), latest);
-        TrafficPeerProcess server = TrafficPeerProcess.startAs(SERVER, Optional.of(hosts.nameB()),
-            "server", "198.18.0.2", "0", "0", "0", String.valueOf(CONNECTIONS), "--hold")) {
-      Thread polls = Thread.ofPlatform().name("map-test-polls").start(() -> {
-        try {
-          pipeline.run(Optional.of(TIMEOUT.multipliedBy(2)), stop, List.of(latest));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+        TrafficPeerProcess server =
+            TrafficPeerProcess.startAs(
+                SERVER,
+                Optional.of(hosts.nameB()),
+                "server",
+                "198.18.0.2",
+                "0",
+                "0",
+                "0",
+                String.valueOf(CONNECTIONS),
+                "--hold")) {
+      Thread polls =
+          Thread.ofPlatform()
+              .name("map-test-polls")
+              .start(
+                  () -> {
+                    try {
+                      pipeline.run(Optional.of(TIMEOUT.multipliedBy(2)), stop, List.of(latest));
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
       try (HeadlessChromium chromium = HeadlessChromium.start(1400, 900)) {
         int port = PeerExchange.port(server);
         // Connections with nothing on them yet: whichever link a socket counts under before its
         // ends are named, the bytes below go to the named link, to the byte.
-        try (TrafficPeerProcess client = TrafficPeerProcess.startAs(CLIENT, Optional.of(hosts.nameA()),
-            "client", "198.18.0.2", String.valueOf(port), "0", "0", String.valueOf(CONNECTIONS), "--hold")) {
+        try (TrafficPeerProcess client =
+            TrafficPeerProcess.startAs(
+                CLIENT,
+                Optional.of(hosts.nameA()),
+                "client",
+                "198.18.0.2",
+                String.valueOf(port),
+                "0",
+                "0",
+                String.valueOf(CONNECTIONS),
+                "--hold")) {
           client.awaitLine("HELD", TIMEOUT);
           awaitNamedFromBothEnds(map.port(), port);
           client.send("SEND " + BYTES_EACH_WAY);
@@ -84,59 +116,93 @@ class MapPageKernelTest {
           clickButton(chromium, "window-start");
           String edge = CLIENT + " -> " + SERVER + ":" + port;
           long bytes = 2L * CONNECTIONS * BYTES_EACH_WAY;
-          JsonNode drawn = chromium.awaitValue(edgeScript(CLIENT, SERVER, port),
-              value -> value.path("label").asText().startsWith(":" + port + "  " + String.format(Locale.ROOT, "%,d", bytes) + " B"),
-              TIMEOUT);
-          assertThat(drawn.path("label").asText()).as(edge)
-              .contains("0 failed").contains("rtt ").contains("µs");
+          JsonNode drawn =
+              chromium.awaitValue(
+                  edgeScript(CLIENT, SERVER, port),
+                  value ->
+                      value
+                          .path("label")
+                          .asText()
+                          .startsWith(
+                              ":" + port + "  " + String.format(Locale.ROOT, "%,d", bytes) + " B"),
+                  TIMEOUT);
+          assertThat(drawn.path("label").asText())
+              .as(edge)
+              .contains("0 failed")
+              .contains("rtt ")
+              .contains("µs");
           assertThat(drawn.path("color").asText()).as(edge).isNotEqualTo(RED);
           assertThat(drawn.path("targetName").asText()).isEqualTo(SERVER);
           assertThat(drawn.path("sourceKind").asText()).isEqualTo("Process");
 
-          JsonNode refusedEdge = chromium.awaitValue(edgeScript(MARKUP_NAME, null, CLOSED_PORT),
-              value -> value.path("failures").asLong() > 0, TIMEOUT);
+          JsonNode refusedEdge =
+              chromium.awaitValue(
+                  edgeScript(MARKUP_NAME, null, CLOSED_PORT),
+                  value -> value.path("failures").asLong() > 0,
+                  TIMEOUT);
           assertThat(refusedEdge.path("color").asText()).isEqualTo(RED);
           assertThat(refusedEdge.path("reasons").toString()).isEqualTo("{\"refused\":1}");
           assertThat(refusedEdge.path("label").asText()).contains("1 failed");
           assertThat(refusedEdge.path("sourceLabel").asText()).isEqualTo(MARKUP_NAME + "\nProcess");
           // The reasons on hover, where the mouse is. Other traffic on the machine can add ends and
           // move the layout between reading where the edge is and getting there: then again.
-          String tip = Await.until(TIMEOUT, Duration.ofMillis(500), () -> {
-            JsonNode at = chromium.evaluate(edgeScript(MARKUP_NAME, null, CLOSED_PORT));
-            chromium.hover(1, 1);
-            chromium.hover(at.path("x").asDouble(), at.path("y").asDouble());
-            JsonNode shown = chromium.evaluate(
-                "(() => { const t = document.getElementById('tip'); return t.hidden ? null : t.textContent; })()");
-            return shown.isTextual() ? Optional.of(shown.asText()) : Optional.empty();
-          }, () -> "no tip on hovering the refused edge within " + TIMEOUT);
+          String tip =
+              Await.until(
+                  TIMEOUT,
+                  Duration.ofMillis(500),
+                  () -> {
+                    JsonNode at = chromium.evaluate(edgeScript(MARKUP_NAME, null, CLOSED_PORT));
+                    chromium.hover(1, 1);
+                    chromium.hover(at.path("x").asDouble(), at.path("y").asDouble());
+                    JsonNode shown =
+                        chromium.evaluate(
+                            "(() => { const t = document.getElementById('tip'); return t.hidden ? null : t.textContent; })()");
+                    return shown.isTextual() ? Optional.of(shown.asText()) : Optional.empty();
+                  },
+                  () -> "no tip on hovering the refused edge within " + TIMEOUT);
           assertThat(tip).endsWith(":" + CLOSED_PORT + "\nfailures: refused 1");
 
           // The window switch back: rates, the failed edge still red (first seen within 5 min).
           clickButton(chromium, "window-5m");
-          JsonNode rated = chromium.awaitValue(edgeScript(MARKUP_NAME, null, CLOSED_PORT),
-              value -> value.path("label").asText().contains("fail/s"), TIMEOUT);
+          JsonNode rated =
+              chromium.awaitValue(
+                  edgeScript(MARKUP_NAME, null, CLOSED_PORT),
+                  value -> value.path("label").asText().contains("fail/s"),
+                  TIMEOUT);
           assertThat(rated.path("color").asText()).isEqualTo(RED);
 
           chromium.screenshot(Path.of("target", "map-page", "map-kernel-test.png"));
 
           clickNode(chromium, CLIENT);
           // Its rows: the named link, and the one its sockets counted under before their server
-          // end was named, if the first poll came before the agent's index of socket owners knew it.
-          JsonNode row = chromium.awaitValue(TABLE_SCRIPT + ".filter((r) => r.server.endsWith('/" + SERVER + "'))[0]",
-              JsonNode::isObject, TIMEOUT);
+          // end was named, if the first poll came before the agent's index of socket owners knew
+          // it.
+          JsonNode row =
+              chromium.awaitValue(
+                  TABLE_SCRIPT + ".filter((r) => r.server.endsWith('/" + SERVER + "'))[0]",
+                  JsonNode::isObject,
+                  TIMEOUT);
           assertThat(row.path("client").asText()).isEqualTo(HOST + "/Process/" + CLIENT);
           assertThat(row.path("server").asText()).isEqualTo(HOST + "/Process/" + SERVER);
           assertThat(row.path("port").asText()).isEqualTo(String.valueOf(port));
           assertThat(row.path("observer").asText()).isEqualTo("client");
-          assertThat(row.path("bytes client→server").asText()).isEqualTo(String.format(Locale.ROOT, "%,d", CONNECTIONS * BYTES_EACH_WAY));
-          assertThat(row.path("bytes server→client").asText()).isEqualTo(String.format(Locale.ROOT, "%,d", CONNECTIONS * BYTES_EACH_WAY));
+          assertThat(row.path("bytes client→server").asText())
+              .isEqualTo(String.format(Locale.ROOT, "%,d", CONNECTIONS * BYTES_EACH_WAY));
+          assertThat(row.path("bytes server→client").asText())
+              .isEqualTo(String.format(Locale.ROOT, "%,d", CONNECTIONS * BYTES_EACH_WAY));
           assertThat(row.path("active").asText()).isEqualTo(String.valueOf(CONNECTIONS));
           assertThat(row.path("failures").asText()).isEqualTo("0");
 
           clickNode(chromium, MARKUP_NAME);
-          JsonNode markupRows = chromium.awaitValue(TABLE_SCRIPT,
-              value -> value.size() >= 1 && value.get(0).path("client").asText().contains(MARKUP_NAME), TIMEOUT);
-          assertThat(markupRows.get(0).path("client").asText()).isEqualTo(HOST + "/Process/" + MARKUP_NAME);
+          JsonNode markupRows =
+              chromium.awaitValue(
+                  TABLE_SCRIPT,
+                  value ->
+                      value.size() >= 1
+                          && value.get(0).path("client").asText().contains(MARKUP_NAME),
+                  TIMEOUT);
+          assertThat(markupRows.get(0).path("client").asText())
+              .isEqualTo(HOST + "/Process/" + MARKUP_NAME);
           assertThat(markupRows.get(0).path("failures").asText()).isEqualTo("refused=1");
           // The name stayed text: no element was made of it, and the page made no error.
           assertThat(chromium.evaluate("document.querySelectorAll('svg').length").asInt()).isZero();
@@ -158,34 +224,51 @@ class MapPageKernelTest {
   /** Waits until /api/links shows the link named at both ends, from both observers. */
   private void awaitNamedFromBothEnds(int mapPort, int serverPort) {
     HttpClient http = HttpClient.newHttpClient();
-    URI uri = URI.create("http://127.0.0.1:" + mapPort + "/api/links?port=" + serverPort
-        + "&name=" + SERVER);
-    Await.until(TIMEOUT, Duration.ofMillis(250), () -> {
-      try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).build(),
-            HttpResponse.BodyHandlers.ofString());
-        JsonNode links = json.readTree(response.body()).path("links");
-        long named = 0;
-        for (JsonNode link : links) {
-          if (link.path("client").path("name").asText().equals(CLIENT)
-              && link.path("connections_active").asLong() == CONNECTIONS) {
-            named++;
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:" + mapPort + "/api/links?port=" + serverPort + "&name=" + SERVER);
+    Await.until(
+        TIMEOUT,
+        Duration.ofMillis(250),
+        () -> {
+          try {
+            HttpResponse<String> response =
+                http.send(
+                    HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode links = json.readTree(response.body()).path("links");
+            long named = 0;
+            for (JsonNode link : links) {
+              if (link.path("client").path("name").asText().equals(CLIENT)
+                  && link.path("connections_active").asLong() == CONNECTIONS) {
+                named++;
+              }
+            }
+            return named == 2;
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
           }
-        }
-        return named == 2;
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }, () -> "the link " + CLIENT + " -> " + SERVER + " was not named from both ends within " + TIMEOUT);
+        },
+        () ->
+            "the link "
+                + CLIENT
+                + " -> "
+                + SERVER
+                + " was not named from both ends within "
+                + TIMEOUT);
   }
 
   /** A connection from host A to a closed port of host B, by a process whose name is markup. */
   private static void refused(NetnsHosts hosts) {
-    try (TrafficPeerProcess refused = TrafficPeerProcess.startAs(MARKUP_NAME, Optional.of(hosts.nameA()),
-        "connect-refused", "198.18.0.2", String.valueOf(CLOSED_PORT))) {
+    try (TrafficPeerProcess refused =
+        TrafficPeerProcess.startAs(
+            MARKUP_NAME,
+            Optional.of(hosts.nameA()),
+            "connect-refused",
+            "198.18.0.2",
+            String.valueOf(CLOSED_PORT))) {
       assertThat(refused.awaitExit(TIMEOUT)).as(refused.stderr()).isZero();
     }
   }
@@ -209,12 +292,17 @@ class MapPageKernelTest {
             x: cy.container().getBoundingClientRect().left + edge.renderedMidpoint().x,
             y: cy.container().getBoundingClientRect().top + edge.renderedMidpoint().y };
         })()
-        """.formatted(jsString(source), port, target == null ? "null" : jsString(target),
+        """
+        .formatted(
+            jsString(source),
+            port,
+            target == null ? "null" : jsString(target),
             target == null ? "null" : jsString(target));
   }
 
   /** The rows of the links table, each as {column: text}. */
-  static final String TABLE_SCRIPT = """
+  static final String TABLE_SCRIPT =
+      """
       (() => {
         const heads = [...document.querySelectorAll('#links thead th')].map((th) => th.textContent);
         return [...document.querySelectorAll('#links tbody tr')].map((tr) =>
@@ -224,10 +312,15 @@ class MapPageKernelTest {
 
   /** Clicks the page's button of this id where it is drawn. */
   static void clickButton(HeadlessChromium chromium, String id) {
-    JsonNode box = chromium.awaitValue("""
+    JsonNode box =
+        chromium.awaitValue(
+            """
         (() => { const b = document.getElementById(%s); if (!b) return null;
           const r = b.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()
-        """.formatted(jsString(id)), value -> value.has("x"), TIMEOUT);
+        """
+                .formatted(jsString(id)),
+            value -> value.has("x"),
+            TIMEOUT);
     chromium.click(box.path("x").asDouble(), box.path("y").asDouble());
   }
 
@@ -236,7 +329,8 @@ class MapPageKernelTest {
    * has it selected (a poll can move the layout between reading where the node is and clicking).
    */
   static void clickNode(HeadlessChromium chromium, String name) {
-    String where = """
+    String where =
+        """
         (() => {
           const cy = window.chelonia && window.chelonia.cy;
           if (!cy) return null;
@@ -246,16 +340,22 @@ class MapPageKernelTest {
           const box = cy.container().getBoundingClientRect();
           return { x: box.left + p.x, y: box.top + p.y };
         })()
-        """.formatted(jsString(name));
-    String selected = "(() => { const s = window.chelonia.state.selected; return s ? s.id : null; })()";
-    Await.until(TIMEOUT, Duration.ofMillis(300), () -> {
-      JsonNode position = chromium.evaluate(where);
-      if (!position.has("x")) {
-        return false;
-      }
-      chromium.click(position.path("x").asDouble(), position.path("y").asDouble());
-      return chromium.evaluate(selected).asText().endsWith("/" + name);
-    }, () -> "could not click the node " + name + " within " + TIMEOUT);
+        """
+            .formatted(jsString(name));
+    String selected =
+        "(() => { const s = window.chelonia.state.selected; return s ? s.id : null; })()";
+    Await.until(
+        TIMEOUT,
+        Duration.ofMillis(300),
+        () -> {
+          JsonNode position = chromium.evaluate(where);
+          if (!position.has("x")) {
+            return false;
+          }
+          chromium.click(position.path("x").asDouble(), position.path("y").asDouble());
+          return chromium.evaluate(selected).asText().endsWith("/" + name);
+        },
+        () -> "could not click the node " + name + " within " + TIMEOUT);
   }
 
   /** {@code text} as a JavaScript string literal (JSON's string syntax is JavaScript's). */

@@ -21,23 +21,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cluster's links read from a real Prometheus (Debian's), which scrapes two "nodes" serving
- * the series the Collector would have remote-written; and what a Prometheus that is down or
- * answers garbage gives: one line.
+ * The cluster's links read from a real Prometheus (Debian's), which scrapes two "nodes" serving the
+ * series the Collector would have remote-written; and what a Prometheus that is down or answers
+ * garbage gives: one line.
  */
 class PrometheusLinksTest {
   static final String TEXT = "text/plain; version=0.0.4";
   private static final String JSON = "application/json";
-  private static final String LINK_A = "client_k8s_namespace_name=\"shop\",client_k8s_workload_kind=\"Deployment\","
-      + "client_k8s_workload_name=\"checkout\",server_k8s_namespace_name=\"shop\","
-      + "server_k8s_workload_kind=\"StatefulSet\",server_k8s_workload_name=\"orders\",server_port=\"8080\","
-      + "network_transport=\"tcp\",network_type=\"ipv4\"";
-  private static final String LINK_B = "client_k8s_namespace_name=\"external\",client_k8s_workload_kind=\"External\","
-      + "client_k8s_workload_name=\"203.0.113.9\",server_k8s_namespace_name=\"shop\","
-      + "server_k8s_workload_kind=\"StatefulSet\",server_k8s_workload_name=\"orders\",server_port=\"8080\","
-      + "network_transport=\"tcp\",network_type=\"ipv4\"";
+  private static final String LINK_A =
+      "client_k8s_namespace_name=\"shop\",client_k8s_workload_kind=\"Deployment\","
+          + "client_k8s_workload_name=\"checkout\",server_k8s_namespace_name=\"shop\","
+          + "server_k8s_workload_kind=\"StatefulSet\",server_k8s_workload_name=\"orders\",server_port=\"8080\","
+          + "network_transport=\"tcp\",network_type=\"ipv4\"";
+  private static final String LINK_B =
+      "client_k8s_namespace_name=\"external\",client_k8s_workload_kind=\"External\","
+          + "client_k8s_workload_name=\"203.0.113.9\",server_k8s_namespace_name=\"shop\","
+          + "server_k8s_workload_kind=\"StatefulSet\",server_k8s_workload_name=\"orders\",server_port=\"8080\","
+          + "network_transport=\"tcp\",network_type=\"ipv4\"";
+
   /** Node 1 runs the client of link A and the server of link B (whose client is outside). */
-  static final String NODE_1 = """
+  static final String NODE_1 =
+      """
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="transmit"} 1000
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="receive"} 2000
       chelonia_link_connections_total{%1$s,chelonia_observer="client"} 3
@@ -50,16 +54,20 @@ class PrometheusLinksTest {
       chelonia_link_bytes_total{%2$s,chelonia_observer="server",network_io_direction="receive"} 600
       chelonia_link_connections_total{%2$s,chelonia_observer="server"} 7
       chelonia_link_bytes_total{otel_metric_overflow="true"} 99
-      """.formatted(LINK_A, LINK_B);
+      """
+          .formatted(LINK_A, LINK_B);
+
   /** Node 2 runs link A's server (its view is not counted) and a second replica of the client. */
-  static final String NODE_2 = """
+  static final String NODE_2 =
+      """
       chelonia_link_bytes_total{%1$s,chelonia_observer="server",network_io_direction="transmit"} 1000
       chelonia_link_bytes_total{%1$s,chelonia_observer="server",network_io_direction="receive"} 2000
       chelonia_link_connections_total{%1$s,chelonia_observer="server"} 3
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="transmit"} 10
       chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="receive"} 20
       chelonia_link_connections_total{%1$s,chelonia_observer="client"} 1
-      """.formatted(LINK_A);
+      """
+          .formatted(LINK_A);
 
   @TempDir Path temp;
 
@@ -69,19 +77,33 @@ class PrometheusLinksTest {
   void eachLinkIsCountedOnceAsTheDashboardsCountIt() throws Exception {
     try (FixedHttpServer node1 = FixedHttpServer.start(0, 200, TEXT, NODE_1);
         FixedHttpServer node2 = FixedHttpServer.start(0, 200, TEXT, NODE_2);
-        PrometheusProcess prometheus = PrometheusProcess.start(temp, List.of(node1.target(), node2.target()))) {
+        PrometheusProcess prometheus =
+            PrometheusProcess.start(temp, List.of(node1.target(), node2.target()))) {
       PrometheusLinks links = new PrometheusLinks(prometheus.uri(), Duration.ofSeconds(1));
-      List<LinkRow> rows = Await.until(Duration.ofSeconds(60), Duration.ofMillis(250), () -> {
-        List<LinkRow> now = links.snapshot().rows();
-        boolean bothScraped = now.size() == 2
-            && now.stream().anyMatch(row -> row.json().path("connections_opened").asLong() == 4);
-        return bothScraped ? Optional.of(now) : Optional.empty();
-      }, () -> "the two nodes' series not read within 60 s: " + prometheus.logText());
+      List<LinkRow> rows =
+          Await.until(
+              Duration.ofSeconds(60),
+              Duration.ofMillis(250),
+              () -> {
+                List<LinkRow> now = links.snapshot().rows();
+                boolean bothScraped =
+                    now.size() == 2
+                        && now.stream()
+                            .anyMatch(row -> row.json().path("connections_opened").asLong() == 4);
+                return bothScraped ? Optional.of(now) : Optional.empty();
+              },
+              () -> "the two nodes' series not read within 60 s: " + prometheus.logText());
 
-      JsonNode a = rows.stream().filter(row -> row.key().client().name().equals("checkout")).findFirst()
-          .orElseThrow().json();
-      assertThat(a.path("client").toString()).isEqualTo("{\"namespace\":\"shop\",\"kind\":\"Deployment\",\"name\":\"checkout\"}");
-      assertThat(a.path("server").toString()).isEqualTo("{\"namespace\":\"shop\",\"kind\":\"StatefulSet\",\"name\":\"orders\"}");
+      JsonNode a =
+          rows.stream()
+              .filter(row -> row.key().client().name().equals("checkout"))
+              .findFirst()
+              .orElseThrow()
+              .json();
+      assertThat(a.path("client").toString())
+          .isEqualTo("{\"namespace\":\"shop\",\"kind\":\"Deployment\",\"name\":\"checkout\"}");
+      assertThat(a.path("server").toString())
+          .isEqualTo("{\"namespace\":\"shop\",\"kind\":\"StatefulSet\",\"name\":\"orders\"}");
       assertThat(a.path("server_port").asInt()).isEqualTo(8080);
       assertThat(a.path("observer").asText()).isEqualTo("client");
       assertThat(a.path("bytes_client_to_server").asLong()).isEqualTo(1010);
@@ -95,8 +117,12 @@ class PrometheusLinksTest {
       assertThat(a.path("rtt").path("min_us").isNull()).isTrue();
       assertThat(a.path("first_seen").isNull()).isTrue();
 
-      JsonNode b = rows.stream().filter(row -> row.key().client().name().equals("203.0.113.9")).findFirst()
-          .orElseThrow().json();
+      JsonNode b =
+          rows.stream()
+              .filter(row -> row.key().client().name().equals("203.0.113.9"))
+              .findFirst()
+              .orElseThrow()
+              .json();
       assertThat(b.path("observer").asText()).isEqualTo("server");
       assertThat(b.path("bytes_client_to_server").asLong()).isEqualTo(500);
       assertThat(b.path("bytes_server_to_client").asLong()).isEqualTo(600);
@@ -108,7 +134,8 @@ class PrometheusLinksTest {
         assertThat(answer.path("source").asText()).isEqualTo("prometheus");
         assertThat(answer.path("refresh_seconds").asDouble()).isEqualTo(1.0);
         assertThat(answer.path("links")).hasSize(1);
-        assertThat(answer.path("links").get(0).path("client").path("name").asText()).isEqualTo("203.0.113.9");
+        assertThat(answer.path("links").get(0).path("client").path("name").asText())
+            .isEqualTo("203.0.113.9");
       }
     }
   }
@@ -116,10 +143,13 @@ class PrometheusLinksTest {
   @Test
   void aPrometheusThatIsDownIsOneLineAndA502() throws Exception {
     int closed = PrometheusProcess.freeLoopbackPort();
-    PrometheusLinks links = new PrometheusLinks(URI.create("http://127.0.0.1:" + closed + "/"), Duration.ofSeconds(1));
-    assertThatThrownBy(links::snapshot).isInstanceOf(SourceUnavailableException.class)
+    PrometheusLinks links =
+        new PrometheusLinks(URI.create("http://127.0.0.1:" + closed + "/"), Duration.ofSeconds(1));
+    assertThatThrownBy(links::snapshot)
+        .isInstanceOf(SourceUnavailableException.class)
         .hasMessageStartingWith("Prometheus at http://127.0.0.1:" + closed + " is unreachable: ")
-        .message().doesNotContain("\n");
+        .message()
+        .doesNotContain("\n");
     try (MapServer map = MapServer.start(new MapOptions("127.0.0.1", 0), links)) {
       HttpResponse<String> response = get(map, "/api/links");
       assertThat(response.statusCode()).isEqualTo(502);
@@ -130,37 +160,51 @@ class PrometheusLinksTest {
 
   @Test
   void aPrometheusAnsweringGarbageIsOneLineNamingWhat() {
-    try (FixedHttpServer garbage = FixedHttpServer.start(0, 200, "text/html", "<html>\n<body>hello</body>\n</html>")) {
-      PrometheusLinks links = new PrometheusLinks(URI.create("http://" + garbage.target()), Duration.ofSeconds(1));
+    try (FixedHttpServer garbage =
+        FixedHttpServer.start(0, 200, "text/html", "<html>\n<body>hello</body>\n</html>")) {
+      PrometheusLinks links =
+          new PrometheusLinks(URI.create("http://" + garbage.target()), Duration.ofSeconds(1));
       String at = "Prometheus at http://" + garbage.target();
       assertThatThrownBy(links::snapshot)
           .hasMessage(at + " answered HTTP 200, not JSON: <html> <body>hello</body> </html>");
-      garbage.answer(400, JSON, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}");
-      assertThatThrownBy(links::snapshot).hasMessage(at + " refused the query (HTTP 400): parse error");
-      garbage.answer(200, JSON, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
-      assertThatThrownBy(links::snapshot).hasMessageStartingWith(at + " answered a result that is not an instant vector: ");
-      garbage.answer(200, JSON, """
+      garbage.answer(
+          400, JSON, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}");
+      assertThatThrownBy(links::snapshot)
+          .hasMessage(at + " refused the query (HTTP 400): parse error");
+      garbage.answer(
+          200, JSON, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
+      assertThatThrownBy(links::snapshot)
+          .hasMessageStartingWith(at + " answered a result that is not an instant vector: ");
+      garbage.answer(
+          200,
+          JSON,
+          """
           {"status":"success","data":{"resultType":"vector","result":[{"metric":{
             "client_k8s_workload_name":"a","server_k8s_workload_name":"b","server_port":"80",
             "network_type":"ipv4","chelonia_observer":"client"},"value":[1,"lots"]}]}}""");
-      assertThatThrownBy(links::snapshot).hasMessage(at + " answered a sample value that is no number: [1,\"lots\"]");
+      assertThatThrownBy(links::snapshot)
+          .hasMessage(at + " answered a sample value that is no number: [1,\"lots\"]");
       garbage.answer(200, JSON, "[1,2,3]");
-      assertThatThrownBy(links::snapshot).hasMessage(at + " answered HTTP 200, not a query result: [1,2,3]");
+      assertThatThrownBy(links::snapshot)
+          .hasMessage(at + " answered HTTP 200, not a query result: [1,2,3]");
     }
   }
 
   @Test
   void onlyAnHttpUrlIsTaken() {
-    assertThatThrownBy(() -> new PrometheusLinks(URI.create("ftp://prometheus:9090"), Duration.ofSeconds(5)))
+    assertThatThrownBy(
+            () -> new PrometheusLinks(URI.create("ftp://prometheus:9090"), Duration.ofSeconds(5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("--prometheus must be an http(s) URL, was ftp://prometheus:9090");
-    assertThatThrownBy(() -> new PrometheusLinks(URI.create("prometheus:9090"), Duration.ofSeconds(5)))
+    assertThatThrownBy(
+            () -> new PrometheusLinks(URI.create("prometheus:9090"), Duration.ofSeconds(5)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static HttpResponse<String> get(MapServer map, String path) throws Exception {
-    return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + map.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + map.port() + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -17,12 +17,13 @@ import java.util.SequencedMap;
 import java.util.Set;
 
 /**
- * The agent wired as RunCommand wires it, for the export tests: the real probes folding into a
- * link table, and the SDK exporting it, with each poll driven by the test through {@link #poll()}.
+ * The agent wired as RunCommand wires it, for the export tests: the real probes folding into a link
+ * table, and the SDK exporting it, with each poll driven by the test through {@link #poll()}.
  */
 public final class AgentUnderTest implements AutoCloseable {
   /** The agent's service.version in these tests. */
   public static final String VERSION = "9.9.9";
+
   /** The resource the tests give the agent. */
   public static final SequencedMap<String, String> RESOURCE = resource();
 
@@ -37,12 +38,16 @@ public final class AgentUnderTest implements AutoCloseable {
    * selfPorts}) left out, then starts the SDK with {@code properties} ({@code otel.*}) winning over
    * the environment.
    */
-  public static AgentUnderTest start(MetricsOptions options, Map<String, String> resource,
-      Map<String, String> properties, Set<Integer> selfPorts) {
+  public static AgentUnderTest start(
+      MetricsOptions options,
+      Map<String, String> resource,
+      Map<String, String> properties,
+      Set<Integer> selfPorts) {
     AgentUnderTest agent = new AgentUnderTest();
     try {
       agent.pipeline =
-          LinkPipeline.open(PipelineConfig.defaults(), new AddressResolver(), selfPorts, agent.clock);
+          LinkPipeline.open(
+              PipelineConfig.defaults(), new AddressResolver(), selfPorts, agent.clock);
       agent.telemetry = Telemetry.start(options, resource, properties, VERSION, agent.clock);
       return agent;
     } catch (RuntimeException e) {

@@ -10,11 +10,11 @@ public final class Await {
   private Await() {}
 
   /**
-   * Calls {@code attempt} every {@code pause} until it gives a value, and returns that value;
-   * fails with an {@link AssertionError} saying {@code failure} once {@code timeout} has passed.
+   * Calls {@code attempt} every {@code pause} until it gives a value, and returns that value; fails
+   * with an {@link AssertionError} saying {@code failure} once {@code timeout} has passed.
    */
-  public static <T> T until(Duration timeout, Duration pause, Supplier<Optional<T>> attempt,
-      Supplier<String> failure) {
+  public static <T> T until(
+      Duration timeout, Duration pause, Supplier<Optional<T>> attempt, Supplier<String> failure) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Optional<T> value = attempt.get();
@@ -29,9 +29,13 @@ public final class Await {
   }
 
   /** {@link #until(Duration, Duration, Supplier, Supplier)} for a condition with no value. */
-  public static void until(Duration timeout, Duration pause, BooleanSupplier condition,
-      Supplier<String> failure) {
-    until(timeout, pause, () -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty(), failure);
+  public static void until(
+      Duration timeout, Duration pause, BooleanSupplier condition, Supplier<String> failure) {
+    until(
+        timeout,
+        pause,
+        () -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty(),
+        failure);
   }
 
   /** Sleeps; an interrupt is kept and thrown as an {@link IllegalStateException}. */

@@ -7,8 +7,8 @@ public final class Cleanup {
   private Cleanup() {}
 
   /**
-   * Closes the given ones after {@code failure}, as {@link Closing#closeAll} does, adding what they throw
-   * to it as suppressed; returns {@code failure}, for the caller to throw.
+   * Closes the given ones after {@code failure}, as {@link Closing#closeAll} does, adding what they
+   * throw to it as suppressed; returns {@code failure}, for the caller to throw.
    */
   public static RuntimeException closeAfter(RuntimeException failure, AutoCloseable... closeables) {
     try {

@@ -11,6 +11,7 @@ public final class ExportTraffic {
   public static final long CLIENT_SENDS = 123_457;
   public static final long SERVER_SENDS = 76_543;
   public static final int CONNECTIONS = 2;
+
   /** A closed port on host B, for a refused connection. */
   public static final int REFUSED_PORT = 9;
 
@@ -21,8 +22,13 @@ public final class ExportTraffic {
    * server and {@link #SERVER_SENDS} back; returns the server's port.
    */
   public static int exchange(NetnsHosts hosts) {
-    return PeerExchange.exchange(Optional.of(hosts.nameA()), Optional.of(hosts.nameB()),
-        SERVER_ADDRESS, CLIENT_SENDS, SERVER_SENDS, CONNECTIONS);
+    return PeerExchange.exchange(
+        Optional.of(hosts.nameA()),
+        Optional.of(hosts.nameB()),
+        SERVER_ADDRESS,
+        CLIENT_SENDS,
+        SERVER_SENDS,
+        CONNECTIONS);
   }
 
   /** A connection from A to {@link #REFUSED_PORT} on B, refused. */

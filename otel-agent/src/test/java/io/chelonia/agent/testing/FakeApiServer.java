@@ -38,9 +38,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,8 +48,8 @@ import java.util.regex.Pattern;
  * keeps the objects (create, change and delete them with {@link #objects()}) and serves the REST
  * calls; a small HTTP front serves watches the way the real server does, as a streamed HTTP
  * response of one JSON event per line, from a watch cache: a log of the changes to each listed
- * resource, so a watch from a resource version gets every change after it, deletions included.
- * The caches look at the store again after each write to it.
+ * resource, so a watch from a resource version gets every change after it, deletions included. The
+ * caches look at the store again after each write to it.
  *
  * <p>The front is needed because the mock serves watches over WebSocket only (client-java, like
  * client-go, watches over HTTP), keeps no event history, and blocks its event loop for up to a
@@ -62,9 +62,10 @@ public final class FakeApiServer implements AutoCloseable {
   private static final Pattern RESOURCE_VERSION = Pattern.compile("(?:^|&)resourceVersion=(\\d+)");
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
   private static final long CACHE_REFRESH_MILLIS = 50;
-  private static final String EXPIRED = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
-      + "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-      + "\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}\n";
+  private static final String EXPIRED =
+      "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+          + "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+          + "\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}\n";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The mock logs every request at INFO, and the watch cache lists every few milliseconds. */
@@ -77,11 +78,14 @@ public final class FakeApiServer implements AutoCloseable {
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(daemon("fake-api-server-watch-cache"));
   private final Map<String, WatchCache> caches = new ConcurrentHashMap<>();
+
   /** The store changed since the watch caches last looked. */
   private final AtomicBoolean written = new AtomicBoolean();
+
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
   private final int port;
   private HttpServer front;
+
   /** After a restart, watches from an older resource version are refused (410 Gone). */
   private volatile long expiredBefore;
 
@@ -95,8 +99,13 @@ public final class FakeApiServer implements AutoCloseable {
   }
 
   private FakeApiServer() {
-    mock = new KubernetesMockServer(new Context(kubernetesMapper()), new MockWebServer(),
-        new HashMap<>(), new WritesSeen(), false);
+    mock =
+        new KubernetesMockServer(
+            new Context(kubernetesMapper()),
+            new MockWebServer(),
+            new HashMap<>(),
+            new WritesSeen(),
+            false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
     objects = mock.createClient();
     // Once logging is set up (logback resets java.util.logging levels as it starts).
@@ -108,7 +117,9 @@ public final class FakeApiServer implements AutoCloseable {
             caches.values().forEach(WatchCache::refresh);
           }
         },
-        CACHE_REFRESH_MILLIS, CACHE_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        CACHE_REFRESH_MILLIS,
+        CACHE_REFRESH_MILLIS,
+        TimeUnit.MILLISECONDS);
   }
 
   public static FakeApiServer start() {
@@ -136,8 +147,8 @@ public final class FakeApiServer implements AutoCloseable {
 
   /**
    * The API server comes back on the same port, with the objects it had. Like a restarted API
-   * server, whose watch cache starts afresh, it answers a watch from a resource version older
-   * than the restart with 410 Gone, so clients list again.
+   * server, whose watch cache starts afresh, it answers a watch from a resource version older than
+   * the restart with 410 Gone, so clients list again.
    */
   public synchronized void restart() {
     if (front == null) {
@@ -177,28 +188,31 @@ public final class FakeApiServer implements AutoCloseable {
 
   private synchronized int startFront(int wanted) {
     try {
-      front = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
+      front =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + wanted, e);
     }
     front.setExecutor(handlers);
-    front.createContext("/", exchange -> {
-      try (exchange) {
-        String query = exchange.getRequestURI().getRawQuery();
-        if (exchange.getRequestMethod().equals("GET")) {
-          // The cache of a resource starts at its first list, so no later change is missed.
-          cache(exchange.getRequestURI().getRawPath());
-        }
-        if (query != null && query.contains("watch=true")) {
-          watch(exchange, query);
-        } else {
-          forward(exchange);
-        }
-      } catch (IOException | RuntimeException e) {
-        // The front was stopped under a request, or the client went away: what a real server
-        // shows the client too.
-      }
-    });
+    front.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            String query = exchange.getRequestURI().getRawQuery();
+            if (exchange.getRequestMethod().equals("GET")) {
+              // The cache of a resource starts at its first list, so no later change is missed.
+              cache(exchange.getRequestURI().getRawPath());
+            }
+            if (query != null && query.contains("watch=true")) {
+              watch(exchange, query);
+            } else {
+              forward(exchange);
+            }
+          } catch (IOException | RuntimeException e) {
+            // The front was stopped under a request, or the client went away: what a real server
+            // shows the client too.
+          }
+        });
     front.start();
     return front.getAddress().getPort();
   }
@@ -209,16 +223,22 @@ public final class FakeApiServer implements AutoCloseable {
 
   private void forward(HttpExchange exchange) throws IOException {
     byte[] body = exchange.getRequestBody().readAllBytes();
-    HttpRequest.Builder request = HttpRequest.newBuilder(mockUri(exchange.getRequestURI()))
-        .timeout(FORWARD_TIMEOUT)
-        .method(exchange.getRequestMethod(), body.length == 0
-            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(mockUri(exchange.getRequestURI()))
+            .timeout(FORWARD_TIMEOUT)
+            .method(
+                exchange.getRequestMethod(),
+                body.length == 0
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
     HttpResponse<byte[]> response = send(request.build());
-    response.headers().firstValue("Content-Type")
+    response
+        .headers()
+        .firstValue("Content-Type")
         .ifPresent(type -> exchange.getResponseHeaders().set("Content-Type", type));
     byte[] answer = response.body();
     exchange.sendResponseHeaders(response.statusCode(), answer.length == 0 ? -1 : answer.length);
@@ -305,9 +325,9 @@ public final class FakeApiServer implements AutoCloseable {
   private record Event(long version, boolean deletion, String line) {}
 
   /**
-   * The changes to one resource, as the API server's watch cache keeps them: the objects are
-   * listed from the store every few milliseconds and each difference becomes an event, numbered
-   * by the object's resource version (a deletion by the list's).
+   * The changes to one resource, as the API server's watch cache keeps them: the objects are listed
+   * from the store every few milliseconds and each difference becomes an event, numbered by the
+   * object's resource version (a deletion by the list's).
    */
   private final class WatchCache {
     private final String path;
@@ -328,8 +348,11 @@ public final class FakeApiServer implements AutoCloseable {
     synchronized void refresh() {
       JsonNode list;
       try {
-        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + mock.getPort() + path)).timeout(FORWARD_TIMEOUT).build());
+        HttpResponse<byte[]> response =
+            send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mock.getPort() + path))
+                    .timeout(FORWARD_TIMEOUT)
+                    .build());
         if (response.statusCode() != 200) {
           return;
         }
@@ -343,7 +366,9 @@ public final class FakeApiServer implements AutoCloseable {
       List<Event> fresh = new ArrayList<>();
       for (JsonNode item : list.path("items")) {
         // List items carry no kind; watch events do.
-        ((ObjectNode) item).put("kind", itemKind).put("apiVersion", list.path("apiVersion").asText());
+        ((ObjectNode) item)
+            .put("kind", itemKind)
+            .put("apiVersion", list.path("apiVersion").asText());
         String uid = item.path("metadata").path("uid").asText();
         long itemVersion = item.path("metadata").path("resourceVersion").asLong();
         now.put(uid, item);
@@ -354,12 +379,14 @@ public final class FakeApiServer implements AutoCloseable {
           fresh.add(event(itemVersion, "MODIFIED", item));
         }
       }
-      known.forEach((uid, item) -> {
-        if (!now.containsKey(uid)) {
-          ((ObjectNode) item.path("metadata")).put("resourceVersion", Long.toString(listVersion));
-          fresh.add(event(listVersion, "DELETED", item));
-        }
-      });
+      known.forEach(
+          (uid, item) -> {
+            if (!now.containsKey(uid)) {
+              ((ObjectNode) item.path("metadata"))
+                  .put("resourceVersion", Long.toString(listVersion));
+              fresh.add(event(listVersion, "DELETED", item));
+            }
+          });
       known.clear();
       known.putAll(now);
       fresh.sort(Comparator.comparingLong(Event::version));

@@ -34,16 +34,18 @@ public final class FixedHttpServer implements AutoCloseable {
       throw new UncheckedIOException("cannot listen on port " + port, e);
     }
     FixedHttpServer fixed = new FixedHttpServer(server, status, contentType, body);
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        byte[] bytes = fixed.body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", fixed.contentType);
-        exchange.sendResponseHeaders(fixed.status, bytes.length == 0 ? -1 : bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            byte[] bytes = fixed.body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", fixed.contentType);
+            exchange.sendResponseHeaders(fixed.status, bytes.length == 0 ? -1 : bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(bytes);
+            }
+          }
+        });
     server.start();
     return fixed;
   }

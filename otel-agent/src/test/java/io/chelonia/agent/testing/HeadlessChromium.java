@@ -34,16 +34,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Debian's Chromium, headless, driven over the DevTools protocol (a WebSocket from
- * java.net.http): open a page, evaluate script in it, click where a user would, take a
- * screenshot. Every wait is bounded. Needs {@code /usr/bin/chromium} (apt-get install chromium);
- * fails, never skips, without it.
+ * Debian's Chromium, headless, driven over the DevTools protocol (a WebSocket from java.net.http):
+ * open a page, evaluate script in it, click where a user would, take a screenshot. Every wait is
+ * bounded. Needs {@code /usr/bin/chromium} (apt-get install chromium); fails, never skips, without
+ * it.
  */
 public final class HeadlessChromium implements AutoCloseable {
   public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
-  private static final Pattern LISTENING = Pattern.compile("DevTools listening on ws://[^:]+:(\\d+)/");
+  private static final Pattern LISTENING =
+      Pattern.compile("DevTools listening on ws://[^:]+:(\\d+)/");
 
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -54,6 +55,7 @@ public final class HeadlessChromium implements AutoCloseable {
   private WebSocket socket;
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<JsonNode>> calls = new ConcurrentHashMap<>();
+
   /** Every event the page sent (method and params), in order. */
   private final List<JsonNode> events = new CopyOnWriteArrayList<>();
 
@@ -73,36 +75,52 @@ public final class HeadlessChromium implements AutoCloseable {
     try {
       profile = Files.createTempDirectory("chelonia-chromium");
       // --no-sandbox: the tests run as root, which Chromium's sandbox refuses.
-      process = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-          "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-          "--disable-background-networking", "--remote-debugging-address=127.0.0.1",
-          "--remote-debugging-port=0", "--user-data-dir=" + profile,
-          "--window-size=" + width + "," + height, "about:blank")
-          .redirectErrorStream(true)
-          .start();
+      process =
+          new ProcessBuilder(
+                  CHROMIUM.toString(),
+                  "--headless",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--no-first-run",
+                  "--no-default-browser-check",
+                  "--disable-extensions",
+                  "--disable-background-networking",
+                  "--remote-debugging-address=127.0.0.1",
+                  "--remote-debugging-port=0",
+                  "--user-data-dir=" + profile,
+                  "--window-size=" + width + "," + height,
+                  "about:blank")
+              .redirectErrorStream(true)
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + CHROMIUM, e);
     }
     StringBuffer output = new StringBuffer();
     CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().name("chromium-output").start(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = lines.readLine()) != null; ) {
-          output.append(line).append('\n');
-          Matcher listening = LISTENING.matcher(line);
-          if (listening.find()) {
-            port.complete(Integer.parseInt(listening.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        // Chromium ended: said below if it never listened.
-      }
-      port.completeExceptionally(new IllegalStateException("chromium ended: " + output));
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("chromium-output")
+        .start(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                  output.append(line).append('\n');
+                  Matcher listening = LISTENING.matcher(line);
+                  if (listening.find()) {
+                    port.complete(Integer.parseInt(listening.group(1)));
+                  }
+                }
+              } catch (IOException e) {
+                // Chromium ended: said below if it never listened.
+              }
+              port.completeExceptionally(new IllegalStateException("chromium ended: " + output));
+            });
     try {
       HeadlessChromium chromium =
-          new HeadlessChromium(process, profile, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+          new HeadlessChromium(
+              process, profile, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
       chromium.output.append(output);
       return chromium;
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
@@ -111,8 +129,8 @@ public final class HeadlessChromium implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new IllegalStateException("chromium did not start its DevTools server within "
-          + START_TIMEOUT + ": " + output, e);
+      throw new IllegalStateException(
+          "chromium did not start its DevTools server within " + START_TIMEOUT + ": " + output, e);
     }
   }
 
@@ -122,14 +140,20 @@ public final class HeadlessChromium implements AutoCloseable {
       throw new IllegalStateException("a page is open already");
     }
     try {
-      HttpResponse<String> created = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/json/new?about:blank"))
-          .PUT(HttpRequest.BodyPublishers.noBody()).timeout(CALL_TIMEOUT).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> created =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + port + "/json/new?about:blank"))
+                  .PUT(HttpRequest.BodyPublishers.noBody())
+                  .timeout(CALL_TIMEOUT)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       String debugger = json.readTree(created.body()).path("webSocketDebuggerUrl").asText();
-      socket = http.newWebSocketBuilder().connectTimeout(CALL_TIMEOUT)
-          .buildAsync(URI.create(debugger), new Listener())
-          .get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      socket =
+          http.newWebSocketBuilder()
+              .connectTimeout(CALL_TIMEOUT)
+              .buildAsync(URI.create(debugger), new Listener())
+              .get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (IOException | ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot attach to chromium on port " + port + ": " + e, e);
     } catch (InterruptedException e) {
@@ -158,7 +182,8 @@ public final class HeadlessChromium implements AutoCloseable {
       }
       return reply.path("result");
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(method + " got no answer within " + CALL_TIMEOUT + ": " + e, e);
+      throw new IllegalStateException(
+          method + " got no answer within " + CALL_TIMEOUT + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted during " + method, e);
@@ -169,30 +194,67 @@ public final class HeadlessChromium implements AutoCloseable {
 
   /** The value of a script expression (promises awaited), as JSON; a thrown error fails. */
   public JsonNode evaluate(String expression) {
-    JsonNode result = call("Runtime.evaluate", Map.of("expression", expression,
-        "returnByValue", true, "awaitPromise", true));
+    JsonNode result =
+        call(
+            "Runtime.evaluate",
+            Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
     if (result.has("exceptionDetails")) {
       throw new IllegalStateException("script failed: " + result.get("exceptionDetails"));
     }
     return result.path("result").path("value");
   }
 
-  /** Evaluates {@code expression} until its value satisfies {@code condition}, at most {@code timeout}. */
+  /**
+   * Evaluates {@code expression} until its value satisfies {@code condition}, at most {@code
+   * timeout}.
+   */
   public JsonNode awaitValue(String expression, Predicate<JsonNode> condition, Duration timeout) {
     JsonNode[] last = {null};
-    return Await.until(timeout, Duration.ofMillis(200), () -> {
-      last[0] = evaluate(expression);
-      return condition.test(last[0]) ? java.util.Optional.of(last[0]) : java.util.Optional.empty();
-    }, () -> "no satisfying value of " + expression + " within " + timeout + "; last: " + last[0]);
+    return Await.until(
+        timeout,
+        Duration.ofMillis(200),
+        () -> {
+          last[0] = evaluate(expression);
+          return condition.test(last[0])
+              ? java.util.Optional.of(last[0])
+              : java.util.Optional.empty();
+        },
+        () -> "no satisfying value of " + expression + " within " + timeout + "; last: " + last[0]);
   }
 
   /** A left click at page coordinates {@code x}, {@code y}, as a mouse gives it. */
   public void click(double x, double y) {
     call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", x, "y", y));
-    call("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", x, "y", y,
-        "button", "left", "buttons", 1, "clickCount", 1));
-    call("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", x, "y", y,
-        "button", "left", "buttons", 0, "clickCount", 1));
+    call(
+        "Input.dispatchMouseEvent",
+        Map.of(
+            "type",
+            "mousePressed",
+            "x",
+            x,
+            "y",
+            y,
+            "button",
+            "left",
+            "buttons",
+            1,
+            "clickCount",
+            1));
+    call(
+        "Input.dispatchMouseEvent",
+        Map.of(
+            "type",
+            "mouseReleased",
+            "x",
+            x,
+            "y",
+            y,
+            "button",
+            "left",
+            "buttons",
+            0,
+            "clickCount",
+            1));
   }
 
   /** The mouse moved to {@code x}, {@code y} (hover). */
@@ -262,7 +324,8 @@ public final class HeadlessChromium implements AutoCloseable {
             events.add(node);
           }
         } catch (IOException e) {
-          events.add(json.createObjectNode().put("method", "unparsable").put("text", message.toString()));
+          events.add(
+              json.createObjectNode().put("method", "unparsable").put("text", message.toString()));
         }
         message.setLength(0);
       }

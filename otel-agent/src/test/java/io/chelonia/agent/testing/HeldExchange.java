@@ -1,8 +1,9 @@
 package io.chelonia.agent.testing;
 
+import static io.chelonia.agent.testing.PeerExchange.PEER_TIMEOUT;
+
 import io.chelonia.agent.lifecycle.Closing;
 import java.util.Optional;
-import static io.chelonia.agent.testing.PeerExchange.PEER_TIMEOUT;
 
 /**
  * A {@link TrafficPeer} server and client run with {@code --hold}: their connections carry the
@@ -23,15 +24,35 @@ public final class HeldExchange implements AutoCloseable {
    * Starts a server in {@code serverNs} and a client in {@code clientNs}, {@code connections}
    * connections each carrying exactly the given bytes, and returns once the client holds them.
    */
-  public static HeldExchange start(Optional<String> clientNs, Optional<String> serverNs,
-      String address, long clientSends, long serverSends, int connections) {
-    TrafficPeerProcess server = TrafficPeerProcess.start(serverNs, "server", address, "0",
-        String.valueOf(serverSends), String.valueOf(clientSends), String.valueOf(connections), "--hold");
+  public static HeldExchange start(
+      Optional<String> clientNs,
+      Optional<String> serverNs,
+      String address,
+      long clientSends,
+      long serverSends,
+      int connections) {
+    TrafficPeerProcess server =
+        TrafficPeerProcess.start(
+            serverNs,
+            "server",
+            address,
+            "0",
+            String.valueOf(serverSends),
+            String.valueOf(clientSends),
+            String.valueOf(connections),
+            "--hold");
     TrafficPeerProcess client = null;
     try {
       int port = PeerExchange.port(server);
-      client = PeerExchange.startClient(port, clientNs, address, String.valueOf(clientSends),
-          String.valueOf(serverSends), String.valueOf(connections), "--hold");
+      client =
+          PeerExchange.startClient(
+              port,
+              clientNs,
+              address,
+              String.valueOf(clientSends),
+              String.valueOf(serverSends),
+              String.valueOf(connections),
+              "--hold");
       client.awaitLine("HELD", PEER_TIMEOUT);
       return new HeldExchange(server, client, port);
     } catch (RuntimeException e) {
@@ -44,7 +65,9 @@ public final class HeldExchange implements AutoCloseable {
     return port;
   }
 
-  /** On every connection the client sends {@code bytes} more and reads as many back; returns then. */
+  /**
+   * On every connection the client sends {@code bytes} more and reads as many back; returns then.
+   */
   public void sendMore(long bytes) {
     client.send("SEND " + bytes);
     client.awaitLine("SENT", PEER_TIMEOUT);

@@ -11,11 +11,15 @@ import java.util.List;
 public final class Links {
   private Links() {}
 
-  /** The one link of {@code table} to {@code serverPort} as {@code observer} saw it; fails unless one. */
+  /**
+   * The one link of {@code table} to {@code serverPort} as {@code observer} saw it; fails unless
+   * one.
+   */
   public static Link only(LinkTable table, int serverPort, Observer observer) {
-    List<Link> matching = table.links().stream()
-        .filter(l -> l.key().serverPort() == serverPort && l.key().observer() == observer)
-        .toList();
+    List<Link> matching =
+        table.links().stream()
+            .filter(l -> l.key().serverPort() == serverPort && l.key().observer() == observer)
+            .toList();
     assertThat(matching).as("links to port %d seen by %s", serverPort, observer).hasSize(1);
     return matching.getFirst();
   }

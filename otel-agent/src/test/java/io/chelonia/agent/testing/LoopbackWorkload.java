@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A network namespace of its own holding one TCP connection over its loopback, both ends in one
- * small Python process (loopback_pair.py) that moves exact byte counts on demand: a pod's worth
- * of sockets without a JVM, so a test can fill dozens of namespaces. Closing ends the process
- * and deletes the namespace.
+ * small Python process (loopback_pair.py) that moves exact byte counts on demand: a pod's worth of
+ * sockets without a JVM, so a test can fill dozens of namespaces. Closing ends the process and
+ * deletes the namespace.
  */
 public final class LoopbackWorkload implements AutoCloseable {
   private static final int TIMEOUT_SECONDS = 30;
@@ -33,7 +33,8 @@ public final class LoopbackWorkload implements AutoCloseable {
     this.port = port;
     this.process = process;
     this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    this.stdout =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
   }
 
   /**
@@ -47,10 +48,17 @@ public final class LoopbackWorkload implements AutoCloseable {
     Process process;
     try {
       NetnsHosts.runIn(namespace, "ip", "link", "set", "lo", "up");
-      process = NetnsHosts.inNamespace(namespace, List.of("python3", script().toString(),
-              String.valueOf(port), String.valueOf(clientSends), String.valueOf(serverSends)))
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .start();
+      process =
+          NetnsHosts.inNamespace(
+                  namespace,
+                  List.of(
+                      "python3",
+                      script().toString(),
+                      String.valueOf(port),
+                      String.valueOf(clientSends),
+                      String.valueOf(serverSends)))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
     } catch (IOException | RuntimeException e) {
       NetnsHosts.deleteNamespaceIfPresent(namespace);
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
@@ -109,7 +117,8 @@ public final class LoopbackWorkload implements AutoCloseable {
     try {
       String line = stdout.readLine();
       if (!wanted.equals(line)) {
-        throw new IllegalStateException("workload in " + namespace + " said " + line + ", not " + wanted);
+        throw new IllegalStateException(
+            "workload in " + namespace + " said " + line + ", not " + wanted);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -20,13 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NetnsHosts implements AutoCloseable {
   private static final Path NETNS_DIR = Path.of("/run/netns");
+
   /** Each end of the veth pair lives in its own namespace, so both ends can have this name. */
   private static final String LINK = "eth0";
+
   private static final InetAddress IPV4_A = InetAddress.ofLiteral("198.18.0.1");
   private static final InetAddress IPV4_B = InetAddress.ofLiteral("198.18.0.2");
   private static final InetAddress IPV6_A = InetAddress.ofLiteral("2001:db8:c4e1::1");
   private static final InetAddress IPV6_B = InetAddress.ofLiteral("2001:db8:c4e1::2");
   private static final long IP_TIMEOUT_SECONDS = 30;
+
   /** Tells apart the fixtures of one JVM; the pid in the name tells apart JVMs. */
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -158,8 +161,13 @@ public final class NetnsHosts implements AutoCloseable {
       // Reading stderr only after the exit is safe: ip's error is a line or two, far less than
       // a pipe holds.
       if (process.exitValue() != 0) {
-        throw new IllegalStateException("`" + commandLine + "` failed with exit code "
-            + process.exitValue() + ": " + readAll(process.getErrorStream()).strip());
+        throw new IllegalStateException(
+            "`"
+                + commandLine
+                + "` failed with exit code "
+                + process.exitValue()
+                + ": "
+                + readAll(process.getErrorStream()).strip());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run `" + commandLine + "`", e);

@@ -29,17 +29,22 @@ import java.util.function.Predicate;
  */
 public final class OtlpReceiver implements AutoCloseable {
   private static final String SERVICE = "opentelemetry.proto.collector.metrics.v1.MetricsService";
-  private static final MethodDescriptor<ExportMetricsServiceRequest, ExportMetricsServiceResponse> EXPORT =
-      MethodDescriptor.<ExportMetricsServiceRequest, ExportMetricsServiceResponse>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Export"))
-          .setRequestMarshaller(ProtoUtils.marshaller(ExportMetricsServiceRequest.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(ExportMetricsServiceResponse.getDefaultInstance()))
-          .build();
+  private static final MethodDescriptor<ExportMetricsServiceRequest, ExportMetricsServiceResponse>
+      EXPORT =
+          MethodDescriptor.<ExportMetricsServiceRequest, ExportMetricsServiceResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Export"))
+              .setRequestMarshaller(
+                  ProtoUtils.marshaller(ExportMetricsServiceRequest.getDefaultInstance()))
+              .setResponseMarshaller(
+                  ProtoUtils.marshaller(ExportMetricsServiceResponse.getDefaultInstance()))
+              .build();
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
   /** A port just released can take a moment to be bindable again: retried for this long. */
   private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
+
   private static final long POLL_MILLIS = 20;
 
   private final List<ExportMetricsServiceRequest> requests = new CopyOnWriteArrayList<>();
@@ -64,10 +69,11 @@ public final class OtlpReceiver implements AutoCloseable {
     }
     long deadline = System.nanoTime() + BIND_TIMEOUT.toNanos();
     while (true) {
-      Server candidate = NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, port))
-          .withOption(ChannelOption.SO_REUSEADDR, true)
-          .addService(service())
-          .build();
+      Server candidate =
+          NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, port))
+              .withOption(ChannelOption.SO_REUSEADDR, true)
+              .addService(service())
+              .build();
       try {
         candidate.start();
         server = candidate;
@@ -85,14 +91,17 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private ServerServiceDefinition service() {
     return ServerServiceDefinition.builder(SERVICE)
-        .addMethod(EXPORT, ServerCalls.asyncUnaryCall((request, response) -> {
-          requests.add(request);
-          synchronized (arrivals) {
-            arrivals.notifyAll();
-          }
-          response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
-          response.onCompleted();
-        }))
+        .addMethod(
+            EXPORT,
+            ServerCalls.asyncUnaryCall(
+                (request, response) -> {
+                  requests.add(request);
+                  synchronized (arrivals) {
+                    arrivals.notifyAll();
+                  }
+                  response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+                  response.onCompleted();
+                }))
         .build();
   }
 
@@ -146,8 +155,8 @@ public final class OtlpReceiver implements AutoCloseable {
    * Waits until a request later than the one at {@code index} has arrived and the latest request
    * satisfies {@code condition}, and returns it; fails after {@code timeout}.
    */
-  public Received awaitLatestAfter(int index, Predicate<ExportMetricsServiceRequest> condition,
-      Duration timeout) {
+  public Received awaitLatestAfter(
+      int index, Predicate<ExportMetricsServiceRequest> condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     int checked = -1;
     while (true) {
@@ -161,14 +170,21 @@ public final class OtlpReceiver implements AutoCloseable {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("no OTLP request after #" + index + " satisfied the condition within "
-            + timeout + "; " + requests.size() + " requests received"
-            + (requests.isEmpty() ? "" : ", the latest:\n" + requests.getLast()));
+        throw new AssertionError(
+            "no OTLP request after #"
+                + index
+                + " satisfied the condition within "
+                + timeout
+                + "; "
+                + requests.size()
+                + " requests received"
+                + (requests.isEmpty() ? "" : ", the latest:\n" + requests.getLast()));
       }
       synchronized (arrivals) {
         if (requests.size() - 1 == checked || requests.size() - 1 <= index) {
           try {
-            arrivals.wait(Math.max(1, Math.min(POLL_MILLIS * 10, TimeUnit.NANOSECONDS.toMillis(left))));
+            arrivals.wait(
+                Math.max(1, Math.min(POLL_MILLIS * 10, TimeUnit.NANOSECONDS.toMillis(left))));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for an OTLP request", e);

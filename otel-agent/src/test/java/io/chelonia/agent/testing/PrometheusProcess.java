@@ -34,35 +34,52 @@ public final class PrometheusProcess implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts it in {@code directory}, one job per target ({@code host:port}), and waits until ready. */
+  /**
+   * Starts it in {@code directory}, one job per target ({@code host:port}), and waits until ready.
+   */
   public static PrometheusProcess start(Path directory, List<String> targets) {
     if (!Files.isExecutable(PROMETHEUS)) {
       throw new IllegalStateException(PROMETHEUS + " is missing: apt-get install prometheus");
     }
     int port = freeLoopbackPort();
-    String jobs = targets.stream().map(target -> """
+    String jobs =
+        targets.stream()
+            .map(
+                target ->
+                    """
           - job_name: '%s'
             scrape_interval: 1s
             scrape_timeout: 1s
             static_configs:
               - targets: ['%s']
-        """.formatted(target, target)).collect(Collectors.joining());
+        """
+                        .formatted(target, target))
+            .collect(Collectors.joining());
     PrometheusProcess prometheus;
     try {
       Path config = directory.resolve("prometheus.yml");
       Files.writeString(config, "global:\n  scrape_interval: 1s\nscrape_configs:\n" + jobs);
       Path log = directory.resolve("prometheus.log");
-      Process process = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
-          "--storage.tsdb.path=" + Files.createDirectories(directory.resolve("data")),
-          "--web.listen-address=127.0.0.1:" + port)
-          .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process =
+          new ProcessBuilder(
+                  PROMETHEUS.toString(),
+                  "--config.file=" + config,
+                  "--storage.tsdb.path=" + Files.createDirectories(directory.resolve("data")),
+                  "--web.listen-address=127.0.0.1:" + port)
+              .directory(directory.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       prometheus = new PrometheusProcess(process, log, port);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + PROMETHEUS, e);
     }
     try {
       HttpClient http = HttpClient.newHttpClient();
-      Await.until(READY_TIMEOUT, Duration.ofMillis(100), () -> prometheus.ready(http),
+      Await.until(
+          READY_TIMEOUT,
+          Duration.ofMillis(100),
+          () -> prometheus.ready(http),
           () -> "prometheus not ready within " + READY_TIMEOUT + ":\n" + prometheus.logText());
       return prometheus;
     } catch (RuntimeException e) {
@@ -86,11 +103,15 @@ public final class PrometheusProcess implements AutoCloseable {
 
   private boolean ready(HttpClient http) {
     if (!process.isAlive()) {
-      throw new IllegalStateException("prometheus exited with " + process.exitValue() + ":\n" + logText());
+      throw new IllegalStateException(
+          "prometheus exited with " + process.exitValue() + ":\n" + logText());
     }
     try {
-      return http.send(HttpRequest.newBuilder(uri().resolve("/-/ready")).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      return http.send(
+                  HttpRequest.newBuilder(uri().resolve("/-/ready")).build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
     } catch (IOException notYet) {
       return false;
     } catch (InterruptedException e) {

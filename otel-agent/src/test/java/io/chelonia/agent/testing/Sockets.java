@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Test data for {@link SocketSnapshot}: one TCP socket as the kernel would report it, built
- * fluently. Immutable: every method returns a new builder, so one socket can be reported in
- * several polls with growing counters:
+ * fluently. Immutable: every method returns a new builder, so one socket can be reported in several
+ * polls with growing counters:
  *
  * <pre>{@code
  * Sockets conn = Sockets.client("10.0.0.1", 40000, "10.0.0.2", 5432).established();
@@ -27,6 +27,7 @@ public final class Sockets {
 
   /** include/net/tcp_states.h */
   public static final int TCP_ESTABLISHED = 1;
+
   public static final int TCP_SYN_SENT = 2;
   public static final int TCP_SYN_RECV = 3;
   public static final int TCP_CLOSE = 7;
@@ -247,8 +248,23 @@ public final class Sockets {
 
   public SocketSnapshot build() {
     return new SocketSnapshot(
-        cookie, netns, cgroupId, pid, comm, role, state, flags, localAddress, localPort,
-        remoteAddress, remotePort, bytesSent, bytesReceived, smoothedRttMicros, retransmits, error,
+        cookie,
+        netns,
+        cgroupId,
+        pid,
+        comm,
+        role,
+        state,
+        flags,
+        localAddress,
+        localPort,
+        remoteAddress,
+        remotePort,
+        bytesSent,
+        bytesReceived,
+        smoothedRttMicros,
+        retransmits,
+        error,
         softError);
   }
 

@@ -23,9 +23,9 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A TCP peer for kernel tests: makes real connections that carry exactly the asked number of
- * bytes, in its own process so that it can run inside a network namespace. Launch it with
- * {@link TrafficPeerProcess}.
+ * A TCP peer for kernel tests: makes real connections that carry exactly the asked number of bytes,
+ * in its own process so that it can run inside a network namespace. Launch it with {@link
+ * TrafficPeerProcess}.
  *
  * <pre>{@code
  * server <bindAddress> <port> <bytesToSend> <bytesToReceive> <connections> [--hold]
@@ -35,25 +35,27 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * }</pre>
  *
  * <p>Per connection the client sends its bytes and then reads its bytes; the server does the
- * reverse. Every close is a plain close (FIN) made after the closing side has read all it was
- * sent, so no connection ends in a RST. With {@code --hold} the connections stay open after the
- * exchange: the server echoes whatever arrives until stdin says {@code CLOSE} (or ends); the
- * client prints {@code EXCHANGED <n>} per connection, then {@code HELD}, then obeys stdin lines
- * {@code SEND <bytes>} (send and read back that many bytes on every connection, then print
- * {@code SENT}) and {@code CLOSE}. With {@code --local-port} the client binds that local port
- * with SO_REUSEADDR before connecting, so two clients can share one local port towards different
- * servers (as Linux's own port choice does).
+ * reverse. Every close is a plain close (FIN) made after the closing side has read all it was sent,
+ * so no connection ends in a RST. With {@code --hold} the connections stay open after the exchange:
+ * the server echoes whatever arrives until stdin says {@code CLOSE} (or ends); the client prints
+ * {@code EXCHANGED <n>} per connection, then {@code HELD}, then obeys stdin lines {@code SEND
+ * <bytes>} (send and read back that many bytes on every connection, then print {@code SENT}) and
+ * {@code CLOSE}. With {@code --local-port} the client binds that local port with SO_REUSEADDR
+ * before connecting, so two clients can share one local port towards different servers (as Linux's
+ * own port choice does).
  *
- * <p>{@code connect-fail} makes all its attempts at once, one thread each, and expects every one
- * to fail; it prints one line {@code FAILED <exception class>: <message>} per attempt.
+ * <p>{@code connect-fail} makes all its attempts at once, one thread each, and expects every one to
+ * fail; it prints one line {@code FAILED <exception class>: <message>} per attempt.
  *
  * <p>Exit codes: 0 done, 1 failed (one line on stderr), 2 bad arguments, 3 hard timeout.
  */
 public final class TrafficPeer {
   private static final int BACKLOG = 128;
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
   /** Bounds the whole process, so a peer whose other side vanished cannot outlive the test. */
   private static final long HARD_TIMEOUT_MILLIS = 120_000;
+
   private static final int CHUNK = 64 * 1024;
   private static final byte[] PAYLOAD = payload();
   private static final String HOLD = "--hold";
@@ -61,6 +63,7 @@ public final class TrafficPeer {
 
   private final BufferedReader stdin =
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
   /** Set before held sockets are closed: an echo read that fails after that is expected. */
   private volatile boolean closing;
 
@@ -119,8 +122,8 @@ public final class TrafficPeer {
         if (args.length != 4) {
           return usage();
         }
-        return connectFail(InetAddress.getByName(args[1]), Integer.parseInt(args[2]),
-            Integer.parseInt(args[3]));
+        return connectFail(
+            InetAddress.getByName(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       }
       default -> {
         return usage();
@@ -129,14 +132,21 @@ public final class TrafficPeer {
   }
 
   private static int usage() {
-    System.err.println("usage: TrafficPeer server|client <address> <port> <bytesToSend>"
-        + " <bytesToReceive> <connections> [--hold] [--local-port <port>]"
-        + " | connect-refused <address> <port> | connect-fail <address> <port> <attempts>");
+    System.err.println(
+        "usage: TrafficPeer server|client <address> <port> <bytesToSend>"
+            + " <bytesToReceive> <connections> [--hold] [--local-port <port>]"
+            + " | connect-refused <address> <port> | connect-fail <address> <port> <attempts>");
     return 2;
   }
 
-  private void serve(InetAddress bindAddress, int port, long bytesToSend, long bytesToReceive,
-      int connections, boolean hold) throws IOException {
+  private void serve(
+      InetAddress bindAddress,
+      int port,
+      long bytesToSend,
+      long bytesToReceive,
+      int connections,
+      boolean hold)
+      throws IOException {
     List<Socket> held = new ArrayList<>();
     Queue<IOException> echoFailures = new ConcurrentLinkedQueue<>();
     try (ServerSocket listener = newServerSocket(bindAddress)) {
@@ -166,20 +176,24 @@ public final class TrafficPeer {
 
   /** Writes back whatever arrives, as much as arrived, until the client closes. */
   private void startEcho(Socket socket, Queue<IOException> failures) {
-    Thread.ofPlatform().daemon().name("echo-" + socket.getPort()).start(() -> {
-      byte[] buffer = new byte[CHUNK];
-      try {
-        InputStream in = socket.getInputStream();
-        OutputStream out = socket.getOutputStream();
-        for (int n; (n = in.read(buffer)) != -1; ) {
-          out.write(buffer, 0, n);
-        }
-      } catch (IOException e) {
-        if (!closing) {
-          failures.add(e);
-        }
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("echo-" + socket.getPort())
+        .start(
+            () -> {
+              byte[] buffer = new byte[CHUNK];
+              try {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                for (int n; (n = in.read(buffer)) != -1; ) {
+                  out.write(buffer, 0, n);
+                }
+              } catch (IOException e) {
+                if (!closing) {
+                  failures.add(e);
+                }
+              }
+            });
   }
 
   private void awaitClose() throws IOException {
@@ -191,8 +205,15 @@ public final class TrafficPeer {
     }
   }
 
-  private void connect(InetAddress address, int port, long bytesToSend, long bytesToReceive,
-      int connections, boolean hold, int localPort) throws IOException {
+  private void connect(
+      InetAddress address,
+      int port,
+      long bytesToSend,
+      long bytesToReceive,
+      int connections,
+      boolean hold,
+      int localPort)
+      throws IOException {
     List<Socket> held = new ArrayList<>();
     for (int i = 1; i <= connections; i++) {
       Socket socket = newSocket(address);
@@ -251,8 +272,12 @@ public final class TrafficPeer {
   private static int connectRefused(InetAddress address, int port) throws IOException {
     try (Socket socket = newSocket(address)) {
       socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MILLIS);
-      System.err.println("TrafficPeer: connected to " + address + " port " + port
-          + " although it should have been refused");
+      System.err.println(
+          "TrafficPeer: connected to "
+              + address
+              + " port "
+              + port
+              + " although it should have been refused");
       return 1;
     } catch (ConnectException refused) {
       return 0;
@@ -263,14 +288,21 @@ public final class TrafficPeer {
     List<Thread> threads = new ArrayList<>();
     Queue<String> connected = new ConcurrentLinkedQueue<>();
     for (int i = 0; i < attempts; i++) {
-      threads.add(Thread.ofPlatform().start(() -> {
-        try (Socket socket = newSocket(address)) {
-          socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MILLIS);
-          connected.add(socket.getLocalSocketAddress().toString());
-        } catch (IOException failed) {
-          announce("FAILED " + failed.getClass().getSimpleName() + ": " + failed.getMessage());
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (Socket socket = newSocket(address)) {
+                      socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MILLIS);
+                      connected.add(socket.getLocalSocketAddress().toString());
+                    } catch (IOException failed) {
+                      announce(
+                          "FAILED "
+                              + failed.getClass().getSimpleName()
+                              + ": "
+                              + failed.getMessage());
+                    }
+                  }));
     }
     for (Thread thread : threads) {
       try {
@@ -281,8 +313,14 @@ public final class TrafficPeer {
       }
     }
     if (!connected.isEmpty()) {
-      System.err.println("TrafficPeer: " + connected.size() + " connects to " + address + " port "
-          + port + " succeeded although all should have failed");
+      System.err.println(
+          "TrafficPeer: "
+              + connected.size()
+              + " connects to "
+              + address
+              + " port "
+              + port
+              + " succeeded although all should have failed");
       return 1;
     }
     return 0;
@@ -343,15 +381,20 @@ public final class TrafficPeer {
   }
 
   private static void startHardTimeout() {
-    Thread.ofPlatform().daemon().name("hard-timeout").start(() -> {
-      try {
-        Thread.sleep(HARD_TIMEOUT_MILLIS);
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("TrafficPeer: hard timeout of " + HARD_TIMEOUT_MILLIS / 1000 + " s");
-      Runtime.getRuntime().halt(3);
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("hard-timeout")
+        .start(
+            () -> {
+              try {
+                Thread.sleep(HARD_TIMEOUT_MILLIS);
+              } catch (InterruptedException e) {
+                return;
+              }
+              System.err.println(
+                  "TrafficPeer: hard timeout of " + HARD_TIMEOUT_MILLIS / 1000 + " s");
+              Runtime.getRuntime().halt(3);
+            });
   }
 
   private static byte[] payload() {

@@ -23,16 +23,21 @@ import java.util.concurrent.TimeUnit;
 public final class TrafficPeerProcess implements AutoCloseable {
   /** Queued by the stdout reader when stdout ends; compared by identity. */
   private static final String END_OF_OUTPUT = new String("end of output");
+
   private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(10);
+
   /** How long stderr may take to reach its end once the process has exited. */
   private static final Duration STDERR_DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
   private final Process process;
   private final Writer stdin;
   private final BlockingQueue<String> stdoutLines = new LinkedBlockingQueue<>();
+
   /** Written by the drain thread, read by callers: its methods are synchronized. */
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
   private final Thread stderrDrain;
+
   /** Why stdout ended early, if reading it failed rather than reaching its end. */
   private volatile IOException stdoutFailure;
 
@@ -40,10 +45,15 @@ public final class TrafficPeerProcess implements AutoCloseable {
     this.process = process;
     this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     // Both outputs are read all the time, so the peer never blocks on a full pipe.
-    Thread.ofPlatform().daemon().name("peer-" + process.pid() + "-stdout")
+    Thread.ofPlatform()
+        .daemon()
+        .name("peer-" + process.pid() + "-stdout")
         .start(this::readStdoutLines);
-    this.stderrDrain = Thread.ofPlatform().daemon().name("peer-" + process.pid() + "-stderr")
-        .start(this::drainStderr);
+    this.stderrDrain =
+        Thread.ofPlatform()
+            .daemon()
+            .name("peer-" + process.pid() + "-stderr")
+            .start(this::drainStderr);
   }
 
   /**
@@ -56,10 +66,11 @@ public final class TrafficPeerProcess implements AutoCloseable {
 
   /**
    * The same, as a process whose command name ({@code comm}) is {@code processName}: the kernel
-   * names a process after the file it executed, so the java launcher is run through a symbolic
-   * link of that name (the launcher finds its JDK through /proc/self/exe, which resolves it).
+   * names a process after the file it executed, so the java launcher is run through a symbolic link
+   * of that name (the launcher finds its JDK through /proc/self/exe, which resolves it).
    */
-  public static TrafficPeerProcess startAs(String processName, Optional<String> namespace, String... args) {
+  public static TrafficPeerProcess startAs(
+      String processName, Optional<String> namespace, String... args) {
     try {
       Path directory = Files.createTempDirectory("chelonia-peer");
       Path launcher = Files.createSymbolicLink(directory.resolve(processName), javaLauncher());
@@ -82,9 +93,10 @@ public final class TrafficPeerProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(TrafficPeer.class.getName());
     command.addAll(List.of(args));
-    ProcessBuilder builder = namespace
-        .map(ns -> NetnsHosts.inNamespace(ns, command))
-        .orElseGet(() -> new ProcessBuilder(command));
+    ProcessBuilder builder =
+        namespace
+            .map(ns -> NetnsHosts.inNamespace(ns, command))
+            .orElseGet(() -> new ProcessBuilder(command));
     try {
       return new TrafficPeerProcess(builder.start());
     } catch (IOException e) {
@@ -185,8 +197,9 @@ public final class TrafficPeerProcess implements AutoCloseable {
   }
 
   private void readStdoutLines() {
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = reader.readLine()) != null; ) {
         stdoutLines.add(line);
       }

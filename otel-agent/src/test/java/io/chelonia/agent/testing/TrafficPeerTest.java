@@ -44,8 +44,9 @@ class TrafficPeerTest {
 
   @Test
   void connectionToAClosedPortIsRefused() {
-    try (var peer = TrafficPeerProcess.start(Optional.of(hosts.nameA()),
-        "connect-refused", hosts.ipv4B().getHostAddress(), "9")) {
+    try (var peer =
+        TrafficPeerProcess.start(
+            Optional.of(hosts.nameA()), "connect-refused", hosts.ipv4B().getHostAddress(), "9")) {
       assertExitsCleanly(peer);
     }
   }
@@ -53,10 +54,19 @@ class TrafficPeerTest {
   @Test
   void heldConnectionCarriesMoreBytesOnCommand() {
     String address = hosts.ipv4B().getHostAddress();
-    try (var server = TrafficPeerProcess.start(Optional.of(hosts.nameB()),
-            "server", address, "0", "100", "200", "1", "--hold");
-        var client = TrafficPeerProcess.start(Optional.of(hosts.nameA()),
-            "client", address, listeningPort(server), "200", "100", "1", "--hold")) {
+    try (var server =
+            TrafficPeerProcess.start(
+                Optional.of(hosts.nameB()), "server", address, "0", "100", "200", "1", "--hold");
+        var client =
+            TrafficPeerProcess.start(
+                Optional.of(hosts.nameA()),
+                "client",
+                address,
+                listeningPort(server),
+                "200",
+                "100",
+                "1",
+                "--hold")) {
       client.awaitLine("EXCHANGED 1", TIMEOUT);
       client.awaitLine("HELD", TIMEOUT);
       client.send("SEND 1000");
@@ -71,10 +81,18 @@ class TrafficPeerTest {
   /** Three connections: the server sends 12345 bytes and receives 54321 on each. */
   private static void exchange(
       Optional<String> serverNamespace, Optional<String> clientNamespace, String serverAddress) {
-    try (var server = TrafficPeerProcess.start(serverNamespace,
-            "server", serverAddress, "0", "12345", "54321", "3");
-        var client = TrafficPeerProcess.start(clientNamespace,
-            "client", serverAddress, listeningPort(server), "54321", "12345", "3")) {
+    try (var server =
+            TrafficPeerProcess.start(
+                serverNamespace, "server", serverAddress, "0", "12345", "54321", "3");
+        var client =
+            TrafficPeerProcess.start(
+                clientNamespace,
+                "client",
+                serverAddress,
+                listeningPort(server),
+                "54321",
+                "12345",
+                "3")) {
       assertExitsCleanly(client);
       assertExitsCleanly(server);
     }
@@ -88,7 +106,8 @@ class TrafficPeerTest {
 
   private static void assertExitsCleanly(TrafficPeerProcess peer) {
     int exitCode = peer.awaitExit(TIMEOUT);
-    assertThat(exitCode).as("exit code of TrafficPeer %d, stderr: %s", peer.pid(), peer.stderr())
+    assertThat(exitCode)
+        .as("exit code of TrafficPeer %d, stderr: %s", peer.pid(), peer.stderr())
         .isZero();
   }
 }

@@ -61,8 +61,8 @@ class NamespaceDirectoryTest {
   void processDirectoryWithoutNsNetIsSkipped() throws IOException {
     Path shared = namespace("shared");
     processIn(100, shared);
-    Files.createDirectories(proc.resolve("2/ns"));   // a kernel thread: no ns/net to read
-    Files.createDirectories(proc.resolve("3"));      // exited between listing and stat
+    Files.createDirectories(proc.resolve("2/ns")); // a kernel thread: no ns/net to read
+    Files.createDirectories(proc.resolve("3")); // exited between listing and stat
 
     Map<Long, Path> found = directory().scan();
 
@@ -82,7 +82,8 @@ class NamespaceDirectoryTest {
 
   @Test
   void missingDirectoriesGiveNoNamespaces() {
-    NamespaceDirectory nowhere = new NamespaceDirectory(root.resolve("no-proc"), root.resolve("no-netns"));
+    NamespaceDirectory nowhere =
+        new NamespaceDirectory(root.resolve("no-proc"), root.resolve("no-netns"));
 
     assertThat(nowhere.scan()).isEmpty();
   }

@@ -25,8 +25,11 @@ final class ApiHealth {
       failing.add(resource);
     }
     if (first) {
-      LOG.warn("kubernetes: API server unreachable ({} {}); keeping the last known names and"
-          + " retrying in the background", resource, failure);
+      LOG.warn(
+          "kubernetes: API server unreachable ({} {}); keeping the last known names and"
+              + " retrying in the background",
+          resource,
+          failure);
     }
   }
 

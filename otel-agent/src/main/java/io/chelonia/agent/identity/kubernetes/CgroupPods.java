@@ -20,14 +20,15 @@ import java.util.stream.Stream;
 /**
  * Which pod a cgroup belongs to, for processes that share their node's network (hostNetwork pods):
  * their sockets carry the node's address, but the kubelet puts each pod in a cgroup whose path
- * holds the pod's UID ({@code kubepods-besteffort-pod<uid>.slice} with systemd,
- * {@code kubepods/besteffort/pod<uid>} with cgroupfs). A cgroup v2 id is the inode of the cgroup's
+ * holds the pod's UID ({@code kubepods-besteffort-pod<uid>.slice} with systemd, {@code
+ * kubepods/besteffort/pod<uid>} with cgroupfs). A cgroup v2 id is the inode of the cgroup's
  * directory, so a walk of the hierarchy maps ids to pods. The walk runs in the background, at most
  * once per {@code rescanNanos}, when an id not seen before is asked for.
  */
 final class CgroupPods {
-  private static final Pattern POD_UID = Pattern.compile(
-      "pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})");
+  private static final Pattern POD_UID =
+      Pattern.compile(
+          "pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})");
   private static final String NOT_A_POD = "";
   private static final long FORGET_MISSING_NANOS = Duration.ofMinutes(10).toNanos();
 
@@ -36,10 +37,13 @@ final class CgroupPods {
   private final LongSupplier nanoTime;
   private final long rescanNanos;
   private final AtomicBoolean scanning = new AtomicBoolean();
+
   /** Every cgroup at the last walk: the pod UID, or {@link #NOT_A_POD}. */
   private volatile Map<Long, String> pods = Map.of();
+
   /** Cgroups asked for and not found yet: when first asked. */
   private final Map<Long, Long> unknown = new ConcurrentHashMap<>();
+
   private volatile long lastScanStartNanos;
   private volatile boolean scanned;
 
@@ -80,16 +84,19 @@ final class CgroupPods {
     long start = nanoTime.getAsLong();
     Map<Long, String> found = new HashMap<>();
     try (Stream<Path> dirs = Files.walk(root)) {
-      dirs.forEach(dir -> {
-        try {
-          BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
-          if (attributes.isDirectory()) {
-            Inodes.of(dir).ifPresent(inode -> found.put(inode, podUidIn(root.relativize(dir).toString())));
-          }
-        } catch (IOException | UnsupportedOperationException e) {
-          // A cgroup removed under the walk: nobody will ask for it.
-        }
-      });
+      dirs.forEach(
+          dir -> {
+            try {
+              BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
+              if (attributes.isDirectory()) {
+                Inodes.of(dir)
+                    .ifPresent(
+                        inode -> found.put(inode, podUidIn(root.relativize(dir).toString())));
+              }
+            } catch (IOException | UnsupportedOperationException e) {
+              // A cgroup removed under the walk: nobody will ask for it.
+            }
+          });
     } catch (IOException | RuntimeException e) {
       // No cgroup v2 hierarchy here: every id stays unknown and ends are named by address.
     } finally {

@@ -42,8 +42,8 @@ import java.util.function.LongSupplier;
  * and Jobs (the links from a pod to its Deployment or CronJob), listed once and then watched by
  * shared informers into indexed caches that lookups read without blocking; plus which cgroup on
  * this node belongs to which pod. A watchdog restarts informers that went silent. When the API
- * server is away the caches keep the last known state, the informers retry with growing waits,
- * and failures are counted ({@link #errors()}).
+ * server is away the caches keep the last known state, the informers retry with growing waits, and
+ * failures are counted ({@link #errors()}).
  */
 final class ClusterCache implements AutoCloseable {
   private final ResourceInformer<V1Pod, V1PodList> pods;
@@ -61,28 +61,82 @@ final class ClusterCache implements AutoCloseable {
     // Watches are long-lived: the server ends them (timeoutSeconds), not a client read timeout.
     client.setReadTimeout(0);
     LongSupplier clock = System::nanoTime;
-    pods = new ResourceInformer<>(V1Pod.class, "pods",
-        listerWatcher(new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client)),
-        NamingFields::pod,
-        Map.of(BY_IP, ClusterIndexes::podIps, BY_UID, ClusterIndexes::podUid,
-            BY_NODE_PORT, ClusterIndexes::hostNetworkPorts),
-        timing, health, clock);
-    services = new ResourceInformer<>(V1Service.class, "services",
-        listerWatcher(new GenericKubernetesApi<>(V1Service.class, V1ServiceList.class, "", "v1", "services", client)),
-        NamingFields::service, Map.of(BY_IP, ClusterIndexes::serviceIps), timing, health, clock);
-    nodes = new ResourceInformer<>(V1Node.class, "nodes",
-        listerWatcher(new GenericKubernetesApi<>(V1Node.class, V1NodeList.class, "", "v1", "nodes", client)),
-        NamingFields::node, Map.of(BY_IP, ClusterIndexes::nodeIps), timing, health, clock);
-    replicaSets = new ResourceInformer<>(V1ReplicaSet.class, "replicasets.apps",
-        listerWatcher(new GenericKubernetesApi<>(V1ReplicaSet.class, V1ReplicaSetList.class, "apps", "v1", "replicasets", client)),
-        NamingFields::ownerOnly, Map.of(), timing, health, clock);
-    jobs = new ResourceInformer<>(V1Job.class, "jobs.batch",
-        listerWatcher(new GenericKubernetesApi<>(V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
-        NamingFields::ownerOnly, Map.of(), timing, health, clock);
+    pods =
+        new ResourceInformer<>(
+            V1Pod.class,
+            "pods",
+            listerWatcher(
+                new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client)),
+            NamingFields::pod,
+            Map.of(
+                BY_IP,
+                ClusterIndexes::podIps,
+                BY_UID,
+                ClusterIndexes::podUid,
+                BY_NODE_PORT,
+                ClusterIndexes::hostNetworkPorts),
+            timing,
+            health,
+            clock);
+    services =
+        new ResourceInformer<>(
+            V1Service.class,
+            "services",
+            listerWatcher(
+                new GenericKubernetesApi<>(
+                    V1Service.class, V1ServiceList.class, "", "v1", "services", client)),
+            NamingFields::service,
+            Map.of(BY_IP, ClusterIndexes::serviceIps),
+            timing,
+            health,
+            clock);
+    nodes =
+        new ResourceInformer<>(
+            V1Node.class,
+            "nodes",
+            listerWatcher(
+                new GenericKubernetesApi<>(
+                    V1Node.class, V1NodeList.class, "", "v1", "nodes", client)),
+            NamingFields::node,
+            Map.of(BY_IP, ClusterIndexes::nodeIps),
+            timing,
+            health,
+            clock);
+    replicaSets =
+        new ResourceInformer<>(
+            V1ReplicaSet.class,
+            "replicasets.apps",
+            listerWatcher(
+                new GenericKubernetesApi<>(
+                    V1ReplicaSet.class,
+                    V1ReplicaSetList.class,
+                    "apps",
+                    "v1",
+                    "replicasets",
+                    client)),
+            NamingFields::ownerOnly,
+            Map.of(),
+            timing,
+            health,
+            clock);
+    jobs =
+        new ResourceInformer<>(
+            V1Job.class,
+            "jobs.batch",
+            listerWatcher(
+                new GenericKubernetesApi<>(
+                    V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
+            NamingFields::ownerOnly,
+            Map.of(),
+            timing,
+            health,
+            clock);
     all = List.of(pods, services, nodes, replicaSets, jobs);
     background = Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-cgroups"));
     cgroups = new CgroupPods(cgroupRoot, background, clock, Duration.ofSeconds(1).toNanos());
-    watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-kubernetes-watchdog"));
+    watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("chelonia-kubernetes-watchdog"));
   }
 
   /** Starts listing and watching, and the watchdog that checks every informer each period. */
@@ -147,7 +201,8 @@ final class ClusterCache implements AutoCloseable {
   /** Stops the watchdog, the cgroup scans and every informer, all of them even when one fails. */
   @Override
   public void close() {
-    List<AutoCloseable> steps = new ArrayList<>(List.of(watchdog::shutdownNow, background::shutdownNow));
+    List<AutoCloseable> steps =
+        new ArrayList<>(List.of(watchdog::shutdownNow, background::shutdownNow));
     all.forEach(informer -> steps.add(informer::stop));
     Closing.closeAll(steps.toArray(AutoCloseable[]::new));
   }

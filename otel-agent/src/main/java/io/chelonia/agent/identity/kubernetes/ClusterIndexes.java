@@ -21,7 +21,8 @@ final class ClusterIndexes {
   private ClusterIndexes() {}
 
   static List<String> podIps(V1Pod pod) {
-    if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) || pod.getStatus() == null
+    if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())
+        || pod.getStatus() == null
         || pod.getStatus().getPodIPs() == null) {
       return List.of(); // a hostNetwork pod's address is its node's
     }
@@ -34,7 +35,8 @@ final class ClusterIndexes {
 
   /** A hostNetwork pod's container ports, as {@code node/port}. */
   static List<String> hostNetworkPorts(V1Pod pod) {
-    if (!Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) || pod.getSpec().getNodeName() == null) {
+    if (!Boolean.TRUE.equals(pod.getSpec().getHostNetwork())
+        || pod.getSpec().getNodeName() == null) {
       return List.of();
     }
     return pod.getSpec().getContainers().stream()
@@ -56,20 +58,28 @@ final class ClusterIndexes {
       addAll(addresses, spec.getClusterIPs());
       addAll(addresses, spec.getExternalIPs());
     }
-    if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
+    if (service.getStatus() != null
+        && service.getStatus().getLoadBalancer() != null
         && service.getStatus().getLoadBalancer().getIngress() != null) {
-      service.getStatus().getLoadBalancer().getIngress().forEach(ingress -> {
-        if (ingress.getIp() != null) {
-          addresses.add(canonical(ingress.getIp()));
-        }
-      });
+      service
+          .getStatus()
+          .getLoadBalancer()
+          .getIngress()
+          .forEach(
+              ingress -> {
+                if (ingress.getIp() != null) {
+                  addresses.add(canonical(ingress.getIp()));
+                }
+              });
     }
     return addresses;
   }
 
   private static void addAll(List<String> addresses, List<String> ips) {
     if (ips != null) {
-      ips.stream().filter(ip -> !ip.isEmpty() && !ip.equals(NONE)).map(ClusterIndexes::canonical)
+      ips.stream()
+          .filter(ip -> !ip.isEmpty() && !ip.equals(NONE))
+          .map(ClusterIndexes::canonical)
           .forEach(addresses::add);
     }
   }
@@ -84,7 +94,10 @@ final class ClusterIndexes {
         .toList();
   }
 
-  /** Kubernetes writes {@code 2001:db8::1}; the kernel's address prints {@code 2001:db8:0:0:0:0:0:1}. */
+  /**
+   * Kubernetes writes {@code 2001:db8::1}; the kernel's address prints {@code
+   * 2001:db8:0:0:0:0:0:1}.
+   */
   static String canonical(String ip) {
     try {
       return InetAddress.ofLiteral(ip).getHostAddress();

@@ -13,9 +13,14 @@ import java.time.Duration;
  * @param retryMin the wait after the first failed call
  * @param retryMax the longest wait between calls while the server keeps failing
  */
-record InformerTiming(Duration watchTimeout, Duration staleAfter, Duration retryMin, Duration retryMax) {
-  static final InformerTiming DEFAULT = new InformerTiming(
-      Duration.ofMinutes(5), Duration.ofMinutes(12), Duration.ofSeconds(1), Duration.ofSeconds(30));
+record InformerTiming(
+    Duration watchTimeout, Duration staleAfter, Duration retryMin, Duration retryMax) {
+  static final InformerTiming DEFAULT =
+      new InformerTiming(
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(12),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30));
 
   InformerTiming {
     if (watchTimeout.toSeconds() < 1) {

@@ -69,13 +69,15 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
         if (!cluster.cgroups().knows(query.cgroupId())) {
           return Optional.empty();
         }
-        Optional<V1Pod> pod = cluster.cgroups().podUid(query.cgroupId()).flatMap(cluster::podWithUid);
+        Optional<V1Pod> pod =
+            cluster.cgroups().podUid(query.cgroupId()).flatMap(cluster::podWithUid);
         if (pod.isPresent()) {
           return workloadOf(pod.get());
         }
       }
       // Only a server's end: a client's ephemeral port may have the number a pod listens on.
-      List<V1Pod> listening = query.server() ? cluster.hostNetworkPodsOn(node, query.port()) : List.of();
+      List<V1Pod> listening =
+          query.server() ? cluster.hostNetworkPodsOn(node, query.port()) : List.of();
       if (!listening.isEmpty()) {
         return workloadOf(listening.getFirst());
       }
@@ -108,9 +110,10 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
       return Optional.empty();
     }
     V1OwnerReference top = controllerOf(parent.getMetadata());
-    Endpoint workload = top == null
-        ? new Endpoint(namespace, owner.getKind(), owner.getName())
-        : new Endpoint(namespace, top.getKind(), top.getName());
+    Endpoint workload =
+        top == null
+            ? new Endpoint(namespace, owner.getKind(), owner.getName())
+            : new Endpoint(namespace, top.getKind(), top.getName());
     return Optional.of(workload.withPod(meta.getName()));
   }
 
@@ -119,7 +122,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     if (owners == null || owners.isEmpty()) {
       return null;
     }
-    return owners.stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst()
+    return owners.stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .findFirst()
         .orElse(owners.getFirst());
   }
 
@@ -129,9 +134,11 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
       return candidates.getFirst();
     }
     return candidates.stream()
-        .max(Comparator.<V1Pod, Boolean>comparing(KubernetesNames::isRunning)
-            .thenComparing(pod -> pod.getMetadata().getCreationTimestamp(),
-                Comparator.nullsFirst(Comparator.naturalOrder())))
+        .max(
+            Comparator.<V1Pod, Boolean>comparing(KubernetesNames::isRunning)
+                .thenComparing(
+                    pod -> pod.getMetadata().getCreationTimestamp(),
+                    Comparator.nullsFirst(Comparator.naturalOrder())))
         .orElseThrow();
   }
 
@@ -160,7 +167,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     cluster.close();
   }
 
-  /** Builds a {@link KubernetesNames}: settings are checked here, informers start on {@link #start}. */
+  /**
+   * Builds a {@link KubernetesNames}: settings are checked here, informers start on {@link #start}.
+   */
   public static final class Builder {
     private final ApiClient client;
     private Path cgroupRoot = Path.of("/sys/fs/cgroup");
@@ -181,8 +190,12 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
      * How long a watch may last, how long an informer may stay silent before it is restarted, how
      * often that is checked, and the shortest and longest waits between failing calls.
      */
-    Builder timing(Duration watchTimeout, Duration staleAfter, Duration watchdogPeriod,
-        Duration retryMin, Duration retryMax) {
+    Builder timing(
+        Duration watchTimeout,
+        Duration staleAfter,
+        Duration watchdogPeriod,
+        Duration retryMin,
+        Duration retryMax) {
       this.timing = new InformerTiming(watchTimeout, staleAfter, retryMin, retryMax);
       if (watchdogPeriod.isNegative() || watchdogPeriod.isZero()) {
         throw new IllegalArgumentException("watchdog period must be positive: " + watchdogPeriod);
@@ -193,7 +206,8 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
     /** Starts listing and watching in the background; names come as the caches fill. */
     public KubernetesNames start() {
-      return new KubernetesNames(new ClusterCache(client, cgroupRoot, timing).start(watchdogPeriod));
+      return new KubernetesNames(
+          new ClusterCache(client, cgroupRoot, timing).start(watchdogPeriod));
     }
   }
 }

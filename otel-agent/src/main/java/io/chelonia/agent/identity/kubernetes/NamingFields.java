@@ -19,8 +19,8 @@ import java.util.List;
 /**
  * Each object cut down, as it arrives from the API server, to the fields naming needs. Specs,
  * statuses, labels, annotations and managed fields are most of an object's size; a pod keeps its
- * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects
- * of another type pass unchanged.
+ * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects of
+ * another type pass unchanged.
  */
 final class NamingFields {
   private NamingFields() {}
@@ -31,19 +31,28 @@ final class NamingFields {
     }
     V1PodSpec spec = pod.getSpec() == null ? new V1PodSpec() : pod.getSpec();
     boolean hostNetwork = Boolean.TRUE.equals(spec.getHostNetwork());
-    V1PodSpec trimmedSpec = new V1PodSpec()
-        .hostNetwork(spec.getHostNetwork())
-        .nodeName(spec.getNodeName())
-        .containers(hostNetwork && spec.getContainers() != null
-            ? spec.getContainers().stream()
-                .map(c -> new V1Container().name(c.getName()).ports(c.getPorts())).toList()
-            : List.of());
+    V1PodSpec trimmedSpec =
+        new V1PodSpec()
+            .hostNetwork(spec.getHostNetwork())
+            .nodeName(spec.getNodeName())
+            .containers(
+                hostNetwork && spec.getContainers() != null
+                    ? spec.getContainers().stream()
+                        .map(c -> new V1Container().name(c.getName()).ports(c.getPorts()))
+                        .toList()
+                    : List.of());
     V1PodStatus status = pod.getStatus();
-    V1PodStatus trimmedStatus = status == null
-        ? null : new V1PodStatus().podIPs(status.getPodIPs()).phase(status.getPhase());
-    return new V1Pod().metadata(meta(pod.getMetadata()).uid(pod.getMetadata().getUid())
-            .creationTimestamp(pod.getMetadata().getCreationTimestamp()))
-        .spec(trimmedSpec).status(trimmedStatus);
+    V1PodStatus trimmedStatus =
+        status == null
+            ? null
+            : new V1PodStatus().podIPs(status.getPodIPs()).phase(status.getPhase());
+    return new V1Pod()
+        .metadata(
+            meta(pod.getMetadata())
+                .uid(pod.getMetadata().getUid())
+                .creationTimestamp(pod.getMetadata().getCreationTimestamp()))
+        .spec(trimmedSpec)
+        .status(trimmedStatus);
   }
 
   static KubernetesObject service(KubernetesObject object) {
@@ -52,21 +61,32 @@ final class NamingFields {
     }
     V1ServiceSpec spec = service.getSpec();
     V1ServiceStatus status = service.getStatus();
-    return new V1Service().metadata(meta(service.getMetadata()))
-        .spec(spec == null ? null
-            : new V1ServiceSpec().clusterIPs(spec.getClusterIPs()).externalIPs(spec.getExternalIPs()))
-        .status(status == null || status.getLoadBalancer() == null ? null
-            : new V1ServiceStatus().loadBalancer(
-                new V1LoadBalancerStatus().ingress(status.getLoadBalancer().getIngress())));
+    return new V1Service()
+        .metadata(meta(service.getMetadata()))
+        .spec(
+            spec == null
+                ? null
+                : new V1ServiceSpec()
+                    .clusterIPs(spec.getClusterIPs())
+                    .externalIPs(spec.getExternalIPs()))
+        .status(
+            status == null || status.getLoadBalancer() == null
+                ? null
+                : new V1ServiceStatus()
+                    .loadBalancer(
+                        new V1LoadBalancerStatus().ingress(status.getLoadBalancer().getIngress())));
   }
 
   static KubernetesObject node(KubernetesObject object) {
     if (!(object instanceof V1Node node)) {
       return object;
     }
-    return new V1Node().metadata(meta(node.getMetadata()))
-        .status(node.getStatus() == null ? null
-            : new V1NodeStatus().addresses(node.getStatus().getAddresses()));
+    return new V1Node()
+        .metadata(meta(node.getMetadata()))
+        .status(
+            node.getStatus() == null
+                ? null
+                : new V1NodeStatus().addresses(node.getStatus().getAddresses()));
   }
 
   /** ReplicaSets and Jobs: only who owns them. */

@@ -22,18 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One kind of object, listed once and then watched by a client-java shared informer into an
- * indexed cache that lookups read without I/O.
+ * One kind of object, listed once and then watched by a client-java shared informer into an indexed
+ * cache that lookups read without I/O.
  *
  * <p>Every call the informer makes goes through {@link ListerWatcher}, the library's two-method
  * seam: here it is wrapped to cut objects down to what naming needs as they arrive, cap the watch
- * length, wait longer between failing calls, count failures and note when the informer last
- * called. Objects are cut down there rather than by the informer's own transform
- * ({@code setTransform}), which acts only on what is cached: the reflector keeps the whole list it
- * received for as long as it then watches (a local of its run loop), which for 10,000 pods is
- * some 170 MB of full objects. {@link #check} restarts an informer that has
- * not called for {@link InformerTiming#staleAfter}. A restarted informer lists afresh into a new cache;
- * lookups keep reading the old cache, the last known state, until the new one has synced.
+ * length, wait longer between failing calls, count failures and note when the informer last called.
+ * Objects are cut down there rather than by the informer's own transform ({@code setTransform}),
+ * which acts only on what is cached: the reflector keeps the whole list it received for as long as
+ * it then watches (a local of its run loop), which for 10,000 pods is some 170 MB of full objects.
+ * {@link #check} restarts an informer that has not called for {@link InformerTiming#staleAfter}. A
+ * restarted informer lists afresh into a new cache; lookups keep reading the old cache, the last
+ * known state, until the new one has synced.
  *
  * <p>Informers are made here rather than by {@code SharedInformerFactory}, which keeps one informer
  * per type and so cannot replace a stopped one.
@@ -56,8 +56,14 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   private int failures;
   private long restarts;
 
-  ResourceInformer(Class<T> type, String resource, ListerWatcher<T, L> api, TransformFunc transform,
-      Map<String, Function<T, List<String>>> indexers, InformerTiming timing, ApiHealth health,
+  ResourceInformer(
+      Class<T> type,
+      String resource,
+      ListerWatcher<T, L> api,
+      TransformFunc transform,
+      Map<String, Function<T, List<String>>> indexers,
+      InformerTiming timing,
+      ApiHealth health,
       LongSupplier nanoTime) {
     this.type = type;
     this.resource = resource;
@@ -82,8 +88,10 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     if (silentNanos <= timing.staleAfter().toNanos()) {
       return;
     }
-    LOG.warn("kubernetes: no call to list or watch {} for {} s; restarting its informer",
-        resource, silentNanos / 1_000_000_000L);
+    LOG.warn(
+        "kubernetes: no call to list or watch {} for {} s; restarting its informer",
+        resource,
+        silentNanos / 1_000_000_000L);
     restarts++;
     SharedIndexInformer<T> stale = running;
     lastCallNanos = nanoTime.getAsLong();
@@ -124,8 +132,9 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   }
 
   private SharedIndexInformer<T> newInformer() {
-    DefaultSharedIndexInformer<T, L> informer = new DefaultSharedIndexInformer<>(
-        type, new Guarded(), 0, new Cache<>(), this::failedInWatch);
+    DefaultSharedIndexInformer<T, L> informer =
+        new DefaultSharedIndexInformer<>(
+            type, new Guarded(), 0, new Cache<>(), this::failedInWatch);
     informer.addIndexers(indexers);
     return informer;
   }
@@ -157,9 +166,11 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     @Override
     public Watchable<T> watch(CallGeneratorParams params) throws ApiException {
       waitBeforeCall();
-      int timeout = (int) Math.min(
-          params.timeoutSeconds == null ? Integer.MAX_VALUE : params.timeoutSeconds,
-          timing.watchTimeout().toSeconds());
+      int timeout =
+          (int)
+              Math.min(
+                  params.timeoutSeconds == null ? Integer.MAX_VALUE : params.timeoutSeconds,
+                  timing.watchTimeout().toSeconds());
       try {
         Watchable<T> watch =
             api.watch(new CallGeneratorParams(params.watch, params.resourceVersion, timeout));

@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * Container names from the Docker Engine API on its unix socket ({@code GET /containers/ID/json}).
- * The JDK's HTTP client does not speak over unix sockets, so this sends the one HTTP/1.0 request
- * by hand; called off the poll thread only.
+ * The JDK's HTTP client does not speak over unix sockets, so this sends the one HTTP/1.0 request by
+ * hand; called off the poll thread only.
  */
 final class DockerNames {
   static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
@@ -49,7 +49,9 @@ final class DockerNames {
         return Optional.empty();
       }
       JsonNode name = json.readTree(text.substring(body + 4)).path("Name");
-      return name.isTextual() ? Optional.of(name.asText().replaceFirst("^/", "")) : Optional.empty();
+      return name.isTextual()
+          ? Optional.of(name.asText().replaceFirst("^/", ""))
+          : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code Process}, by command name) or, when that process runs in a container, the container (kind
  * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
  * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
- * background. The namespace of a process or container is the host name; an address of this
- * machine whose owner is not found is, like any unnamed address here, kind {@code Host} in
- * namespace {@code node}, so both ends of a link and every source name it alike.
+ * background. The namespace of a process or container is the host name; an address of this machine
+ * whose owner is not found is, like any unnamed address here, kind {@code Host} in namespace {@code
+ * node}, so both ends of a link and every source name it alike.
  */
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
@@ -40,6 +40,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int SHORT_ID = 12;
   private static final long SCAN_COST_FACTOR = 50;
+
   /** How long an address stays this machine's for naming after the last index that had it. */
   private static final long LOCAL_ADDRESS_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
@@ -49,19 +50,24 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-local-names"));
   private final Map<String, Optional<String>> containerNames = new ConcurrentHashMap<>();
+
   /** Namespaces where a lookup missed, with the earliest time each may be read again. */
   private final Map<Long, Long> missedNamespaces = new ConcurrentHashMap<>();
+
   /** When each namespace may be read again: its last rescan's start plus fifty times its cost. */
   private final Map<Long, Long> allowedAt = new ConcurrentHashMap<>();
+
   /** When the next rescan is scheduled, {@code Long.MAX_VALUE} when none is. */
   private final AtomicLong nextRescan = new AtomicLong(Long.MAX_VALUE);
+
   private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
   private volatile SocketOwners owners = SocketOwners.empty();
+
   /**
    * Addresses of this machine as of the recent indexes, with when an index last had each. A
    * namespace drops out of the index when its last process exits (a pinned namespace with no
-   * process, a pod being torn down): its address stays this machine's for naming a while longer,
-   * so two connections to it a few seconds apart are named alike.
+   * process, a pod being torn down): its address stays this machine's for naming a while longer, so
+   * two connections to it a few seconds apart are named alike.
    */
   private final Map<InetAddress, Long> recentlyLocal = new ConcurrentHashMap<>();
 
@@ -70,10 +76,13 @@ public final class LocalNames implements NameSource, AutoCloseable {
     this.proc = new ProcFs(proc);
     this.docker = new DockerNames(dockerSocket);
     refreshOwners();
-    background.scheduleWithFixedDelay(this::refreshOwners, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(
+        this::refreshOwners, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Reads this machine's /proc and Docker socket; the first owner index is built before returning. */
+  /**
+   * Reads this machine's /proc and Docker socket; the first owner index is built before returning.
+   */
   public static LocalNames start(String hostName, Duration refresh) {
     return new LocalNames(hostName, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, refresh);
   }
@@ -81,15 +90,16 @@ public final class LocalNames implements NameSource, AutoCloseable {
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
     SocketOwners index = owners;
-    if (!query.local() && query.pid() == 0 && !index.isLocal(query.address())
+    if (!query.local()
+        && query.pid() == 0
+        && !index.isLocal(query.address())
         && !wasRecentlyLocal(query.address())) {
-      // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will tell.
+      // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will
+      // tell.
       rescanSoon(List.of());
       return Optional.empty();
     }
-    int pid = query.pid() > 0
-        ? query.pid()
-        : index.ownerPid(query).orElse(0);
+    int pid = query.pid() > 0 ? query.pid() : index.ownerPid(query).orElse(0);
     Optional<LocalProcess> process = proc.process(pid);
     Optional<Endpoint> named = process.isPresent() ? endpoint(process.get()) : exited(query);
     if (named.isEmpty()) {
@@ -121,13 +131,14 @@ public final class LocalNames implements NameSource, AutoCloseable {
       background.execute(() -> containerNames.put(id, docker.name(id)));
       return Optional.empty();
     }
-    return Optional.of(new Endpoint(hostName, KIND_CONTAINER, name.orElse(id.substring(0, SHORT_ID))));
+    return Optional.of(
+        new Endpoint(hostName, KIND_CONTAINER, name.orElse(id.substring(0, SHORT_ID))));
   }
 
   /**
-   * On a miss, reads again the namespaces where the end was looked for, and any namespace new
-   * since the last scan. Each namespace is read at most once a second and never more often than
-   * fifty times its last rescan took, so a namespace costs at most 2 % of a core, and a busy one
+   * On a miss, reads again the namespaces where the end was looked for, and any namespace new since
+   * the last scan. Each namespace is read at most once a second and never more often than fifty
+   * times its last rescan took, so a namespace costs at most 2 % of a core, and a busy one
    * (thousands of descriptors) never holds back a new pod's. A miss inside that time is not
    * dropped: the rescan runs as soon as it is allowed, so the name is there within the naming wait.
    */
@@ -180,9 +191,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
-    // A namespace whose wait is over is as if never read: forgetting it keeps the map small as pods come and go.
+    // A namespace whose wait is over is as if never read: forgetting it keeps the map small as pods
+    // come and go.
     allowedAt.values().removeIf(at -> at <= now);
-    costs.forEach((netns, cost) -> allowedAt.put(netns, now + Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * cost)));
+    costs.forEach(
+        (netns, cost) ->
+            allowedAt.put(netns, now + Math.max(MIN_ON_DEMAND_NANOS, SCAN_COST_FACTOR * cost)));
   }
 
   private void refreshOwners() {

@@ -12,8 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads processes from a /proc tree (the machine's, or a copy in tests). A process read is kept
- * for {@link #RECENT_NANOS}: one poll names the ends of thousands of sockets that a handful of
+ * Reads processes from a /proc tree (the machine's, or a copy in tests). A process read is kept for
+ * {@link #RECENT_NANOS}: one poll names the ends of thousands of sockets that a handful of
  * processes own, and reading two files of /proc for each end was most of the poll's CPU.
  */
 final class ProcFs {
@@ -23,10 +23,16 @@ final class ProcFs {
    * for Linux to give the pid to a new process in between.
    */
   static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   /** Past this many kept reads, those too old are forgotten. */
   private static final int MAX_KEPT = 1024;
-  /** Docker (docker-ID.scope, /docker/ID), containerd (cri-containerd-ID.scope), CRI-O (crio-ID.scope). */
-  private static final Pattern CONTAINER_ID = Pattern.compile("(?:^|[/-])([0-9a-f]{64})(?:\\.scope)?$");
+
+  /**
+   * Docker (docker-ID.scope, /docker/ID), containerd (cri-containerd-ID.scope), CRI-O
+   * (crio-ID.scope).
+   */
+  private static final Pattern CONTAINER_ID =
+      Pattern.compile("(?:^|[/-])([0-9a-f]{64})(?:\\.scope)?$");
 
   private final Path proc;
   private final LongSupplier nanoTime;
@@ -48,8 +54,8 @@ final class ProcFs {
   /**
    * The process, or empty when it exited (or never was): read from /proc, or as read less than
    * {@link #RECENT_NANOS} ago. A pid found missing is kept missing as long: it comes from a
-   * socket's record or the owner index, and a process given that pid since is not the one that
-   * held the socket (a short-lived client gone before the poll is asked for once per end).
+   * socket's record or the owner index, and a process given that pid since is not the one that held
+   * the socket (a short-lived client gone before the poll is asked for once per end).
    */
   Optional<LocalProcess> process(int pid) {
     if (pid <= 0) {
@@ -72,7 +78,8 @@ final class ProcFs {
     Path dir = proc.resolve(Integer.toString(pid));
     try {
       String comm = Files.readString(dir.resolve("comm")).strip();
-      return Optional.of(new LocalProcess(pid, comm, containerId(Files.readString(dir.resolve("cgroup")))));
+      return Optional.of(
+          new LocalProcess(pid, comm, containerId(Files.readString(dir.resolve("cgroup")))));
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -24,9 +24,9 @@ import java.util.function.Predicate;
  * from /proc (each namespace's net/tcp, net/tcp6 and local addresses, every process's socket
  * descriptors). Built off the poll thread and read as an immutable snapshot.
  *
- * <p>A connected socket is known by its whole four-tuple: Linux gives one local port to
- * connections towards different destinations, so the local address and port alone may belong to
- * several processes.
+ * <p>A connected socket is known by its whole four-tuple: Linux gives one local port to connections
+ * towards different destinations, so the local address and port alone may belong to several
+ * processes.
  */
 final class SocketOwners {
   private static final String LISTEN = "0A";
@@ -36,7 +36,9 @@ final class SocketOwners {
   private final Map<Long, List<Listener>> listenersByNamespace;
   private final Map<Long, Map<Connection, Integer>> connectionsByNamespace;
 
-  private SocketOwners(Map<Long, Set<InetAddress>> addresses, Map<Long, List<Listener>> listeners,
+  private SocketOwners(
+      Map<Long, Set<InetAddress>> addresses,
+      Map<Long, List<Listener>> listeners,
       Map<Long, Map<Connection, Integer>> connections) {
     this.addressesByNamespace = addresses;
     this.listenersByNamespace = listeners;
@@ -61,7 +63,10 @@ final class SocketOwners {
    * @param costNanos filled with the time spent on each namespace read
    */
   SocketOwners rescan(Path proc, Set<Long> missed, Map<Long, Long> costNanos) {
-    return rescan(proc, netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns), costNanos);
+    return rescan(
+        proc,
+        netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns),
+        costNanos);
   }
 
   private SocketOwners rescan(Path proc, Predicate<Long> toRead, Map<Long, Long> costNanos) {
@@ -85,45 +90,54 @@ final class SocketOwners {
     Map<Long, Set<InetAddress>> addresses = new HashMap<>(addressesByNamespace);
     Map<Long, List<Listener>> listeners = new HashMap<>(listenersByNamespace);
     Map<Long, Map<Connection, Integer>> connectionsByNs = new HashMap<>(connectionsByNamespace);
-    namespaces.forEach((netns, process) -> {
-      long started = System.nanoTime();
-      addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
-      Map<Connection, Integer> connections = new HashMap<>();
-      List<Listener> listening = new ArrayList<>();
-      for (String table : List.of("net/tcp", "net/tcp6")) {
-        for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table), pids::containsKey)) {
-          // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
-          Integer pid = pids.get(entry.inode());
-          if (pid == null) {
-            continue;
+    namespaces.forEach(
+        (netns, process) -> {
+          long started = System.nanoTime();
+          addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
+          Map<Connection, Integer> connections = new HashMap<>();
+          List<Listener> listening = new ArrayList<>();
+          for (String table : List.of("net/tcp", "net/tcp6")) {
+            for (ProcNet.Entry entry :
+                ProcNet.tcpEntries(process.resolve(table), pids::containsKey)) {
+              // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
+              Integer pid = pids.get(entry.inode());
+              if (pid == null) {
+                continue;
+              }
+              if (entry.state().equals(LISTEN)) {
+                listening.add(new Listener(entry.local(), entry.localPort(), pid));
+              } else {
+                connections.putIfAbsent(
+                    new Connection(
+                        entry.local(), entry.localPort(), entry.remote(), entry.remotePort()),
+                    pid);
+              }
+            }
           }
-          if (entry.state().equals(LISTEN)) {
-            listening.add(new Listener(entry.local(), entry.localPort(), pid));
-          } else {
-            connections.putIfAbsent(new Connection(
-                entry.local(), entry.localPort(), entry.remote(), entry.remotePort()), pid);
-          }
-        }
-      }
-      listeners.put(netns, List.copyOf(listening));
-      connectionsByNs.put(netns, Map.copyOf(connections));
-      costNanos.merge(netns, System.nanoTime() - started, Long::sum);
-    });
-    return new SocketOwners(Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connectionsByNs));
+          listeners.put(netns, List.copyOf(listening));
+          connectionsByNs.put(netns, Map.copyOf(connections));
+          costNanos.merge(netns, System.nanoTime() - started, Long::sum);
+        });
+    return new SocketOwners(
+        Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connectionsByNs));
   }
 
   /**
    * The process behind one end of a connection on this machine: the owner of the connected socket
-   * with exactly this four-tuple, or failing that (a connection not accepted yet, or newer than
-   * the index), for the server's end only, the owner of the listener on its port. The socket's
-   * own end is looked for in its own namespace; a peer in the namespaces that own its address
-   * (several may: containers and test hosts reuse addresses), then in the asking socket's own.
+   * with exactly this four-tuple, or failing that (a connection not accepted yet, or newer than the
+   * index), for the server's end only, the owner of the listener on its port. The socket's own end
+   * is looked for in its own namespace; a peer in the namespaces that own its address (several may:
+   * containers and test hosts reuse addresses), then in the asking socket's own.
    */
   Optional<Integer> ownerPid(EndpointQuery query) {
     List<Long> namespaces = namespacesToSearch(query);
     for (long netns : namespaces) {
-      Integer pid = connectionsByNamespace.getOrDefault(netns, Map.of()).get(new Connection(
-          query.address(), query.port(), query.peerAddress(), query.peerPort()));
+      Integer pid =
+          connectionsByNamespace
+              .getOrDefault(netns, Map.of())
+              .get(
+                  new Connection(
+                      query.address(), query.port(), query.peerAddress(), query.peerPort()));
       if (pid != null) {
         return Optional.of(pid);
       }
@@ -146,11 +160,12 @@ final class SocketOwners {
       return List.of(query.netns());
     }
     List<Long> owning = new ArrayList<>();
-    addressesByNamespace.forEach((netns, local) -> {
-      if (local.contains(query.address())) {
-        owning.add(netns);
-      }
-    });
+    addressesByNamespace.forEach(
+        (netns, local) -> {
+          if (local.contains(query.address())) {
+            owning.add(netns);
+          }
+        });
     if (!owning.contains(query.netns())) {
       owning.add(query.netns());
     }
@@ -187,7 +202,8 @@ final class SocketOwners {
           continue; // closed since the listing
         }
         if (target.startsWith(SOCKET_LINK_PREFIX)) {
-          pids.putIfAbsent(Long.parseLong(target, SOCKET_LINK_PREFIX.length(), target.length() - 1, 10), pid);
+          pids.putIfAbsent(
+              Long.parseLong(target, SOCKET_LINK_PREFIX.length(), target.length() - 1, 10), pid);
         }
       }
     } catch (IOException e) {
@@ -208,10 +224,16 @@ final class SocketOwners {
   /** Parsers for the files of /proc/PID/net. */
   static final class ProcNet {
     private static final int INODE_FIELD = 9;
+
     private ProcNet() {}
 
     record Entry(
-        InetAddress local, int localPort, InetAddress remote, int remotePort, String state, long inode) {}
+        InetAddress local,
+        int localPort,
+        InetAddress remote,
+        int remotePort,
+        String state,
+        long inode) {}
 
     /** Rows of net/tcp or net/tcp6: "sl local rem st tx:rx tr:when retr uid timeout inode ...". */
     static List<Entry> tcpEntries(Path table) {
@@ -219,8 +241,8 @@ final class SocketOwners {
     }
 
     /**
-     * The rows whose socket inode is wanted; the others (TIME_WAIT rows, inode 0, can be most of
-     * a busy server's table) are skipped before their addresses are parsed.
+     * The rows whose socket inode is wanted; the others (TIME_WAIT rows, inode 0, can be most of a
+     * busy server's table) are skipped before their addresses are parsed.
      */
     static List<Entry> tcpEntries(Path table, LongPredicate wanted) {
       List<String> lines;
@@ -237,8 +259,14 @@ final class SocketOwners {
         }
         String[] local = fields[1].split(":");
         String[] remote = fields[2].split(":");
-        entries.add(new Entry(address(local[0]), Integer.parseInt(local[1], 16),
-            address(remote[0]), Integer.parseInt(remote[1], 16), fields[3], Long.parseLong(fields[INODE_FIELD])));
+        entries.add(
+            new Entry(
+                address(local[0]),
+                Integer.parseInt(local[1], 16),
+                address(remote[0]),
+                Integer.parseInt(remote[1], 16),
+                fields[3],
+                Long.parseLong(fields[INODE_FIELD])));
       }
       return entries;
     }

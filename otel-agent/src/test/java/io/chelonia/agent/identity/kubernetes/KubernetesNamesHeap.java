@@ -32,8 +32,8 @@ import java.util.stream.IntStream;
  * What the index costs: 10,000 pods (of 1,000 ReplicaSets), each the size of a real pod (labels,
  * annotations, two containers with env, resources, probes and mounts, status with conditions and
  * container statuses), loaded through the fake API server; the heap retained after a full GC is
- * measured before the informers start and after they synced. A program rather than a test: the
- * mock store takes a minute or more to take 10,000 pods (each create scans the store). Run it with
+ * measured before the informers start and after they synced. A program rather than a test: the mock
+ * store takes a minute or more to take 10,000 pods (each create scans the store). Run it with
  *
  * <pre>{@code
  * mvn -B -ntp -pl otel-agent test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
@@ -45,8 +45,10 @@ import java.util.stream.IntStream;
 public final class KubernetesNamesHeap {
   private static final int PODS = 10_000;
   private static final int PODS_PER_REPLICA_SET = 10;
+
   /** Room above the measured figure (README); the figure itself is printed. */
   private static final long MAX_RETAINED_BYTES = 48L << 20;
+
   private static final Duration SYNC = Duration.ofSeconds(120);
   private static final Duration LOAD = Duration.ofSeconds(600);
 
@@ -59,24 +61,32 @@ public final class KubernetesNamesHeap {
     }
     // The fake API server runs in a JVM of its own: its store, watch caches and I/O buffers
     // (a 10,000-pod list is 40 MB of JSON) would otherwise be measured with the index.
-    Process server = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), KubernetesNamesHeap.class.getName(), "serve")
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process server =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                KubernetesNamesHeap.class.getName(),
+                "serve")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
-      String url = CompletableFuture.supplyAsync(() -> readLine(out))
-          .get(LOAD.toSeconds(), TimeUnit.SECONDS);
+      String url =
+          CompletableFuture.supplyAsync(() -> readLine(out))
+              .get(LOAD.toSeconds(), TimeUnit.SECONDS);
       long before = retainedHeap();
       try (KubernetesNames names =
           KubernetesNames.builder(new ClientBuilder().setBasePath(url).build()).start()) {
         await("informers synced", SYNC, names::hasSynced);
         await("last pod indexed", SYNC, () -> named(names, PODS - 1).isPresent());
         long retained = retainedHeap() - before;
-        System.out.printf("KubernetesNames heap for %,d pods, %,d ReplicaSets: %.1f MiB retained"
-                + " (%,d bytes per pod)%n", PODS, PODS / PODS_PER_REPLICA_SET,
-            retained / 1048576.0, retained / PODS);
-        assertThat(named(names, 1234)).contains(
-            new Endpoint("load", "Deployment", "app-123", "app-123-rs-1234", ""));
+        System.out.printf(
+            "KubernetesNames heap for %,d pods, %,d ReplicaSets: %.1f MiB retained"
+                + " (%,d bytes per pod)%n",
+            PODS, PODS / PODS_PER_REPLICA_SET, retained / 1048576.0, retained / PODS);
+        assertThat(named(names, 1234))
+            .contains(new Endpoint("load", "Deployment", "app-123", "app-123-rs-1234", ""));
         assertThat(retained).isLessThan(MAX_RETAINED_BYTES);
       }
     } finally {
@@ -112,8 +122,18 @@ public final class KubernetesNamesHeap {
   }
 
   private static Optional<Endpoint> named(KubernetesNames names, int pod) {
-    return names.name(new EndpointQuery(InetAddress.ofLiteral(ip(pod)), false, 0, "", 0, 0, 0,
-        false, InetAddress.ofLiteral("192.0.2.1"), 0));
+    return names.name(
+        new EndpointQuery(
+            InetAddress.ofLiteral(ip(pod)),
+            false,
+            0,
+            "",
+            0,
+            0,
+            0,
+            false,
+            InetAddress.ofLiteral("192.0.2.1"),
+            0));
   }
 
   private static long retainedHeap() throws InterruptedException {
@@ -129,57 +149,152 @@ public final class KubernetesNamesHeap {
   }
 
   private static void replicaSet(FakeApiServer api, int rs) {
-    api.objects().resource(new ReplicaSetBuilder().withNewMetadata().withName("app-" + rs + "-rs")
-        .withNamespace("load").withLabels(Map.of("app", "app-" + rs))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1")
-            .withKind("Deployment").withName("app-" + rs).withUid(UUID.randomUUID().toString())
-            .withController(true).build()).endMetadata()
-        .withNewSpec().withReplicas(PODS_PER_REPLICA_SET).withNewSelector()
-        .addToMatchLabels("app", "app-" + rs).endSelector().endSpec().build()).create();
+    api.objects()
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName("app-" + rs + "-rs")
+                .withNamespace("load")
+                .withLabels(Map.of("app", "app-" + rs))
+                .withOwnerReferences(
+                    new OwnerReferenceBuilder()
+                        .withApiVersion("apps/v1")
+                        .withKind("Deployment")
+                        .withName("app-" + rs)
+                        .withUid(UUID.randomUUID().toString())
+                        .withController(true)
+                        .build())
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(PODS_PER_REPLICA_SET)
+                .withNewSelector()
+                .addToMatchLabels("app", "app-" + rs)
+                .endSelector()
+                .endSpec()
+                .build())
+        .create();
   }
 
   private static Pod pod(int i) {
     int rs = i / PODS_PER_REPLICA_SET;
     String name = "app-" + rs + "-rs-" + i;
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace("load")
-        .withLabels(Map.of("app", "app-" + rs, "pod-template-hash", "5d8c7b9f4", "team", "payments",
-            "version", "v1.42.7"))
-        .withAnnotations(Map.of("kubectl.kubernetes.io/restartedAt", "2026-11-20T08:00:00Z",
-            "prometheus.io/scrape", "true", "prometheus.io/port", "9090"))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1")
-            .withKind("ReplicaSet").withName("app-" + rs + "-rs").withUid(UUID.randomUUID().toString())
-            .withController(true).build()).endMetadata()
-        .withNewSpec().withNodeName("worker-" + (i % 50)).withServiceAccountName("app")
-        .addNewContainer().withName("app").withImage("registry.example.com/app:v1.42.7")
-        .addNewEnv().withName("JAVA_OPTS").withValue("-Xmx512m -XX:+UseZGC").endEnv()
-        .addNewEnv().withName("DATABASE_URL").withValue("postgres://db.shop.svc:5432/app").endEnv()
-        .addNewPort().withName("http").withContainerPort(8080).endPort()
-        .withNewResources().addToRequests("cpu", new Quantity("250m"))
-        .addToRequests("memory", new Quantity("512Mi")).addToLimits("memory", new Quantity("1Gi"))
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("load")
+        .withLabels(
+            Map.of(
+                "app",
+                "app-" + rs,
+                "pod-template-hash",
+                "5d8c7b9f4",
+                "team",
+                "payments",
+                "version",
+                "v1.42.7"))
+        .withAnnotations(
+            Map.of(
+                "kubectl.kubernetes.io/restartedAt",
+                "2026-11-20T08:00:00Z",
+                "prometheus.io/scrape",
+                "true",
+                "prometheus.io/port",
+                "9090"))
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion("apps/v1")
+                .withKind("ReplicaSet")
+                .withName("app-" + rs + "-rs")
+                .withUid(UUID.randomUUID().toString())
+                .withController(true)
+                .build())
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("worker-" + (i % 50))
+        .withServiceAccountName("app")
+        .addNewContainer()
+        .withName("app")
+        .withImage("registry.example.com/app:v1.42.7")
+        .addNewEnv()
+        .withName("JAVA_OPTS")
+        .withValue("-Xmx512m -XX:+UseZGC")
+        .endEnv()
+        .addNewEnv()
+        .withName("DATABASE_URL")
+        .withValue("postgres://db.shop.svc:5432/app")
+        .endEnv()
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(8080)
+        .endPort()
+        .withNewResources()
+        .addToRequests("cpu", new Quantity("250m"))
+        .addToRequests("memory", new Quantity("512Mi"))
+        .addToLimits("memory", new Quantity("1Gi"))
         .endResources()
-        .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withNewPort(8080).endHttpGet()
+        .withNewReadinessProbe()
+        .withNewHttpGet()
+        .withPath("/ready")
+        .withNewPort(8080)
+        .endHttpGet()
         .endReadinessProbe()
-        .addNewVolumeMount().withName("config").withMountPath("/etc/app").endVolumeMount()
+        .addNewVolumeMount()
+        .withName("config")
+        .withMountPath("/etc/app")
+        .endVolumeMount()
         .endContainer()
-        .addNewContainer().withName("proxy").withImage("registry.example.com/proxy:1.30")
-        .addNewPort().withName("admin").withContainerPort(15000).endPort().endContainer()
-        .addNewVolume().withName("config").withNewConfigMap().withName("app-config").endConfigMap()
-        .endVolume().endSpec()
-        .withNewStatus().withPhase("Running").withPodIP(ip(i)).addNewPodIP().withIp(ip(i)).endPodIP()
-        .withHostIP("192.0.2." + (i % 50 + 1)).withQosClass("Burstable")
-        .addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .addNewCondition().withType("ContainersReady").withStatus("True").endCondition()
-        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
-        .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
+        .addNewContainer()
+        .withName("proxy")
+        .withImage("registry.example.com/proxy:1.30")
+        .addNewPort()
+        .withName("admin")
+        .withContainerPort(15000)
+        .endPort()
+        .endContainer()
+        .addNewVolume()
+        .withName("config")
+        .withNewConfigMap()
+        .withName("app-config")
+        .endConfigMap()
+        .endVolume()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(ip(i))
+        .addNewPodIP()
+        .withIp(ip(i))
+        .endPodIP()
+        .withHostIP("192.0.2." + (i % 50 + 1))
+        .withQosClass("Burstable")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .addNewCondition()
+        .withType("ContainersReady")
+        .withStatus("True")
+        .endCondition()
+        .addNewCondition()
+        .withType("PodScheduled")
+        .withStatus("True")
+        .endCondition()
+        .addNewContainerStatus()
+        .withName("app")
+        .withReady(true)
+        .withRestartCount(0)
         .withImage("registry.example.com/app:v1.42.7")
         .withImageID("registry.example.com/app@sha256:" + "ab".repeat(32))
         .withContainerID("containerd://" + UUID.randomUUID().toString().replace("-", ""))
         .endContainerStatus()
-        .addNewContainerStatus().withName("proxy").withReady(true).withRestartCount(0)
+        .addNewContainerStatus()
+        .withName("proxy")
+        .withReady(true)
+        .withRestartCount(0)
         .withImage("registry.example.com/proxy:1.30")
         .withImageID("registry.example.com/proxy@sha256:" + "cd".repeat(32))
         .withContainerID("containerd://" + UUID.randomUUID().toString().replace("-", ""))
         .endContainerStatus()
-        .endStatus().build();
+        .endStatus()
+        .build();
   }
 }

@@ -46,8 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KubernetesNamesTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+
   /** The other end of the queried connections; Kubernetes names do not depend on it. */
   private static final InetAddress PEER = InetAddress.ofLiteral("198.51.100.7");
+
   private static final String NS = "shop";
 
   @TempDir Path cgroupRoot;
@@ -73,11 +75,16 @@ class KubernetesNamesTest {
   }
 
   private KubernetesNames start(Duration watchTimeout, Duration staleAfter) {
-    names = KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build())
-        .cgroupRoot(cgroupRoot)
-        .timing(watchTimeout, staleAfter, Duration.ofMillis(200),
-            Duration.ofMillis(50), Duration.ofMillis(400))
-        .start();
+    names =
+        KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build())
+            .cgroupRoot(cgroupRoot)
+            .timing(
+                watchTimeout,
+                staleAfter,
+                Duration.ofMillis(200),
+                Duration.ofMillis(50),
+                Duration.ofMillis(400))
+            .start();
     await("informers synced", names::hasSynced);
     await("watches open", () -> api.openWatches() == 5);
     return names;
@@ -92,7 +99,8 @@ class KubernetesNamesTest {
 
     start();
 
-    assertThat(named("10.1.0.5")).contains(workload("Deployment", "checkout", "checkout-7d9f-abcde"));
+    assertThat(named("10.1.0.5"))
+        .contains(workload("Deployment", "checkout", "checkout-7d9f-abcde"));
     assertThat(named("fd00:10:1:0:0:0:0:5"))
         .contains(workload("Deployment", "checkout", "checkout-7d9f-abcde"));
   }
@@ -130,13 +138,37 @@ class KubernetesNamesTest {
 
   @Test
   void serviceIsNamedByEachClusterIpExternalIpAndLoadBalancerIp() {
-    create(new ServiceBuilder().withNewMetadata().withName("checkout").withNamespace(NS).endMetadata()
-        .withNewSpec().withClusterIP("10.96.0.20").withClusterIPs("10.96.0.20", "fd00:96::20")
-        .withExternalIPs("203.0.113.7").withType("LoadBalancer").endSpec()
-        .withNewStatus().withNewLoadBalancer().addNewIngress().withIp("203.0.113.8").endIngress()
-        .endLoadBalancer().endStatus().build());
-    create(new ServiceBuilder().withNewMetadata().withName("headless").withNamespace(NS).endMetadata()
-        .withNewSpec().withClusterIP("None").withClusterIPs("None").endSpec().build());
+    create(
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withName("checkout")
+            .withNamespace(NS)
+            .endMetadata()
+            .withNewSpec()
+            .withClusterIP("10.96.0.20")
+            .withClusterIPs("10.96.0.20", "fd00:96::20")
+            .withExternalIPs("203.0.113.7")
+            .withType("LoadBalancer")
+            .endSpec()
+            .withNewStatus()
+            .withNewLoadBalancer()
+            .addNewIngress()
+            .withIp("203.0.113.8")
+            .endIngress()
+            .endLoadBalancer()
+            .endStatus()
+            .build());
+    create(
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withName("headless")
+            .withNamespace(NS)
+            .endMetadata()
+            .withNewSpec()
+            .withClusterIP("None")
+            .withClusterIPs("None")
+            .endSpec()
+            .build());
 
     start();
 
@@ -162,21 +194,47 @@ class KubernetesNamesTest {
   @Test
   void hostNetworkPodOnThisNodeIsNamedByItsCgroupOrListeningPortElseTheNode() throws Exception {
     node("worker-1", "192.0.2.11");
-    String uid = create(new PodBuilder().withNewMetadata().withName("node-exporter-abc").withNamespace("monitoring")
-        .withOwnerReferences(owner("DaemonSet", "node-exporter")).endMetadata()
-        .withNewSpec().withHostNetwork(true).withNodeName("worker-1").addNewContainer()
-        .withName("exporter").withImage("exporter")
-        .withPorts(new ContainerPortBuilder().withContainerPort(9100).build()).endContainer().endSpec()
-        .withNewStatus().withPodIP("192.0.2.11").addNewPodIP().withIp("192.0.2.11").endPodIP()
-        .withPhase("Running").endStatus().build()).getMetadata().getUid();
+    String uid =
+        create(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("node-exporter-abc")
+                    .withNamespace("monitoring")
+                    .withOwnerReferences(owner("DaemonSet", "node-exporter"))
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHostNetwork(true)
+                    .withNodeName("worker-1")
+                    .addNewContainer()
+                    .withName("exporter")
+                    .withImage("exporter")
+                    .withPorts(new ContainerPortBuilder().withContainerPort(9100).build())
+                    .endContainer()
+                    .endSpec()
+                    .withNewStatus()
+                    .withPodIP("192.0.2.11")
+                    .addNewPodIP()
+                    .withIp("192.0.2.11")
+                    .endPodIP()
+                    .withPhase("Running")
+                    .endStatus()
+                    .build())
+            .getMetadata()
+            .getUid();
     // The kubelet's systemd layout: the pod's UID, dashes as underscores, in the slice's name.
-    Path container = Files.createDirectories(cgroupRoot.resolve("kubepods.slice/kubepods-besteffort.slice/"
-        + "kubepods-besteffort-pod" + uid.replace('-', '_') + ".slice/cri-containerd-0123abcd.scope"));
+    Path container =
+        Files.createDirectories(
+            cgroupRoot.resolve(
+                "kubepods.slice/kubepods-besteffort.slice/"
+                    + "kubepods-besteffort-pod"
+                    + uid.replace('-', '_')
+                    + ".slice/cri-containerd-0123abcd.scope"));
     Path kubelet = Files.createDirectories(cgroupRoot.resolve("system.slice/kubelet.service"));
 
     start();
 
-    Endpoint exporter = new Endpoint("monitoring", "DaemonSet", "node-exporter", "node-exporter-abc", "");
+    Endpoint exporter =
+        new Endpoint("monitoring", "DaemonSet", "node-exporter", "node-exporter-abc", "");
     Endpoint node = new Endpoint("node", "Node", "worker-1");
     // A socket of the exporter's cgroup: unknown until the cgroups are walked, then the pod.
     EndpointQuery fromExporter = local("192.0.2.11", 41000, inode(container));
@@ -194,8 +252,20 @@ class KubernetesNamesTest {
     assertThat(names.name(local("192.0.2.11", 9100, 0))).contains(exporter);
     assertThat(names.name(local("192.0.2.11", 22, 0))).contains(node);
     // A client that happens to connect from that port number is not the exporter.
-    assertThat(names.name(new EndpointQuery(InetAddress.ofLiteral("192.0.2.11"), true, 0, "", 0, 0, 9100,
-        false, PEER, 443))).contains(node);
+    assertThat(
+            names.name(
+                new EndpointQuery(
+                    InetAddress.ofLiteral("192.0.2.11"),
+                    true,
+                    0,
+                    "",
+                    0,
+                    0,
+                    9100,
+                    false,
+                    PEER,
+                    443)))
+        .contains(node);
     // The far end of a socket with the node's address: the node.
     assertThat(named("192.0.2.11")).contains(node);
   }
@@ -235,7 +305,8 @@ class KubernetesNamesTest {
     poll(table, conn.sent(30));
 
     Link named = server(table, "api");
-    assertThat(named.key().server()).isEqualTo(new Endpoint(NS, "Deployment", "api", "api-6f-k", ""));
+    assertThat(named.key().server())
+        .isEqualTo(new Endpoint(NS, "Deployment", "api", "api-6f-k", ""));
     assertThat(named.totals().bytesClientToServer()).isEqualTo(20);
     assertThat(named.totals().activeConnections()).isEqualTo(1);
   }
@@ -253,10 +324,13 @@ class KubernetesNamesTest {
     await("pod watched", () -> named("10.1.0.41").isPresent());
     poll(table, conn.sent(30));
 
-    assertThat(table.links()).singleElement().satisfies(link -> {
-      assertThat(link.key().server()).isEqualTo(workload("StatefulSet", "api", "api-1"));
-      assertThat(link.totals().bytesClientToServer()).isEqualTo(30);
-    });
+    assertThat(table.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.key().server()).isEqualTo(workload("StatefulSet", "api", "api-1"));
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(30);
+            });
     assertThat(table.counters().namingFallbacks()).isZero();
   }
 
@@ -297,12 +371,14 @@ class KubernetesNamesTest {
   // --- helpers ----------------------------------------------------------------------------------
 
   private Optional<Endpoint> named(String address) {
-    return names.name(new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 0, 0, false, PEER, 0));
+    return names.name(
+        new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 0, 0, false, PEER, 0));
   }
 
   /** The node's end of a connection accepted on {@code port}. */
   private static EndpointQuery local(String address, int port, long cgroupId) {
-    return new EndpointQuery(InetAddress.ofLiteral(address), true, 0, "", cgroupId, 0, port, true, PEER, 41000);
+    return new EndpointQuery(
+        InetAddress.ofLiteral(address), true, 0, "", cgroupId, 0, port, true, PEER, 41000);
   }
 
   private static long inode(Path dir) throws Exception {
@@ -314,37 +390,81 @@ class KubernetesNamesTest {
   }
 
   private static OwnerReference owner(String kind, String name) {
-    return new OwnerReferenceBuilder().withKind(kind).withName(name).withApiVersion("v1")
-        .withUid(UUID.randomUUID().toString()).withController(true).build();
+    return new OwnerReferenceBuilder()
+        .withKind(kind)
+        .withName(name)
+        .withApiVersion("v1")
+        .withUid(UUID.randomUUID().toString())
+        .withController(true)
+        .build();
   }
 
   private void pod(String name, OwnerReference owner, String... ips) {
-    create(new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
-        .withUid(UUID.randomUUID().toString())
-        .withOwnerReferences(owner == null ? List.of() : List.of(owner)).endMetadata()
-        .withNewSpec().addNewContainer().withName("main").withImage("main").endContainer().endSpec()
-        .withNewStatus().withPhase("Running").withPodIP(ips[0])
-        .withPodIPs(Arrays.stream(ips).map(ip -> new PodIP(ip)).toList())
-        .endStatus().build());
+    create(
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .withUid(UUID.randomUUID().toString())
+            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("main")
+            .withImage("main")
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .withPodIP(ips[0])
+            .withPodIPs(Arrays.stream(ips).map(ip -> new PodIP(ip)).toList())
+            .endStatus()
+            .build());
   }
 
   private void replicaSet(String name, OwnerReference owner) {
-    create(new ReplicaSetBuilder().withNewMetadata().withName(name).withNamespace(NS)
-        .withOwnerReferences(owner).endMetadata().withNewSpec().withReplicas(1)
-        .withNewSelector().addToMatchLabels("app", name).endSelector().endSpec().build());
+    create(
+        new ReplicaSetBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .withOwnerReferences(owner)
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(1)
+            .withNewSelector()
+            .addToMatchLabels("app", name)
+            .endSelector()
+            .endSpec()
+            .build());
   }
 
   private void job(String name, OwnerReference owner) {
-    create(new JobBuilder().withNewMetadata().withName(name).withNamespace(NS)
-        .withOwnerReferences(owner == null ? List.of() : List.of(owner)).endMetadata().build());
+    create(
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
+            .endMetadata()
+            .build());
   }
 
   private void node(String name, String... addresses) {
-    create(new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewStatus()
-        .withAddresses(Arrays.stream(addresses)
-            .map(ip -> new NodeAddress(ip, "InternalIP")).toList())
-        .addNewAddress().withType("Hostname").withAddress(name).endAddress()
-        .endStatus().build());
+    create(
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withNewStatus()
+            .withAddresses(
+                Arrays.stream(addresses).map(ip -> new NodeAddress(ip, "InternalIP")).toList())
+            .addNewAddress()
+            .withType("Hostname")
+            .withAddress(name)
+            .endAddress()
+            .endStatus()
+            .build());
   }
 
   private <T extends HasMetadata> T create(T object) {
@@ -357,8 +477,15 @@ class KubernetesNamesTest {
   }
 
   private static void poll(LinkTable table, Sockets... sockets) {
-    table.apply(new SocketPoll(Instant.now(), Arrays.stream(sockets).map(Sockets::build).toList(),
-        List.of(), KernelCounters.NONE, 1, Duration.ofMillis(1), true));
+    table.apply(
+        new SocketPoll(
+            Instant.now(),
+            Arrays.stream(sockets).map(Sockets::build).toList(),
+            List.of(),
+            KernelCounters.NONE,
+            1,
+            Duration.ofMillis(1),
+            true));
   }
 
   private static Link onlyLink(LinkTable table) {
@@ -370,7 +497,8 @@ class KubernetesNamesTest {
     return table.links().stream()
         .filter(link -> link.key().observer() == Observer.CLIENT)
         .filter(link -> link.key().server().name().equals(workload))
-        .findFirst().orElseThrow(() -> new AssertionError("no link to " + workload + ": " + table.links()));
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no link to " + workload + ": " + table.links()));
   }
 
   static void await(String what, BooleanSupplier condition) {

@@ -58,25 +58,48 @@ class DockerContainerNamesKernelTest {
 
   @Test
   void containerEndIsNamedByItsContainerName() throws Exception {
-    try (LocalNames local = new LocalNames(HOST, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, Duration.ofSeconds(10));
-        LinkPipeline pipeline = LinkPipeline.open(
-            PipelineConfig.defaults(),
-            new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
-        TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.empty(),
-            "server", GATEWAY, "0", "3", "5", "1", "--hold")) {
+    try (LocalNames local =
+            new LocalNames(
+                HOST, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, Duration.ofSeconds(10));
+        LinkPipeline pipeline =
+            LinkPipeline.open(
+                PipelineConfig.defaults(),
+                new ResolverChain(List.of(local)),
+                Set.of(),
+                Clock.systemUTC());
+        TrafficPeerProcess server =
+            TrafficPeerProcess.startAs(
+                "orders-api", Optional.empty(), "server", GATEWAY, "0", "3", "5", "1", "--hold")) {
       int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      run("docker", "run", "-d", "--rm", "--network", NETWORK, "--name", CONTAINER, IMAGE,
-          "sh", "-c", "printf abcde | nc " + GATEWAY + " " + port + "; sleep 60");
+      run(
+          "docker",
+          "run",
+          "-d",
+          "--rm",
+          "--network",
+          NETWORK,
+          "--name",
+          CONTAINER,
+          IMAGE,
+          "sh",
+          "-c",
+          "printf abcde | nc " + GATEWAY + " " + port + "; sleep 60");
 
       Endpoint container = new Endpoint(HOST, LocalNames.KIND_CONTAINER, CONTAINER);
       Endpoint ordersApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "orders-api");
       List<Link> named = List.of();
       for (int poll = 0; poll < 80 && named.isEmpty(); poll++) {
         pipeline.poll();
-        named = pipeline.table().links().stream()
-            .filter(link -> link.key().serverPort() == port && link.key().observer() == Observer.CLIENT)
-            .filter(link -> link.key().client().equals(container) && link.key().server().equals(ordersApi))
-            .toList();
+        named =
+            pipeline.table().links().stream()
+                .filter(
+                    link ->
+                        link.key().serverPort() == port && link.key().observer() == Observer.CLIENT)
+                .filter(
+                    link ->
+                        link.key().client().equals(container)
+                            && link.key().server().equals(ordersApi))
+                .toList();
         Thread.sleep(250);
       }
 

@@ -29,11 +29,29 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
-            "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
+        TrafficPeerProcess server =
+            TrafficPeerProcess.startAs(
+                "orders-api",
+                Optional.of(hosts.nameB()),
+                "server",
+                "198.18.0.2",
+                "0",
+                "300",
+                "700",
+                "1",
+                "--hold")) {
       int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
-          "client", "198.18.0.2", String.valueOf(port), "700", "300", "1", "--hold")) {
+      try (TrafficPeerProcess client =
+          TrafficPeerProcess.startAs(
+              "checkout",
+              Optional.of(hosts.nameA()),
+              "client",
+              "198.18.0.2",
+              String.valueOf(port),
+              "700",
+              "300",
+              "1",
+              "--hold")) {
         client.awaitLine("HELD", PEER_TIMEOUT);
 
         Endpoint checkout = new Endpoint(HOST, LocalNames.KIND_PROCESS, "checkout");
@@ -42,15 +60,22 @@ class LocalNamesKernelTest {
         List<Link> named = List.of();
         for (int poll = 0; poll < 80 && named.size() < 2; poll++) {
           pipeline.poll();
-          named = pipeline.table().links().stream()
-              .filter(link -> link.key().serverPort() == port)
-              .filter(link -> link.key().client().equals(checkout) && link.key().server().equals(ordersApi))
-              .toList();
+          named =
+              pipeline.table().links().stream()
+                  .filter(link -> link.key().serverPort() == port)
+                  .filter(
+                      link ->
+                          link.key().client().equals(checkout)
+                              && link.key().server().equals(ordersApi))
+                  .toList();
           Thread.sleep(250);
         }
 
         List<Link> all = pipeline.table().links();
-        assertThat(named).as("links to the server port: %s", all.stream().filter(l -> l.key().serverPort() == port).toList())
+        assertThat(named)
+            .as(
+                "links to the server port: %s",
+                all.stream().filter(l -> l.key().serverPort() == port).toList())
             .extracting(link -> link.key().observer())
             .containsExactlyInAnyOrder(Observer.CLIENT, Observer.SERVER);
         closeAll(client, server);
@@ -69,31 +94,75 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess orders = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
-            "server", "198.18.0.2", "0", "300", "700", "1", "--hold");
-        TrafficPeerProcess stock = TrafficPeerProcess.startAs("stock-api", Optional.of(hosts.nameB()),
-            "server", "198.18.0.2", "0", "30", "70", "1", "--hold")) {
+        TrafficPeerProcess orders =
+            TrafficPeerProcess.startAs(
+                "orders-api",
+                Optional.of(hosts.nameB()),
+                "server",
+                "198.18.0.2",
+                "0",
+                "300",
+                "700",
+                "1",
+                "--hold");
+        TrafficPeerProcess stock =
+            TrafficPeerProcess.startAs(
+                "stock-api",
+                Optional.of(hosts.nameB()),
+                "server",
+                "198.18.0.2",
+                "0",
+                "30",
+                "70",
+                "1",
+                "--hold")) {
       int ordersPort = Integer.parseInt(orders.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
       int stockPort = Integer.parseInt(stock.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      try (TrafficPeerProcess checkout = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
-              "client", "198.18.0.2", String.valueOf(ordersPort), "700", "300", "1", "--hold",
-              "--local-port", sharedPort);
-          TrafficPeerProcess holder = TrafficPeerProcess.startAs("holder", Optional.of(hosts.nameA()),
-              "client", "198.18.0.2", String.valueOf(stockPort), "70", "30", "1", "--hold",
-              "--local-port", sharedPort)) {
+      try (TrafficPeerProcess checkout =
+              TrafficPeerProcess.startAs(
+                  "checkout",
+                  Optional.of(hosts.nameA()),
+                  "client",
+                  "198.18.0.2",
+                  String.valueOf(ordersPort),
+                  "700",
+                  "300",
+                  "1",
+                  "--hold",
+                  "--local-port",
+                  sharedPort);
+          TrafficPeerProcess holder =
+              TrafficPeerProcess.startAs(
+                  "holder",
+                  Optional.of(hosts.nameA()),
+                  "client",
+                  "198.18.0.2",
+                  String.valueOf(stockPort),
+                  "70",
+                  "30",
+                  "1",
+                  "--hold",
+                  "--local-port",
+                  sharedPort)) {
         checkout.awaitLine("HELD", PEER_TIMEOUT);
         holder.awaitLine("HELD", PEER_TIMEOUT);
 
         Endpoint ordersApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "orders-api");
         Endpoint stockApi = new Endpoint(HOST, LocalNames.KIND_PROCESS, "stock-api");
         List<Link> serverSide = List.of();
-        for (int poll = 0; poll < 80 && !bothServersNamed(serverSide, ordersApi, stockApi); poll++) {
+        for (int poll = 0;
+            poll < 80 && !bothServersNamed(serverSide, ordersApi, stockApi);
+            poll++) {
           pipeline.poll();
-          serverSide = pipeline.table().links().stream()
-              .filter(link -> link.key().observer() == Observer.SERVER)
-              .filter(link -> link.key().serverPort() == ordersPort || link.key().serverPort() == stockPort)
-              .filter(link -> !link.key().client().isBareAddress())
-              .toList();
+          serverSide =
+              pipeline.table().links().stream()
+                  .filter(link -> link.key().observer() == Observer.SERVER)
+                  .filter(
+                      link ->
+                          link.key().serverPort() == ordersPort
+                              || link.key().serverPort() == stockPort)
+                  .filter(link -> !link.key().client().isBareAddress())
+                  .toList();
           Thread.sleep(250);
         }
 
@@ -116,11 +185,29 @@ class LocalNamesKernelTest {
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local)) {
       pipeline.poll();
-      try (TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
-              "server", "198.18.0.2", "0", "300", "700", "1", "--hold")) {
+      try (TrafficPeerProcess server =
+          TrafficPeerProcess.startAs(
+              "orders-api",
+              Optional.of(hosts.nameB()),
+              "server",
+              "198.18.0.2",
+              "0",
+              "300",
+              "700",
+              "1",
+              "--hold")) {
         int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-        try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
-            "client", "198.18.0.2", String.valueOf(port), "700", "300", "1", "--hold")) {
+        try (TrafficPeerProcess client =
+            TrafficPeerProcess.startAs(
+                "checkout",
+                Optional.of(hosts.nameA()),
+                "client",
+                "198.18.0.2",
+                String.valueOf(port),
+                "700",
+                "300",
+                "1",
+                "--hold")) {
           client.awaitLine("HELD", PEER_TIMEOUT);
 
           pollUntilOpened(pipeline, port, 2);
@@ -148,11 +235,29 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess server = TrafficPeerProcess.startAs("orders-api", Optional.of(hosts.nameB()),
-            "server", "198.18.0.2", "0", "300", "700", "3", "--hold")) {
+        TrafficPeerProcess server =
+            TrafficPeerProcess.startAs(
+                "orders-api",
+                Optional.of(hosts.nameB()),
+                "server",
+                "198.18.0.2",
+                "0",
+                "300",
+                "700",
+                "3",
+                "--hold")) {
       int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      try (TrafficPeerProcess client = TrafficPeerProcess.startAs("checkout", Optional.of(hosts.nameA()),
-          "client", "198.18.0.2", String.valueOf(port), "700", "300", "3", "--hold")) {
+      try (TrafficPeerProcess client =
+          TrafficPeerProcess.startAs(
+              "checkout",
+              Optional.of(hosts.nameA()),
+              "client",
+              "198.18.0.2",
+              String.valueOf(port),
+              "700",
+              "300",
+              "3",
+              "--hold")) {
         client.awaitLine("HELD", PEER_TIMEOUT);
         closeAll(client);
       }
@@ -177,20 +282,26 @@ class LocalNamesKernelTest {
   }
 
   private static LocalNames localNames() {
-    return new LocalNames(HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
+    return new LocalNames(
+        HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
   }
 
   private static LinkPipeline pipeline(LocalNames local) {
-    return LinkPipeline.open(PipelineConfig.defaults(), new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
+    return LinkPipeline.open(
+        PipelineConfig.defaults(), new ResolverChain(List.of(local)), Set.of(), Clock.systemUTC());
   }
 
   /**
    * Polls a second apart, as an agent would, until the links to the port have opened that many
    * connections (both sides count) or ten polls went by; returns those links.
    */
-  private static List<Link> pollUntilOpened(LinkPipeline pipeline, int port, long opened) throws InterruptedException {
+  private static List<Link> pollUntilOpened(LinkPipeline pipeline, int port, long opened)
+      throws InterruptedException {
     List<Link> toPort = List.of();
-    for (int poll = 0; poll < 10 && toPort.stream().mapToLong(link -> link.totals().connectionsOpened()).sum() < opened; poll++) {
+    for (int poll = 0;
+        poll < 10
+            && toPort.stream().mapToLong(link -> link.totals().connectionsOpened()).sum() < opened;
+        poll++) {
       pipeline.poll();
       toPort = linksTo(pipeline, port);
       Thread.sleep(1_000);
@@ -199,13 +310,25 @@ class LocalNamesKernelTest {
   }
 
   private static List<Link> linksTo(LinkPipeline pipeline, int port) {
-    return pipeline.table().links().stream().filter(link -> link.key().serverPort() == port).toList();
+    return pipeline.table().links().stream()
+        .filter(link -> link.key().serverPort() == port)
+        .toList();
   }
 
   private static String describe(Link link) {
-    return link.key().observer() + " " + link.key().client().name() + " -> " + link.key().server().name() + " "
-        + link.totals().bytesClientToServer() + "/" + link.totals().bytesServerToClient() + " opened " + link.totals().connectionsOpened()
-        + " active " + link.totals().activeConnections();
+    return link.key().observer()
+        + " "
+        + link.key().client().name()
+        + " -> "
+        + link.key().server().name()
+        + " "
+        + link.totals().bytesClientToServer()
+        + "/"
+        + link.totals().bytesServerToClient()
+        + " opened "
+        + link.totals().connectionsOpened()
+        + " active "
+        + link.totals().activeConnections();
   }
 
   private static boolean bothServersNamed(List<Link> links, Endpoint first, Endpoint second) {

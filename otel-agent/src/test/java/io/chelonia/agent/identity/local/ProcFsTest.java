@@ -11,14 +11,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProcFsTest {
-  private static final String ID = "9bdb4d48b318e51846d18b2cfa66d4a42d49b23ee43940012b0545e1ccfca547";
+  private static final String ID =
+      "9bdb4d48b318e51846d18b2cfa66d4a42d49b23ee43940012b0545e1ccfca547";
 
   @Test
   void containerIdIsFoundInEveryRuntimesCgroupPath() {
     assertThat(ProcFs.containerId("9:name=systemd:/docker/" + ID + "\n0::/")).contains(ID);
     assertThat(ProcFs.containerId("0::/system.slice/docker-" + ID + ".scope")).contains(ID);
-    assertThat(ProcFs.containerId("0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-" + ID + ".scope")).contains(ID);
-    assertThat(ProcFs.containerId("0::/kubepods/besteffort/pod0f3c/crio-" + ID + ".scope")).contains(ID);
+    assertThat(
+            ProcFs.containerId(
+                "0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-" + ID + ".scope"))
+        .contains(ID);
+    assertThat(ProcFs.containerId("0::/kubepods/besteffort/pod0f3c/crio-" + ID + ".scope"))
+        .contains(ID);
     assertThat(ProcFs.containerId("0::/kubepods/burstable/pod0f3c/" + ID)).contains(ID);
   }
 
@@ -30,24 +35,39 @@ class ProcFsTest {
 
   @Test
   void procNetAddressesAreLittleEndianWords() {
-    assertThat(SocketOwners.ProcNet.address("010012C6")).isEqualTo(InetAddress.ofLiteral("198.18.0.1"));
-    assertThat(SocketOwners.ProcNet.address("0100007F")).isEqualTo(InetAddress.ofLiteral("127.0.0.1"));
+    assertThat(SocketOwners.ProcNet.address("010012C6"))
+        .isEqualTo(InetAddress.ofLiteral("198.18.0.1"));
+    assertThat(SocketOwners.ProcNet.address("0100007F"))
+        .isEqualTo(InetAddress.ofLiteral("127.0.0.1"));
     assertThat(SocketOwners.ProcNet.address("B80D01200000E1C40000000002000000"))
         .isEqualTo(InetAddress.ofLiteral("2001:db8:c4e1::2"));
   }
 
   @Test
   void procNetTcpRowsGiveBothEndsOfTheConnection(@TempDir Path net) throws Exception {
-    Path table = procNetTable(net.resolve("tcp"),
-        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
-        "   0: 010012C6:9C40 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1",
-        "   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 100 0 0 10 0");
+    Path table =
+        procNetTable(
+            net.resolve("tcp"),
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+            "   0: 010012C6:9C40 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1",
+            "   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 100 0 0 10 0");
 
-    assertThat(SocketOwners.ProcNet.tcpEntries(table)).containsExactly(
-        new SocketOwners.ProcNet.Entry(InetAddress.ofLiteral("198.18.0.1"), 40000,
-            InetAddress.ofLiteral("198.18.0.2"), 8080, "01", 4242),
-        new SocketOwners.ProcNet.Entry(InetAddress.ofLiteral("0.0.0.0"), 8080,
-            InetAddress.ofLiteral("0.0.0.0"), 0, "0A", 4343));
+    assertThat(SocketOwners.ProcNet.tcpEntries(table))
+        .containsExactly(
+            new SocketOwners.ProcNet.Entry(
+                InetAddress.ofLiteral("198.18.0.1"),
+                40000,
+                InetAddress.ofLiteral("198.18.0.2"),
+                8080,
+                "01",
+                4242),
+            new SocketOwners.ProcNet.Entry(
+                InetAddress.ofLiteral("0.0.0.0"),
+                8080,
+                InetAddress.ofLiteral("0.0.0.0"),
+                0,
+                "0A",
+                4343));
   }
 
   @Test
@@ -77,14 +97,22 @@ class ProcFsTest {
 
   @Test
   void procNetRowsOfSocketsNotWantedAreSkipped(@TempDir Path net) throws Exception {
-    Path table = procNetTable(net.resolve("tcp6"),
-        "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
-        "   0: 0000000000000000FFFF0000020A12C6:1BBC 0000000000000000FFFF0000010A12C6:9C40 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000",
-        "   1: 0000000000000000FFFF0000020A12C6:1BBC 0000000000000000FFFF0000010A12C6:9C41 01 00000000:00000000 00:00000000 00000000     0        0 5151 1 0 20 4 30 10 -1");
+    Path table =
+        procNetTable(
+            net.resolve("tcp6"),
+            "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+            "   0: 0000000000000000FFFF0000020A12C6:1BBC 0000000000000000FFFF0000010A12C6:9C40 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000",
+            "   1: 0000000000000000FFFF0000020A12C6:1BBC 0000000000000000FFFF0000010A12C6:9C41 01 00000000:00000000 00:00000000 00000000     0        0 5151 1 0 20 4 30 10 -1");
 
-    assertThat(SocketOwners.ProcNet.tcpEntries(table, inode -> inode != 0)).containsExactly(
-        new SocketOwners.ProcNet.Entry(InetAddress.ofLiteral("198.18.10.2"), 7100,
-            InetAddress.ofLiteral("198.18.10.1"), 40001, "01", 5151));
+    assertThat(SocketOwners.ProcNet.tcpEntries(table, inode -> inode != 0))
+        .containsExactly(
+            new SocketOwners.ProcNet.Entry(
+                InetAddress.ofLiteral("198.18.10.2"),
+                7100,
+                InetAddress.ofLiteral("198.18.10.1"),
+                40001,
+                "01",
+                5151));
     assertThat(SocketOwners.ProcNet.tcpEntries(table)).hasSize(2);
   }
 

@@ -28,8 +28,7 @@ class SocketOwnersTest {
   private static final int HELPER = 300;
   private static final int ORDERS_API = 200;
 
-  @TempDir
-  Path proc;
+  @TempDir Path proc;
   private long clients;
   private long helpers;
   private long servers;
@@ -37,16 +36,34 @@ class SocketOwnersTest {
   @BeforeEach
   void writeProc() throws IOException {
     // Clients: holder and checkout share 198.18.0.1:40000 towards two servers.
-    clients = namespace(HOLDER, SHARED, row(SHARED, CLIENT_PORT, ORDERS, 9000, "01", 11),
-        row(SHARED, CLIENT_PORT, STOCK, 80, "01", 12));
+    clients =
+        namespace(
+            HOLDER,
+            SHARED,
+            row(SHARED, CLIENT_PORT, ORDERS, 9000, "01", 11),
+            row(SHARED, CLIENT_PORT, STOCK, 80, "01", 12));
     process(HOLDER, clients, 11);
     process(CHECKOUT, clients, 12);
     // An unrelated helper elsewhere, with the same address, listening on the clients' port.
-    helpers = namespace(HELPER, SHARED, row(InetAddress.ofLiteral("0.0.0.0"), CLIENT_PORT, InetAddress.ofLiteral("0.0.0.0"), 0, "0A", 31));
+    helpers =
+        namespace(
+            HELPER,
+            SHARED,
+            row(
+                InetAddress.ofLiteral("0.0.0.0"),
+                CLIENT_PORT,
+                InetAddress.ofLiteral("0.0.0.0"),
+                0,
+                "0A",
+                31));
     process(HELPER, helpers, 31);
     // The server orders-api: its listener, and the connection it accepted from holder.
-    servers = namespace(ORDERS_API, ORDERS, row(ORDERS, 9000, InetAddress.ofLiteral("0.0.0.0"), 0, "0A", 21),
-        row(ORDERS, 9000, SHARED, CLIENT_PORT, "01", 22));
+    servers =
+        namespace(
+            ORDERS_API,
+            ORDERS,
+            row(ORDERS, 9000, InetAddress.ofLiteral("0.0.0.0"), 0, "0A", 21),
+            row(ORDERS, 9000, SHARED, CLIENT_PORT, "01", 22));
     process(ORDERS_API, servers, 21, 22);
   }
 
@@ -54,8 +71,10 @@ class SocketOwnersTest {
   void aPeerIsTheOwnerOfTheConnectionWithExactlyThisFourTuple() {
     SocketOwners owners = SocketOwners.scan(proc);
 
-    assertThat(owners.ownerPid(peer(SHARED, CLIENT_PORT, false, ORDERS, 9000, servers))).contains(HOLDER);
-    assertThat(owners.ownerPid(peer(SHARED, CLIENT_PORT, false, STOCK, 80, servers))).contains(CHECKOUT);
+    assertThat(owners.ownerPid(peer(SHARED, CLIENT_PORT, false, ORDERS, 9000, servers)))
+        .contains(HOLDER);
+    assertThat(owners.ownerPid(peer(SHARED, CLIENT_PORT, false, STOCK, 80, servers)))
+        .contains(CHECKOUT);
   }
 
   @Test
@@ -63,7 +82,10 @@ class SocketOwnersTest {
     SocketOwners owners = SocketOwners.scan(proc);
 
     // A connection the index does not hold (newer than the scan): nobody, not the helper.
-    assertThat(owners.ownerPid(peer(SHARED, CLIENT_PORT, false, InetAddress.ofLiteral("198.18.0.9"), 443, servers)))
+    assertThat(
+            owners.ownerPid(
+                peer(
+                    SHARED, CLIENT_PORT, false, InetAddress.ofLiteral("198.18.0.9"), 443, servers)))
         .isEmpty();
   }
 
@@ -71,9 +93,11 @@ class SocketOwnersTest {
   void aServersEndIsItsAcceptedSocketElseItsListener() {
     SocketOwners owners = SocketOwners.scan(proc);
 
-    assertThat(owners.ownerPid(own(ORDERS, 9000, true, SHARED, CLIENT_PORT, servers))).contains(ORDERS_API);
+    assertThat(owners.ownerPid(own(ORDERS, 9000, true, SHARED, CLIENT_PORT, servers)))
+        .contains(ORDERS_API);
     // Not accepted yet, or newer than the scan: the listener on the port.
-    assertThat(owners.ownerPid(own(ORDERS, 9000, true, STOCK, 41234, servers))).contains(ORDERS_API);
+    assertThat(owners.ownerPid(own(ORDERS, 9000, true, STOCK, 41234, servers)))
+        .contains(ORDERS_API);
   }
 
   @Test
@@ -82,8 +106,10 @@ class SocketOwnersTest {
 
     // The helper's namespace owns 198.18.0.1 too and listens on 40000: not the asking socket's.
     InetAddress unknownPeer = InetAddress.ofLiteral("198.18.0.9");
-    assertThat(owners.ownerPid(own(SHARED, CLIENT_PORT, true, unknownPeer, 443, clients))).isEmpty();
-    assertThat(owners.ownerPid(own(SHARED, CLIENT_PORT, true, unknownPeer, 443, helpers))).contains(HELPER);
+    assertThat(owners.ownerPid(own(SHARED, CLIENT_PORT, true, unknownPeer, 443, clients)))
+        .isEmpty();
+    assertThat(owners.ownerPid(own(SHARED, CLIENT_PORT, true, unknownPeer, 443, helpers)))
+        .contains(HELPER);
   }
 
   @Test
@@ -92,23 +118,29 @@ class SocketOwnersTest {
     // A new namespace with a new server, and a new connection in the clients' namespace.
     long fresh = namespace(400, STOCK, row(STOCK, 80, SHARED, CLIENT_PORT, "01", 41));
     process(400, fresh, 41);
-    Files.writeString(proc.resolve(HOLDER + "/net/tcp"), header()
-        + row(SHARED, CLIENT_PORT, ORDERS, 9000, "01", 11) + row(SHARED, 40001, ORDERS, 9000, "01", 13));
+    Files.writeString(
+        proc.resolve(HOLDER + "/net/tcp"),
+        header()
+            + row(SHARED, CLIENT_PORT, ORDERS, 9000, "01", 11)
+            + row(SHARED, 40001, ORDERS, 9000, "01", 13));
     Files.createSymbolicLink(proc.resolve(HOLDER + "/fd/13"), Path.of("socket:[13]"));
 
     SocketOwners after = before.rescan(proc, Set.of(clients), new java.util.HashMap<>());
 
     assertThat(after.ownerPid(peer(STOCK, 80, true, SHARED, CLIENT_PORT, clients))).contains(400);
     assertThat(after.ownerPid(peer(SHARED, 40001, false, ORDERS, 9000, servers))).contains(HOLDER);
-    assertThat(after.ownerPid(own(ORDERS, 9000, true, SHARED, CLIENT_PORT, servers))).contains(ORDERS_API);
+    assertThat(after.ownerPid(own(ORDERS, 9000, true, SHARED, CLIENT_PORT, servers)))
+        .contains(ORDERS_API);
     assertThat(before.ownerPid(peer(SHARED, 40001, false, ORDERS, 9000, servers))).isEmpty();
   }
 
-  private static EndpointQuery peer(InetAddress address, int port, boolean server, InetAddress from, int fromPort, long netns) {
+  private static EndpointQuery peer(
+      InetAddress address, int port, boolean server, InetAddress from, int fromPort, long netns) {
     return new EndpointQuery(address, false, 0, "", 0, netns, port, server, from, fromPort);
   }
 
-  private static EndpointQuery own(InetAddress address, int port, boolean server, InetAddress peer, int peerPort, long netns) {
+  private static EndpointQuery own(
+      InetAddress address, int port, boolean server, InetAddress peer, int peerPort, long netns) {
     return new EndpointQuery(address, true, 0, "", 0, netns, port, server, peer, peerPort);
   }
 
@@ -116,8 +148,11 @@ class SocketOwnersTest {
   private long namespace(int pid, InetAddress address, String... tcpRows) throws IOException {
     Path dir = Files.createDirectories(proc.resolve(pid + "/net"));
     Files.writeString(dir.resolve("tcp"), header() + String.join("", tcpRows));
-    Files.writeString(dir.resolve("fib_trie"),
-        "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- " + address.getHostAddress() + "\n        /32 host LOCAL\n");
+    Files.writeString(
+        dir.resolve("fib_trie"),
+        "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- "
+            + address.getHostAddress()
+            + "\n        /32 host LOCAL\n");
     Path ns = Files.createDirectories(proc.resolve(pid + "/ns")).resolve("net");
     Files.writeString(ns, "");
     return ((Number) Files.getAttribute(ns, "unix:ino")).longValue();
@@ -131,7 +166,8 @@ class SocketOwnersTest {
       Path first = namespaceFile(netns);
       Files.createDirectories(ns.getParent());
       Files.createLink(ns, first);
-      Files.createSymbolicLink(proc.resolve(pid + "/net"), first.getParent().getParent().resolve("net"));
+      Files.createSymbolicLink(
+          proc.resolve(pid + "/net"), first.getParent().getParent().resolve("net"));
     }
     Path fd = Files.createDirectories(proc.resolve(pid + "/fd"));
     for (long inode : socketInodes) {
@@ -141,9 +177,11 @@ class SocketOwnersTest {
 
   private Path namespaceFile(long netns) throws IOException {
     try (var files = Files.list(proc)) {
-      return files.map(dir -> dir.resolve("ns/net"))
+      return files
+          .map(dir -> dir.resolve("ns/net"))
           .filter(file -> Files.exists(file) && inodeOf(file) == netns)
-          .findFirst().orElseThrow();
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -159,8 +197,15 @@ class SocketOwnersTest {
     return "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
   }
 
-  private static String row(InetAddress local, int localPort, InetAddress remote, int remotePort, String state, long inode) {
-    return String.format("   0: %s:%04X %s:%04X %s 00000000:00000000 00:00000000 00000000     0        0 %d 1 0 20 4 30 10 -1%n",
+  private static String row(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      String state,
+      long inode) {
+    return String.format(
+        "   0: %s:%04X %s:%04X %s 00000000:00000000 00:00000000 00000000     0        0 %d 1 0 20 4 30 10 -1%n",
         hex(local), localPort, hex(remote), remotePort, state, inode);
   }
 
