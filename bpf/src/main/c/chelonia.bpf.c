@@ -496,6 +496,12 @@ static __always_inline struct socket_record *discover(struct sock *sk, struct tc
 	__u32 flags = FLAG_DISCOVERED;
 	__u8 role = ROLE_UNKNOWN;
 
+	/*
+	 * CLOSE with no record: never connected while the agent watched (created, bound, between
+	 * bind and listen) or closed before it started. No connection to report: no record.
+	 */
+	if (state == TCP_CLOSE)
+		return 0;
 	if (state == TCP_SYN_SENT) {
 		role = ROLE_CLIENT;
 	} else if (state == TCP_SYN_RECV) {

@@ -9,6 +9,13 @@ import io.chelonia.agent.testing.LoopbackWorkload;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.PeerExchange;
 import io.chelonia.agent.testing.TrafficPeerProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +40,8 @@ class HarvestKernelTest {
    */
   private static final int FIRST_PORT =
       1_000 + (int) (ProcessHandle.current().pid() % 100) * NAMESPACES;
+
+  private static final Set<String> UNSPECIFIED = Set.of("0.0.0.0", "::");
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private LinkPipeline pipeline;
@@ -189,6 +198,45 @@ class HarvestKernelTest {
       assertThat(link.totals().failures()).isEmpty();
     }
     assertThat(last.kernelDrops().closedDropped()).isZero();
+  }
+
+  /**
+   * Sockets a process holds that never connected are in CLOSE: one bound to a port a listener held
+   * before (a server between bind and listen, as a restarting server is), one bound on IPv6, one
+   * never bound. None is a connection, so none is a link, however many harvests meet them.
+   */
+  @Test
+  void socketsThatNeverConnectedAreNoLinks() throws IOException {
+    pipeline = openPipeline();
+    int port;
+    try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+      pipeline.poll();
+    }
+    SocketChannel boundV4 = SocketChannel.open();
+    resources.add(boundV4);
+    boundV4.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+    boundV4.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    SocketChannel boundV6 = SocketChannel.open(StandardProtocolFamily.INET6);
+    resources.add(boundV6);
+    boundV6.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+    SocketChannel unbound = SocketChannel.open();
+    resources.add(unbound);
+    unbound.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+    int v6Port = ((InetSocketAddress) boundV6.getLocalAddress()).getPort();
+
+    for (int i = 0; i < 4; i++) {
+      pipeline.poll();
+    }
+
+    assertThat(pipeline.table().links())
+        .filteredOn(
+            l ->
+                Set.of(0, port, v6Port).contains(l.key().serverPort())
+                    || UNSPECIFIED.contains(l.key().client().address())
+                    || UNSPECIFIED.contains(l.key().server().address()))
+        .isEmpty();
   }
 
   @Test
