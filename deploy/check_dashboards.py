@@ -221,6 +221,11 @@ def check_variables(board, now):
         check(f"variable {var['name']}", want <= got, sorted(got)[:8])
 
 
+# rate() and increase() need two samples of a series. The unanswered connection is the last of the
+# traffic (counted after its 1 s timeout and the agent's naming wait): the panels are read once its
+# link has two samples in Prometheus, the export interval (1 s) after its first.
+prom.wait('count_over_time(chelonia_link_connection_failures_total{server_address="198.19.77.99"}[10m])',
+          lambda r: [v for _, v in r] and min(v for _, v in r) >= 2, 30, "two samples of the unanswered connection")
 now = time.time()
 scenarios = {
     "all": {"cluster": ".*", "namespace": ".*", "workload": ".*"},
