@@ -219,6 +219,10 @@ def check_variables(board, now):
                    for m, _ in prom.query(inner, at=now)}
         want = {"cluster": {"ci-cluster"}, "namespace": {host, "external"}, "workload": {"checkout", "orders-api"}}[var["name"]]
         check(f"variable {var['name']}", want <= got, sorted(got)[:8])
+        if var["name"] == "workload":
+            # A socket that never connected (bound, not listening) is no link: no end named by the
+            # unspecified address.
+            check("no workload named by the unspecified address", not {"0.0.0.0", "::"} & got, sorted(got)[:8])
 
 
 # rate() and increase() need two samples of a series. The unanswered connection is the last of the
