@@ -209,9 +209,8 @@ static __always_inline void refresh_counters(struct socket_record *r, struct soc
  * safe because each record is charged to its own socket (option memory, bounded per socket by
  * net.core.optmem_max) and goes with it.
  */
-static __always_inline __s64 *tracked_count(void)
+static __always_inline __s64 *tracked_count(struct harvest_settings *s)
 {
-	struct harvest_settings *s = settings();
 	__u32 zero = 0;
 
 	if (!s || s->max_sockets == 0)
@@ -228,9 +227,9 @@ static __always_inline struct socket_record *create_record(struct sock *sk)
 {
 	struct harvest_settings *s = settings();
 	struct socket_record *r;
-	__s64 *tracked = tracked_count();
+	__s64 *tracked = tracked_count(s);
 
-	if (tracked && s && __sync_fetch_and_add(tracked, 1) >= s->max_sockets) {
+	if (tracked && __sync_fetch_and_add(tracked, 1) >= s->max_sockets) {
 		__sync_fetch_and_add(tracked, -1);
 		count(STAT_SOCKET_LIMIT);
 		return 0;
@@ -439,7 +438,7 @@ int BPF_PROG(on_destroy, struct sock *sk)
 			close_late(r, sk, tp);
 	}
 	/* The storage goes with the socket right after this. */
-	tracked = tracked_count();
+	tracked = tracked_count(settings());
 	if (tracked)
 		__sync_fetch_and_add(tracked, -1);
 	return 0;

@@ -1,5 +1,6 @@
 package io.chelonia.agent.link;
 
+import io.chelonia.agent.kernel.KernelCounters;
 import java.util.Map;
 
 /**
@@ -28,6 +29,21 @@ public record KernelDrops(
 
   public KernelDrops {
     recursionMisses = Map.copyOf(recursionMisses);
+  }
+
+  /**
+   * The kernel's counters as the link layer shows them, copied at this one point: export and cli
+   * read the link layer only.
+   */
+  public static KernelDrops of(KernelCounters kernel) {
+    return new KernelDrops(
+        kernel.socketLimit(),
+        kernel.ringBufferFull(),
+        kernel.listenerMapFull(),
+        kernel.closedDropped(),
+        kernel.closeLate(),
+        kernel.storageFailed(),
+        kernel.recursionMisses());
   }
 
   /** Drops that cost data: sockets not tracked, listening ports not remembered. */

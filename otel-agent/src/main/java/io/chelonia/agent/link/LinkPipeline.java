@@ -1,7 +1,6 @@
 package io.chelonia.agent.link;
 
 import io.chelonia.agent.identity.EndpointResolver;
-import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.tracing.NamespaceDirectory;
 import io.chelonia.agent.tracing.SocketFilter;
@@ -61,19 +60,11 @@ public final class LinkPipeline implements AutoCloseable {
     table.apply(harvest);
     List<Link> expired = table.expireIdle(harvest.time(), config.linkIdleExpiry());
     List<Link> links = table.links();
-    KernelCounters kernel = harvest.kernel();
     return new LinkPoll(
         harvest.time(),
         Duration.ofNanos(System.nanoTime() - started),
         harvest.namespaces(),
-        new KernelDrops(
-            kernel.socketLimit(),
-            kernel.ringBufferFull(),
-            kernel.listenerMapFull(),
-            kernel.closedDropped(),
-            kernel.closeLate(),
-            kernel.storageFailed(),
-            kernel.recursionMisses()),
+        KernelDrops.of(harvest.kernel()),
         links,
         expired,
         table.counters());
