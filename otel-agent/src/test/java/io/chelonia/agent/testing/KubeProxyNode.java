@@ -3,6 +3,8 @@ package io.chelonia.agent.testing;
 import io.chelonia.agent.lifecycle.Closing;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -59,7 +61,8 @@ public final class KubeProxyNode implements AutoCloseable {
     }
     joinBackend(backendA, "eth-a", NODE_TO_A, BACKEND_A);
     joinBackend(backendB, "eth-b", NODE_TO_B, BACKEND_B);
-    // The ClusterIP range needs a route for connect to get as far as the OUTPUT hook.
+    // The ClusterIP range needs a route for connect to get as far as the OUTPUT hook; it also
+    // gives a node-network client its address, NODE_TO_A, whichever backend answers.
     NetnsHosts.runIn(node, "ip", "route", "add", "198.18.21.0/24", "dev", "eth-a");
     kubeProxyRules();
   }
@@ -73,6 +76,8 @@ public final class KubeProxyNode implements AutoCloseable {
     NetnsHosts.runIn(node, "ip", "link", "set", nodeLink, "up");
     NetnsHosts.runIn(backend, "ip", "address", "add", ip.getHostAddress() + "/30", "dev", "eth0");
     NetnsHosts.runIn(backend, "ip", "link", "set", "eth0", "up");
+    // Replies go back through the node whatever the client's address there, as a pod's do.
+    NetnsHosts.runIn(backend, "ip", "route", "add", "default", "via", nodeIp.getHostAddress());
   }
 
   /**
@@ -128,6 +133,30 @@ public final class KubeProxyNode implements AutoCloseable {
 
   public String backendB() {
     return backendB;
+  }
+
+  /**
+   * Starts a backend server in one of the backend namespaces, on {@link #BACKEND_PORT}, and waits
+   * until it listens. It serves up to {@code connections}: the rules decide how many it gets.
+   */
+  public static TrafficPeerProcess startBackend(
+      String namespace, long bytesToSend, long bytesToReceive, int connections, Duration timeout) {
+    TrafficPeerProcess server =
+        TrafficPeerProcess.start(
+            Optional.of(namespace),
+            "server",
+            "0.0.0.0",
+            String.valueOf(BACKEND_PORT),
+            String.valueOf(bytesToSend),
+            String.valueOf(bytesToReceive),
+            String.valueOf(connections));
+    try {
+      server.awaitLine("LISTENING", timeout);
+      return server;
+    } catch (RuntimeException | AssertionError e) {
+      server.close();
+      throw e;
+    }
   }
 
   /** The nsfs file of a namespace made here, to enter it by. */
