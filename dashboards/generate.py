@@ -12,7 +12,10 @@ query takes:
     cluster, pod or node process, is observed by its own node), and
   * the server's view only of links whose client is outside the cluster
     (client_k8s_namespace_name="external"): nobody observes those from the client side.
-So no link is counted twice, and links from outside the cluster are not lost.
+So no link is counted twice, and links from outside the cluster are not lost. A client's view of
+a connection to a Service names the backend that answered (the agent looks the translation up in
+conntrack), so the client's view draws the edge to the backend workload, the Service kept in
+server_k8s_service_name; where no translation was found it stays on the Service.
 Namespace and workload filters match a link when either end matches."""
 import json
 import os
@@ -161,6 +164,21 @@ BYTES = "chelonia_link_bytes_total"
 TX = ',network_io_direction="transmit"'
 RX = ',network_io_direction="receive"'
 EXT = ',server_k8s_namespace_name="external"'
+ZONES = "client_cloud_availability_zone, server_cloud_availability_zone"
+ZONE_COLUMNS = {"client_cloud_availability_zone": "client zone", "server_cloud_availability_zone": "server zone"}
+BOTH_ZONES_KNOWN = ',client_cloud_availability_zone!="",server_cloud_availability_zone!=""'
+
+
+def unknown_zone(expr, end):
+    """An end with no zone label (outside the cluster, on a node without the label) as "unknown"."""
+    label = f"{end}_cloud_availability_zone"
+    return f'label_replace({expr}, "{label}", "unknown", "{label}", "")'
+
+
+def cross_zone(expr):
+    """Keeps the series whose two zones differ: drops each series that equals itself with the client
+    zone set to the server's (PromQL cannot compare two labels of one series directly)."""
+    return f'({expr} unless label_replace({expr}, "client_cloud_availability_zone", "$1", "server_cloud_availability_zone", "(.*)"))'
 
 
 def service_map():
@@ -302,9 +320,25 @@ def links_dashboard():
          "Value #ext_bytes": "bytes/s", "Value #ext_conns": "new connections/s"},
         "Servers outside the cluster (namespace external: named by CIDR group, reverse DNS or address), with who talks to them.",
         units={"bytes/s": "Bps", "new connections/s": "cps"}, sort="bytes/s", h=10)
+    zone_pairs = table(
+        "Bytes by zone pair",
+        [target("zone_bytes", f"sum by ({ZONES}) ({unknown_zone(unknown_zone(once(BYTES), 'client'), 'server')})")],
+        dict(ZONE_COLUMNS, **{"Value": "bytes/s"}),
+        ("Bytes per second (both directions) between availability zones, from the nodes' "
+         "topology.kubernetes.io/zone labels; a pair of two different zones is what cloud providers bill "
+         "as cross-zone traffic. unknown: an end outside the cluster, or on a node without the label."),
+        units={"bytes/s": "Bps"}, sort="bytes/s", w=12, h=10)
+    cross_zone_links = table(
+        "Top cross-zone links",
+        [target("cross_bytes", f"topk(20, {cross_zone(f'sum by ({LINK}, {ZONES}) ({once(BYTES, extra=BOTH_ZONES_KNOWN)})')})")],
+        dict(LINK_COLUMNS, **ZONE_COLUMNS, **{"Value": "bytes/s"}),
+        "The 20 links carrying the most bytes per second between two different known zones.",
+        units={"bytes/s": "Bps"}, sort="bytes/s", w=12, x=12, h=10)
     return dashboard("chelonia-links", "Chelonia / Links",
-                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external] + agent_cost(),
-                     "Top talkers, failed connections, RTT and retransmits per link, external destinations;"
+                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external, zone_pairs,
+                      cross_zone_links] + agent_cost(),
+                     "Top talkers, failed connections, RTT and retransmits per link, external destinations,"
+                     " bytes by zone pair and the top cross-zone links;"
                      " what the agents cost their nodes.")
 
 

@@ -57,9 +57,9 @@ http://{{ include "chelonia.prometheusName" . }}:9090
 {{/* Capabilities of the agent container. See README.md: Deployment > Capabilities. */}}
 {{- define "chelonia.capabilities" -}}
 {{- if .Values.agent.legacyKernelCapabilities -}}
-[SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
+[SYS_ADMIN, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH, NET_ADMIN]
 {{- else -}}
-[BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]
+[BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH, NET_ADMIN]
 {{- end -}}
 {{- end -}}
 

@@ -49,6 +49,17 @@ final class PipelineOptions {
   boolean includeSelf;
 
   @Option(
+      names = "--service-backends",
+      negatable = true,
+      fallbackValue = "true",
+      defaultValue = "${env:CHELONIA_SERVICE_BACKENDS:-true}",
+      description =
+          "Name a connection to a Kubernetes Service by the backend that answered, looked up in"
+              + " the kernel's connection tracking; the Service stays an attribute"
+              + " (default: ${DEFAULT-VALUE}).")
+  boolean serviceBackends;
+
+  @Option(
       names = "--max-sockets",
       defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
       description =
@@ -81,7 +92,8 @@ final class PipelineOptions {
         Duration.ofSeconds(linkIdleExpirySeconds),
         new KernelOptions(maxSockets, maxListeners, ringBufferBytes),
         includeLoopback,
-        includeSelf);
+        includeSelf,
+        serviceBackends);
   }
 
   /** How long to run, empty for until interrupted. */

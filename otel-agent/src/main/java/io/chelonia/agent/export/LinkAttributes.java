@@ -31,6 +31,26 @@ final class LinkAttributes {
   static final AttributeKey<String> SERVER_POD = AttributeKey.stringKey("server.k8s.pod.name");
   static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+
+  /** Semconv cloud.availability_zone and cloud.region, of each end. */
+  static final AttributeKey<String> CLIENT_ZONE =
+      AttributeKey.stringKey("client.cloud.availability_zone");
+
+  static final AttributeKey<String> CLIENT_REGION = AttributeKey.stringKey("client.cloud.region");
+  static final AttributeKey<String> SERVER_ZONE =
+      AttributeKey.stringKey("server.cloud.availability_zone");
+  static final AttributeKey<String> SERVER_REGION = AttributeKey.stringKey("server.cloud.region");
+
+  /**
+   * The Service the client dialled (semconv k8s.service.name), beside the backend that answered.
+   */
+  static final AttributeKey<String> SERVER_SERVICE_NAME =
+      AttributeKey.stringKey("server.k8s.service.name");
+
+  /** That Service's namespace (semconv k8s.namespace.name, of the Service). */
+  static final AttributeKey<String> SERVER_SERVICE_NAMESPACE =
+      AttributeKey.stringKey("server.k8s.service.namespace.name");
+
   static final AttributeKey<String> NETWORK_TRANSPORT = AttributeKey.stringKey("network.transport");
   static final AttributeKey<String> NETWORK_TYPE = AttributeKey.stringKey("network.type");
   static final AttributeKey<String> OBSERVER = AttributeKey.stringKey("chelonia.observer");
@@ -76,6 +96,14 @@ final class LinkAttributes {
         SERVER_POD,
         SERVER_ADDRESS);
     builder.put(SERVER_PORT, key.serverPort());
+    topology(builder, key.client(), CLIENT_ZONE, CLIENT_REGION);
+    topology(builder, key.server(), SERVER_ZONE, SERVER_REGION);
+    key.service()
+        .ifPresent(
+            service ->
+                builder
+                    .put(SERVER_SERVICE_NAMESPACE, service.namespace())
+                    .put(SERVER_SERVICE_NAME, service.name()));
     builder.put(NETWORK_TRANSPORT, LinkKey.TRANSPORT);
     builder.put(NETWORK_TYPE, key.networkType().value());
     builder.put(OBSERVER, key.observer().value());
@@ -89,6 +117,19 @@ final class LinkAttributes {
 
   Attributes failure(FailureReason reason) {
     return failures.get(reason);
+  }
+
+  private static void topology(
+      AttributesBuilder builder,
+      Endpoint end,
+      AttributeKey<String> zone,
+      AttributeKey<String> region) {
+    if (!end.zone().isEmpty()) {
+      builder.put(zone, end.zone());
+    }
+    if (!end.region().isEmpty()) {
+      builder.put(region, end.region());
+    }
   }
 
   private static void end(

@@ -11,10 +11,24 @@ import java.util.Objects;
  * @param name the workload, node, process or address
  * @param pod the pod, when pod names are switched on and the end is a pod; else empty
  * @param address the IP address, when addresses are switched on; else empty
+ * @param zone the availability zone the end runs in (its node's topology.kubernetes.io/zone), empty
+ *     when not known
+ * @param region the region it runs in (topology.kubernetes.io/region), empty when not known
  */
-public record Endpoint(String namespace, String kind, String name, String pod, String address) {
+public record Endpoint(
+    String namespace,
+    String kind,
+    String name,
+    String pod,
+    String address,
+    String zone,
+    String region) {
   public static final String KIND_HOST = "Host";
   public static final String KIND_EXTERNAL = "External";
+
+  /** A Kubernetes Service's address, which kube-proxy translates to one of its backends. */
+  public static final String KIND_SERVICE = "Service";
+
   public static final String NAMESPACE_NODE = "node";
   public static final String NAMESPACE_EXTERNAL = "external";
 
@@ -24,6 +38,13 @@ public record Endpoint(String namespace, String kind, String name, String pod, S
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(pod, "pod");
     Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(region, "region");
+  }
+
+  /** An end whose zone is not known. */
+  public Endpoint(String namespace, String kind, String name, String pod, String address) {
+    this(namespace, kind, name, pod, address, "", "");
   }
 
   /** An end without pod or address detail: what links are keyed by unless those are asked for. */
@@ -59,12 +80,21 @@ public record Endpoint(String namespace, String kind, String name, String pod, S
     return !text.isEmpty();
   }
 
+  /** A Kubernetes Service: connections to it go on to one of its backends. */
+  public boolean isService() {
+    return kind.equals(KIND_SERVICE);
+  }
+
   public Endpoint withPod(String pod) {
-    return new Endpoint(namespace, kind, name, pod, address);
+    return new Endpoint(namespace, kind, name, pod, address, zone, region);
   }
 
   public Endpoint withAddress(String address) {
-    return new Endpoint(namespace, kind, name, pod, address);
+    return new Endpoint(namespace, kind, name, pod, address, zone, region);
+  }
+
+  public Endpoint withTopology(String zone, String region) {
+    return new Endpoint(namespace, kind, name, pod, address, zone, region);
   }
 
   @Override

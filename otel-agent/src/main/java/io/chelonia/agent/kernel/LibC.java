@@ -17,6 +17,8 @@ import java.nio.file.Path;
 final class LibC {
   static final int O_RDONLY = 0;
   static final int O_CLOEXEC = 0x80000;
+  static final int SOCK_CLOEXEC = 0x80000;
+  static final int MSG_DONTWAIT = 0x40;
 
   private static final LibC INSTANCE = new LibC();
 
@@ -25,6 +27,9 @@ final class LibC {
   private final MethodHandle close;
   private final MethodHandle setns;
   private final MethodHandle vsnprintf;
+  private final MethodHandle socket;
+  private final MethodHandle send;
+  private final MethodHandle recv;
 
   private LibC() {
     NativeCalls.Library libc =
@@ -34,6 +39,9 @@ final class LibC {
     close = libc.functionWithErrno("close", JAVA_INT, JAVA_INT);
     setns = libc.functionWithErrno("setns", JAVA_INT, JAVA_INT, JAVA_INT);
     vsnprintf = libc.function("vsnprintf", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+    socket = libc.functionWithErrno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    send = libc.functionWithErrno("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    recv = libc.functionWithErrno("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
   }
 
   static LibC get() {
@@ -82,6 +90,56 @@ final class LibC {
         NativeCalls.callWithErrno(state -> (int) setns.invokeExact(state, number, type));
     if (entered.value() < 0) {
       throw KernelException.cannot(what, entered.errno());
+    }
+  }
+
+  /** socket(2), close-on-exec, in the calling thread's network namespace. */
+  Fd socket(int domain, int type, int protocol, String what) {
+    Outcome<Integer> opened =
+        NativeCalls.callWithErrno(
+            state -> (int) socket.invokeExact(state, domain, type | SOCK_CLOEXEC, protocol));
+    if (opened.value() < 0) {
+      throw KernelException.cannot("open " + what, opened.errno());
+    }
+    return Fd.owned(opened.value());
+  }
+
+  /** send(2) of the whole message; a datagram socket sends it whole or not at all. */
+  void send(Fd fd, MemorySegment message, String what) {
+    int number = fd.number();
+    while (true) {
+      Outcome<Long> sent =
+          NativeCalls.callWithErrno(
+              state -> (long) send.invokeExact(state, number, message, message.byteSize(), 0));
+      if (sent.value() >= 0) {
+        return;
+      }
+      if (sent.errno() != Errno.EINTR) {
+        throw KernelException.cannot("send " + what, sent.errno());
+      }
+    }
+  }
+
+  /**
+   * recv(2) without waiting, into the buffer up to its size: the byte count, or -1 when nothing was
+   * queued (EAGAIN).
+   */
+  long receiveNow(Fd fd, MemorySegment buffer, String what) {
+    int number = fd.number();
+    while (true) {
+      Outcome<Long> received =
+          NativeCalls.callWithErrno(
+              state ->
+                  (long) recv.invokeExact(state, number, buffer, buffer.byteSize(), MSG_DONTWAIT));
+      if (received.value() >= 0) {
+        return received.value();
+      }
+      if (received.errno() == Errno.EAGAIN) {
+        return -1;
+      }
+      if (received.errno() != Errno.EINTR) {
+        throw KernelException.cannot("receive " + what, received.errno());
+      }
     }
   }
 

@@ -2,6 +2,10 @@ package io.chelonia.agent.link;
 
 import io.chelonia.agent.identity.EndpointResolver;
 import io.chelonia.agent.kernel.KernelSockets;
+import io.chelonia.agent.lifecycle.Closing;
+import io.chelonia.agent.tracing.ActualDestinations;
+import io.chelonia.agent.tracing.ConntrackDestinations;
+import io.chelonia.agent.tracing.LookupCounters;
 import io.chelonia.agent.tracing.NamespaceDirectory;
 import io.chelonia.agent.tracing.SocketFilter;
 import io.chelonia.agent.tracing.SocketPoll;
@@ -27,11 +31,17 @@ public final class LinkPipeline implements AutoCloseable {
   private final PipelineConfig config;
   private final SocketTracer tracer;
   private final LinkTable table;
+  private final Optional<ConntrackDestinations> destinations;
 
-  private LinkPipeline(PipelineConfig config, SocketTracer tracer, LinkTable table) {
+  private LinkPipeline(
+      PipelineConfig config,
+      SocketTracer tracer,
+      LinkTable table,
+      Optional<ConntrackDestinations> destinations) {
     this.config = config;
     this.tracer = tracer;
     this.table = table;
+    this.destinations = destinations;
   }
 
   /**
@@ -49,8 +59,17 @@ public final class LinkPipeline implements AutoCloseable {
             selfPorts);
     KernelSockets kernel = KernelSockets.open(config.kernel());
     SocketTracer tracer = new SocketTracer(kernel, namespaces, filter, clock);
-    LinkTable table = new LinkTable(resolver, PortRange.ephemeral(Path.of("/proc/sys")));
-    return new LinkPipeline(config, tracer, table);
+    Optional<ConntrackDestinations> destinations =
+        config.serviceBackends()
+            ? Optional.of(new ConntrackDestinations(namespaces))
+            : Optional.empty();
+    LinkTable table =
+        new LinkTable(
+            resolver,
+            destinations.<ActualDestinations>map(d -> d).orElse(ActualDestinations.NONE),
+            PortRange.ephemeral(Path.of("/proc/sys")),
+            NamingWait.DEFAULT_POLLS);
+    return new LinkPipeline(config, tracer, table, destinations);
   }
 
   /** Harvests the kernel, folds the harvest into the link table and expires idle links. */
@@ -105,8 +124,13 @@ public final class LinkPipeline implements AutoCloseable {
     return config;
   }
 
+  /** What the Service backend lookups found so far; empty when they are off. */
+  public Optional<LookupCounters.Snapshot> serviceBackendLookups() {
+    return destinations.map(ConntrackDestinations::counters);
+  }
+
   @Override
   public void close() {
-    tracer.close();
+    Closing.closeAll(tracer, () -> destinations.ifPresent(ConntrackDestinations::close));
   }
 }

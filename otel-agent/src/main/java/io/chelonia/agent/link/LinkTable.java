@@ -5,6 +5,8 @@ import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.EndpointResolver;
 import io.chelonia.agent.kernel.SocketRole;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.tracing.ActualDestination;
+import io.chelonia.agent.tracing.ActualDestinations;
 import io.chelonia.agent.tracing.SocketPoll;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +17,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll adds
@@ -39,6 +42,7 @@ public final class LinkTable {
   static final int MAX_NAMING_BACKOFF = 64;
 
   private final EndpointResolver resolver;
+  private final ActualDestinations destinations;
   private final PortRange ephemeralPorts;
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
@@ -60,7 +64,21 @@ public final class LinkTable {
    *     a name before it is counted under the address; 0 counts it at once
    */
   public LinkTable(EndpointResolver resolver, PortRange ephemeralPorts, int namingWaitPolls) {
+    this(resolver, ActualDestinations.NONE, ephemeralPorts, namingWaitPolls);
+  }
+
+  /**
+   * @param destinations where client sockets to a Service really went: the server end of such a
+   *     socket is named by the backend that answered, and waits for the answer as it waits for a
+   *     name
+   */
+  public LinkTable(
+      EndpointResolver resolver,
+      ActualDestinations destinations,
+      PortRange ephemeralPorts,
+      int namingWaitPolls) {
     this.resolver = resolver;
+    this.destinations = destinations;
     this.ephemeralPorts = ephemeralPorts;
     this.namingWait = new NamingWait<>(namingWaitPolls);
   }
@@ -108,9 +126,8 @@ public final class LinkTable {
 
   /** Asks again for the names of a socket held back; true once they are final. */
   private boolean nameWhileWaiting(TrackedSocket tracked, SocketSnapshot latest) {
-    tracked.key =
-        keepFinalEnds(tracked.key, keyOf(latest, tracked.client, connectorOf(tracked, latest)));
-    tracked.settled = isSettled(tracked.key);
+    tracked.key = keepFinalEnds(tracked.key, keyOf(latest, tracked));
+    tracked.settled = isSettled(tracked);
     return tracked.settled;
   }
 
@@ -172,10 +189,9 @@ public final class LinkTable {
   }
 
   private TrackedSocket track(SocketSnapshot socket) {
-    boolean client = isClient(socket);
-    LocalClients.Connector connector = client ? null : localClients.clientOf(socket);
-    TrackedSocket tracked = new TrackedSocket(client, connector, keyOf(socket, client, connector));
-    tracked.settled = isSettled(tracked.key);
+    TrackedSocket tracked = new TrackedSocket(isClient(socket));
+    tracked.key = keyOf(socket, tracked);
+    tracked.settled = isSettled(tracked);
     tracked.nextNaming = polls + 1;
     // An older socket's retransmits before the agent are not ours to report; its bytes are
     // already counted from zero by the kernel side.
@@ -191,33 +207,38 @@ public final class LinkTable {
    * Asked at polls 1, 2, 4, 8... after first sight, then every {@value #MAX_NAMING_BACKOFF} polls.
    */
   private void rename(SocketSnapshot socket, TrackedSocket tracked, Instant now) {
-    LinkKey renamed =
-        keepFinalEnds(tracked.key, keyOf(socket, tracked.client, connectorOf(tracked, socket)));
+    LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked));
     if (!renamed.equals(tracked.key) && tracked.established) {
       links.get(tracked.key).active--;
       links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
     }
     tracked.key = renamed;
-    tracked.settled = isSettled(renamed);
+    tracked.settled = isSettled(tracked);
     tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
     tracked.nextNaming = polls + tracked.namingBackoff;
   }
 
   /**
    * An end named at first sight keeps its name while the other is asked again: the address may
-   * belong to someone else by now (a pod deleted, its IP given to a new pod).
+   * belong to someone else by now (a pod deleted, its IP given to a new pod). A Service end is no
+   * last word while its backend is asked for: the backend that answered replaces it.
    */
   private LinkKey keepFinalEnds(LinkKey named, LinkKey asked) {
+    boolean keepServer = resolver.isFinal(named.server()) && !named.server().isService();
     return new LinkKey(
         resolver.isFinal(named.client()) ? named.client() : asked.client(),
-        resolver.isFinal(named.server()) ? named.server() : asked.server(),
+        keepServer ? named.server() : asked.server(),
         asked.serverPort(),
         asked.networkType(),
-        asked.observer());
+        asked.observer(),
+        asked.service());
   }
 
-  private boolean isSettled(LinkKey key) {
-    return resolver.isFinal(key.client()) && resolver.isFinal(key.server());
+  /** Both ends have their final names, and a Service's backend is known or known to be none. */
+  private boolean isSettled(TrackedSocket tracked) {
+    return resolver.isFinal(tracked.key.client())
+        && resolver.isFinal(tracked.key.server())
+        && tracked.destination != ActualDestination.PENDING;
   }
 
   /**
@@ -232,10 +253,12 @@ public final class LinkTable {
   }
 
   /**
-   * @param connector for a server socket, the process that connected to it when this machine's
-   *     kernel saw it connect: the client end is named by it, as the client's own side names it
+   * The socket's link as known now. A server socket's client end is named by the process that
+   * connected to it when this machine's kernel saw it connect, as the client's own side names it. A
+   * client socket whose peer is a Service is named by the backend that answered, once known.
    */
-  private LinkKey keyOf(SocketSnapshot socket, boolean client, LocalClients.Connector connector) {
+  private LinkKey keyOf(SocketSnapshot socket, TrackedSocket tracked) {
+    LocalClients.Connector connector = connectorOf(tracked, socket);
     Endpoint local =
         resolver.resolve(
             new EndpointQuery(
@@ -246,7 +269,7 @@ public final class LinkTable {
                 socket.cgroupId(),
                 socket.netns(),
                 socket.localPort(),
-                !client,
+                !tracked.client,
                 socket.remoteAddress(),
                 socket.remotePort()));
     Endpoint remote =
@@ -259,13 +282,37 @@ public final class LinkTable {
                 connector == null ? 0 : connector.cgroupId(),
                 socket.netns(),
                 socket.remotePort(),
-                client,
+                tracked.client,
                 socket.localAddress(),
                 socket.localPort()));
     NetworkType type = NetworkType.of(socket.remoteAddress());
-    return client
-        ? new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT)
-        : new LinkKey(remote, local, socket.localPort(), type, Observer.SERVER);
+    if (!tracked.client) {
+      return new LinkKey(remote, local, socket.localPort(), type, Observer.SERVER);
+    }
+    if (!remote.isService()) {
+      return new LinkKey(local, remote, socket.remotePort(), type, Observer.CLIENT);
+    }
+    if (tracked.destination == null || tracked.destination == ActualDestination.PENDING) {
+      tracked.destination = destinations.of(socket);
+    }
+    if (tracked.destination instanceof ActualDestination.Translated(var backend, int port)) {
+      Endpoint answered =
+          resolver.resolve(
+              new EndpointQuery(
+                  backend,
+                  false,
+                  0,
+                  "",
+                  0,
+                  socket.netns(),
+                  port,
+                  true,
+                  socket.localAddress(),
+                  socket.localPort()));
+      return new LinkKey(local, answered, port, type, Observer.CLIENT, Optional.of(remote));
+    }
+    return new LinkKey(
+        local, remote, socket.remotePort(), type, Observer.CLIENT, Optional.of(remote));
   }
 
   /**
@@ -349,6 +396,10 @@ public final class LinkTable {
 
     LinkKey key;
     boolean settled;
+
+    /** For a client socket to a Service, where it went; null until asked. */
+    ActualDestination destination;
+
     long nextNaming;
     long namingBackoff = 1;
 
@@ -360,10 +411,8 @@ public final class LinkTable {
     long retransmits;
     boolean established;
 
-    TrackedSocket(boolean client, LocalClients.Connector connector, LinkKey key) {
+    TrackedSocket(boolean client) {
       this.client = client;
-      this.connector = connector;
-      this.key = key;
     }
   }
 

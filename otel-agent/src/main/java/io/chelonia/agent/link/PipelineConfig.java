@@ -13,13 +13,16 @@ import java.util.Objects;
  * @param kernel sizes of the kernel maps
  * @param includeLoopback keep conversations over loopback addresses
  * @param includeSelf keep the agent's own connections
+ * @param serviceBackends look up in connection tracking where connections to a Kubernetes Service
+ *     went, and name the server end by that backend
  */
 public record PipelineConfig(
     Duration pollInterval,
     Duration linkIdleExpiry,
     KernelOptions kernel,
     boolean includeLoopback,
-    boolean includeSelf) {
+    boolean includeSelf,
+    boolean serviceBackends) {
   /** In seconds, as the command line takes it. */
   public static final int DEFAULT_POLL_INTERVAL_SECONDS = 5;
 
@@ -32,6 +35,16 @@ public record PipelineConfig(
 
   public static final Duration DEFAULT_LINK_IDLE_EXPIRY =
       Duration.ofSeconds(DEFAULT_LINK_IDLE_EXPIRY_SECONDS);
+
+  /** With Service backends looked up, as by default. */
+  public PipelineConfig(
+      Duration pollInterval,
+      Duration linkIdleExpiry,
+      KernelOptions kernel,
+      boolean includeLoopback,
+      boolean includeSelf) {
+    this(pollInterval, linkIdleExpiry, kernel, includeLoopback, includeSelf, true);
+  }
 
   public PipelineConfig {
     Objects.requireNonNull(pollInterval, "pollInterval");
@@ -58,10 +71,12 @@ public record PipelineConfig(
   }
 
   public PipelineConfig withKernel(KernelOptions kernel) {
-    return new PipelineConfig(pollInterval, linkIdleExpiry, kernel, includeLoopback, includeSelf);
+    return new PipelineConfig(
+        pollInterval, linkIdleExpiry, kernel, includeLoopback, includeSelf, serviceBackends);
   }
 
   public PipelineConfig withLoopback(boolean includeLoopback) {
-    return new PipelineConfig(pollInterval, linkIdleExpiry, kernel, includeLoopback, includeSelf);
+    return new PipelineConfig(
+        pollInterval, linkIdleExpiry, kernel, includeLoopback, includeSelf, serviceBackends);
   }
 }

@@ -44,13 +44,21 @@ public final class LinkJson {
     return toJson(time, link).toString();
   }
 
-  /** time, client, server, server_port, transport, network_type, observer. */
+  /**
+   * time, client, server, server_port, service (when dialled), transport, network_type, observer.
+   */
   ObjectNode keyFields(Instant time, LinkKey key) {
     ObjectNode node = mapper.createObjectNode();
     node.put("time", time.toString());
     endpoint(node.putObject("client"), key.client());
     endpoint(node.putObject("server"), key.server());
     node.put("server_port", key.serverPort());
+    key.service()
+        .ifPresent(
+            service ->
+                node.putObject("service")
+                    .put("namespace", service.namespace())
+                    .put("name", service.name()));
     node.put("transport", LinkKey.TRANSPORT);
     node.put("network_type", key.networkType().value());
     node.put("observer", key.observer().value());
@@ -81,5 +89,11 @@ public final class LinkJson {
     node.put("namespace", endpoint.namespace());
     node.put("kind", endpoint.kind());
     node.put("name", endpoint.name());
+    if (!endpoint.zone().isEmpty()) {
+      node.put("zone", endpoint.zone());
+    }
+    if (!endpoint.region().isEmpty()) {
+      node.put("region", endpoint.region());
+    }
   }
 }

@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -119,6 +120,42 @@ class LinkMetricsTest {
                                   assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS))
                                       .isNull();
                                 })));
+  }
+
+  @Test
+  void serviceDialledAndZonesOfBothEndsAreAttributesOfTheLink() {
+    Endpoint client =
+        new Endpoint("shop", "Deployment", "checkout").withTopology("eu-west-1a", "eu-west-1");
+    Endpoint backend =
+        new Endpoint("shop", "Deployment", "orders-api").withTopology("eu-west-1b", "eu-west-1");
+    Link throughService =
+        new Link(
+            new LinkKey(
+                client,
+                backend,
+                8080,
+                NetworkType.IPV4,
+                Observer.CLIENT,
+                Optional.of(new Endpoint("shop", "Service", "orders-api"))),
+            new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+            FIRST_SEEN,
+            FIRST_SEEN);
+    metrics.publish(List.of(throughService), List.of());
+
+    assertThat(produce().get(LinkMetrics.CONNECTIONS))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point ->
+                        point
+                            .hasAttribute(LinkAttributes.SERVER_NAME, "orders-api")
+                            .hasAttribute(LinkAttributes.SERVER_KIND, "Deployment")
+                            .hasAttribute(LinkAttributes.SERVER_SERVICE_NAME, "orders-api")
+                            .hasAttribute(LinkAttributes.SERVER_SERVICE_NAMESPACE, "shop")
+                            .hasAttribute(LinkAttributes.CLIENT_ZONE, "eu-west-1a")
+                            .hasAttribute(LinkAttributes.SERVER_ZONE, "eu-west-1b")
+                            .hasAttribute(LinkAttributes.CLIENT_REGION, "eu-west-1")
+                            .hasAttribute(LinkAttributes.SERVER_REGION, "eu-west-1")));
   }
 
   @Test

@@ -113,6 +113,25 @@ public final class NetnsHosts implements AutoCloseable {
     ip(args.toArray(String[]::new));
   }
 
+  /**
+   * Runs {@code command} inside the named namespace with {@code input} on its stdin (rules for
+   * iptables-restore...) and waits for it.
+   */
+  static void runWithInput(String ns, String input, String... command) {
+    ProcessBuilder builder =
+        inNamespace(ns, List.of(command)).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    String commandLine = String.join(" ", builder.command());
+    try {
+      Process process = builder.start();
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
+      finish(process, commandLine);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run `" + commandLine + "`", e);
+    }
+  }
+
   /** A process builder that runs {@code command} inside the named network namespace. */
   public static ProcessBuilder inNamespace(String ns, List<String> command) {
     List<String> inNs = new ArrayList<>(List.of("ip", "netns", "exec", ns));
@@ -151,8 +170,17 @@ public final class NetnsHosts implements AutoCloseable {
     command.addAll(List.of(args));
     String commandLine = String.join(" ", command);
     try {
-      Process process =
-          new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      finish(
+          new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start(),
+          commandLine);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run `" + commandLine + "`", e);
+    }
+  }
+
+  /** Waits for a started command and fails with its stderr if it failed. */
+  private static void finish(Process process, String commandLine) {
+    try {
       if (!process.waitFor(IP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new IllegalStateException(
@@ -169,8 +197,6 @@ public final class NetnsHosts implements AutoCloseable {
                 + ": "
                 + readAll(process.getErrorStream()).strip());
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run `" + commandLine + "`", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running `" + commandLine + "`", e);

@@ -169,6 +169,11 @@ final class ClusterCache implements AutoCloseable {
     return pods.byIndex(BY_NODE_PORT, ClusterIndexes.nodePort(node, port));
   }
 
+  /** The Node {@code name}, or null while it is not cached. */
+  V1Node node(String name) {
+    return nodes.get(name);
+  }
+
   /** The ReplicaSet {@code namespace/name}, or null while it is not cached. */
   V1ReplicaSet replicaSet(String namespace, String name) {
     return replicaSets.get(namespace, name);

@@ -22,12 +22,13 @@ import java.util.Optional;
  * its top owner (Deployment, StatefulSet, DaemonSet, CronJob, a custom resource such as an Argo
  * Rollout, or the Pod itself), a Service's cluster, external or load-balancer address is the
  * Service, a node's address is the Node (or, on this node, the hostNetwork pod behind the socket).
- * Anything else is left to the next source. Lookups read the caches and never block.
+ * Pods and Nodes are placed in their node's zone and region. Anything else is left to the next
+ * source. Lookups read the caches and never block.
  */
 public final class KubernetesNames implements NameSource, AutoCloseable {
   static final String KIND_NODE = "Node";
   static final String KIND_POD = "Pod";
-  static final String KIND_SERVICE = "Service";
+  static final String KIND_SERVICE = Endpoint.KIND_SERVICE;
 
   private final ClusterCache cluster;
 
@@ -82,7 +83,16 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
         return workloadOf(listening.getFirst());
       }
     }
-    return Optional.of(new Endpoint(Endpoint.NAMESPACE_NODE, KIND_NODE, node));
+    return Optional.of(
+        NodeTopology.place(
+            new Endpoint(Endpoint.NAMESPACE_NODE, KIND_NODE, node), cluster.node(node)));
+  }
+
+  /** The pod's workload, in the zone and region of the pod's node. */
+  private Optional<Endpoint> workloadOf(V1Pod pod) {
+    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    return ownerOf(pod)
+        .map(end -> node == null ? end : NodeTopology.place(end, cluster.node(node)));
   }
 
   /**
@@ -90,7 +100,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
    * what people deploy: Deployment, Rollout, CronJob); empty while that owner is not in the cache
    * yet, so the end is asked again rather than named after the intermediate object for good.
    */
-  private Optional<Endpoint> workloadOf(V1Pod pod) {
+  private Optional<Endpoint> ownerOf(V1Pod pod) {
     V1ObjectMeta meta = pod.getMetadata();
     String namespace = meta.getNamespace();
     V1OwnerReference owner = controllerOf(meta);

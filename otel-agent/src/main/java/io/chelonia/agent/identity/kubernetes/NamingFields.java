@@ -14,13 +14,15 @@ import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.openapi.models.V1ServiceStatus;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Each object cut down, as it arrives from the API server, to the fields naming needs. Specs,
  * statuses, labels, annotations and managed fields are most of an object's size; a pod keeps its
- * addresses, owners, node, phase and (only when it shares the node's network) its ports. Objects of
- * another type pass unchanged.
+ * addresses, owners, node, phase and (only when it shares the node's network) its ports; a node its
+ * addresses and its zone and region labels. Objects of another type pass unchanged.
  */
 final class NamingFields {
   private NamingFields() {}
@@ -81,8 +83,17 @@ final class NamingFields {
     if (!(object instanceof V1Node node)) {
       return object;
     }
+    Map<String, String> labels = node.getMetadata().getLabels();
+    Map<String, String> topology = new HashMap<>();
+    if (labels != null) {
+      for (String key : List.of(NodeTopology.ZONE_LABEL, NodeTopology.REGION_LABEL)) {
+        if (labels.containsKey(key)) {
+          topology.put(key, labels.get(key));
+        }
+      }
+    }
     return new V1Node()
-        .metadata(meta(node.getMetadata()))
+        .metadata(meta(node.getMetadata()).labels(topology))
         .status(
             node.getStatus() == null
                 ? null

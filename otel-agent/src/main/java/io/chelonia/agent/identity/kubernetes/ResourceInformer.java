@@ -110,6 +110,11 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     return current().getIndexer().getByKey(namespace + "/" + name);
   }
 
+  /** A cluster-scoped object (a Node) by name, or null while it is not cached. */
+  T get(String name) {
+    return current().getIndexer().getByKey(name);
+  }
+
   boolean hasSynced() {
     return current().hasSynced();
   }

@@ -9,19 +9,16 @@ import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
+import io.chelonia.agent.testing.ClusterObjects;
 import io.chelonia.agent.testing.FakeApiServer;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.kubernetes.client.util.ClientBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,8 +37,9 @@ class KubernetesNamesKernelTest {
   static void createHostsAndCluster() {
     hosts = NetnsHosts.create();
     api = FakeApiServer.start();
-    deploymentPod("frontend", hosts.ipv4A().getHostAddress());
-    deploymentPod("backend", hosts.ipv4B().getHostAddress());
+    ClusterObjects cluster = new ClusterObjects(api);
+    cluster.deploymentPod("shop", "frontend", hosts.ipv4A(), "node-1");
+    cluster.deploymentPod("shop", "backend", hosts.ipv4B(), "node-1");
   }
 
   @AfterAll
@@ -106,61 +104,5 @@ class KubernetesNamesKernelTest {
 
   private static int port(TrafficPeerProcess server) {
     return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-  }
-
-  private static void deploymentPod(String deployment, String ip) {
-    String replicaSet = deployment + "-5d8c7b";
-    api.objects()
-        .resource(
-            new ReplicaSetBuilder()
-                .withNewMetadata()
-                .withName(replicaSet)
-                .withNamespace("shop")
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("apps/v1")
-                        .withKind("Deployment")
-                        .withName(deployment)
-                        .withUid(UUID.randomUUID().toString())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .addToMatchLabels("app", deployment)
-                .endSelector()
-                .endSpec()
-                .build())
-        .create();
-    api.objects()
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(replicaSet + "-x2x9q")
-                .withNamespace("shop")
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("apps/v1")
-                        .withKind("ReplicaSet")
-                        .withName(replicaSet)
-                        .withUid(UUID.randomUUID().toString())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("main")
-                .withImage("main")
-                .endContainer()
-                .endSpec()
-                .withNewStatus()
-                .withPhase("Running")
-                .withPodIP(ip)
-                .addNewPodIP()
-                .withIp(ip)
-                .endPodIP()
-                .endStatus()
-                .build())
-        .create();
   }
 }
