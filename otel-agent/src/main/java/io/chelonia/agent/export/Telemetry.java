@@ -73,6 +73,10 @@ public final class Telemetry implements PollListener, AutoCloseable {
                   return decided;
                 })
             .addMeterProviderCustomizer((builder, config) -> builder.registerMetricProducer(links))
+            // Every reader (the Prometheus endpoint, the OTLP push) shows a new link series at zero
+            // first.
+            .addMetricReaderCustomizer(
+                (reader, config) -> new NewSeriesAtZero(reader, LinkMetrics.COUNTED))
             .addMetricExporterCustomizer(
                 (exporter, config) -> new MonitoredMetricExporter(exporter, stats.exportFailures))
             .addResourceCustomizer((detected, config) -> agent.merge(detected))
