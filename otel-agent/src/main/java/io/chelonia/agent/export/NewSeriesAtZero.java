@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.CollectionRegistration;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -36,20 +38,39 @@ import java.util.function.UnaryOperator;
  *
  * <p>Each reader keeps its own memory of the series it collected (a Prometheus scrape and an OTLP
  * push each see the zero), and forgets a series it did not collect last time: a series that comes
- * back is a new link (its totals restarted), shown at zero again.
+ * back is a new link (its totals restarted), shown at zero again. One reader may have several
+ * collectors: every Prometheus scraping the endpoint (an HA pair), a {@code curl}. For each of them
+ * to see the zero, a series stays at zero for a hold (the longest scrape interval) after the
+ * reader's first collection of it.
  */
 final class NewSeriesAtZero implements MetricReader {
   private final MetricReader reader;
   private final Set<String> metrics;
-  private Map<String, Set<Attributes>> collected = new HashMap<>();
+  private final long holdNanos;
+  private final LongSupplier nanoTime;
+  // Per metric, per series: when this reader first collected it (nanoTime).
+  private Map<String, Map<Attributes, Long>> collected = new HashMap<>();
 
   /**
    * @param metrics names of the metrics whose new series start at zero (the link metrics: the
    *     agent's own counters are left as they are)
+   * @param hold how long a new series stays at zero after its first collection; zero: at the first
+   *     collection only
+   * @param nanoTime the clock {@code hold} is measured on
    */
-  NewSeriesAtZero(MetricReader reader, Set<String> metrics) {
+  NewSeriesAtZero(MetricReader reader, Set<String> metrics, Duration hold, LongSupplier nanoTime) {
+    if (hold.isNegative()) {
+      throw new IllegalArgumentException("hold must not be negative, was " + hold);
+    }
     this.reader = reader;
     this.metrics = Set.copyOf(metrics);
+    this.holdNanos = hold.toNanos();
+    this.nanoTime = nanoTime;
+  }
+
+  /** A new series at zero at this reader's first collection of it only. */
+  NewSeriesAtZero(MetricReader reader, Set<String> metrics) {
+    this(reader, metrics, Duration.ZERO, System::nanoTime);
   }
 
   @Override
@@ -65,32 +86,33 @@ final class NewSeriesAtZero implements MetricReader {
 
   /** Concurrent scrapes of one reader are serialised here: they share its memory. */
   synchronized Collection<MetricData> rewrite(Collection<MetricData> all) {
-    Map<String, Set<Attributes>> now = new HashMap<>();
+    long now = nanoTime.getAsLong();
+    Map<String, Map<Attributes, Long>> seen = new HashMap<>();
     List<MetricData> out = new ArrayList<>(all.size());
     for (MetricData metric : all) {
       if (!metrics.contains(metric.getName())) {
         out.add(metric);
         continue;
       }
-      Set<Attributes> before = collected.getOrDefault(metric.getName(), Collections.emptySet());
-      Set<Attributes> seen = now.computeIfAbsent(metric.getName(), name -> new HashSet<>());
-      out.add(rewrite(metric, before, seen));
+      Map<Attributes, Long> before = collected.getOrDefault(metric.getName(), Map.of());
+      Map<Attributes, Long> first = seen.computeIfAbsent(metric.getName(), name -> new HashMap<>());
+      Set<Attributes> held = new HashSet<>();
+      for (PointData point : metric.getData().getPoints()) {
+        Attributes series = point.getAttributes();
+        Long since = before.get(series);
+        first.put(series, since == null ? now : since);
+        if (since == null || now - since < holdNanos) {
+          held.add(series);
+        }
+      }
+      out.add(held.isEmpty() ? metric : rewrite(metric, held));
     }
-    collected = now;
+    collected = seen;
     return out;
   }
 
-  private static MetricData rewrite(
-      MetricData metric, Set<Attributes> before, Set<Attributes> seen) {
+  private static MetricData rewrite(MetricData metric, Set<Attributes> held) {
     Data<?> data = metric.getData();
-    boolean fresh = false;
-    for (PointData point : data.getPoints()) {
-      seen.add(point.getAttributes());
-      fresh |= !before.contains(point.getAttributes());
-    }
-    if (!fresh) {
-      return metric;
-    }
     Data<?> zeroed =
         switch (metric.getType()) {
           case LONG_SUM ->
@@ -98,15 +120,15 @@ final class NewSeriesAtZero implements MetricReader {
                   ? SumData.createLongSumData(
                       true,
                       metric.getLongSumData().getAggregationTemporality(),
-                      zeroNew(metric.getLongSumData().getPoints(), before, NewSeriesAtZero::zero))
+                      zeroHeld(metric.getLongSumData().getPoints(), held, NewSeriesAtZero::zero))
                   : data;
           case LONG_GAUGE ->
               GaugeData.createLongGaugeData(
-                  zeroNew(metric.getLongGaugeData().getPoints(), before, NewSeriesAtZero::zero));
+                  zeroHeld(metric.getLongGaugeData().getPoints(), held, NewSeriesAtZero::zero));
           case HISTOGRAM ->
               HistogramData.create(
                   metric.getHistogramData().getAggregationTemporality(),
-                  zeroNew(metric.getHistogramData().getPoints(), before, NewSeriesAtZero::zero));
+                  zeroHeld(metric.getHistogramData().getPoints(), held, NewSeriesAtZero::zero));
           default -> data;
         };
     return zeroed == data
@@ -121,11 +143,11 @@ final class NewSeriesAtZero implements MetricReader {
             zeroed);
   }
 
-  private static <P extends PointData> List<P> zeroNew(
-      Collection<P> points, Set<Attributes> before, UnaryOperator<P> zero) {
+  private static <P extends PointData> List<P> zeroHeld(
+      Collection<P> points, Set<Attributes> held, UnaryOperator<P> zero) {
     List<P> out = new ArrayList<>(points.size());
     for (P point : points) {
-      out.add(before.contains(point.getAttributes()) ? point : zero.apply(point));
+      out.add(held.contains(point.getAttributes()) ? zero.apply(point) : point);
     }
     return out;
   }

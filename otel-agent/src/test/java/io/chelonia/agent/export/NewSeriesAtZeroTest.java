@@ -1,6 +1,7 @@
 package io.chelonia.agent.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
@@ -15,11 +16,13 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +109,54 @@ class NewSeriesAtZeroTest {
     links.publish(List.of(link(8080, 5, 6, 0)), List.of());
     assertThat(values(scrape)).containsEntry("chelonia.link.bytes/transmit", 0.0);
     assertThat(values(scrape)).containsEntry("chelonia.link.bytes/transmit", 5.0);
+  }
+
+  @Test
+  void aReaderWithAHoldShowsANewSeriesAtZeroToEveryCollectionWithinIt() {
+    // One endpoint scraped by two Prometheus servers every 30 s, 10 s apart: both see the zero.
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    InMemoryMetricReader endpoint = InMemoryMetricReader.create();
+    SdkMeterProvider scraped =
+        SdkMeterProvider.builder()
+            .registerMetricReader(
+                new NewSeriesAtZero(
+                    endpoint, LinkMetrics.COUNTED, Duration.ofSeconds(30), nanos::get))
+            .registerMetricProducer(links)
+            .build();
+    try {
+      links.publish(List.of(link(8080, 100, 200, 0)), List.of());
+      assertThat(values(endpoint)).containsEntry("chelonia.link.bytes/transmit", 0.0);
+      nanos.addAndGet(Duration.ofSeconds(10).toNanos());
+      assertThat(values(endpoint)).containsEntry("chelonia.link.bytes/transmit", 0.0);
+      nanos.addAndGet(Duration.ofSeconds(20).toNanos() - 1);
+      assertThat(values(endpoint)).containsEntry("chelonia.link.bytes/transmit", 0.0);
+      // The hold is over: the first scraper's second scrape, 30 s after its first.
+      nanos.incrementAndGet();
+      assertThat(values(endpoint)).containsEntry("chelonia.link.bytes/transmit", 100.0);
+
+      // A link appearing later is held from its own first collection.
+      links.publish(List.of(link(8080, 150, 200, 0), link(9090, 7, 8, 0)), List.of());
+      assertThat(values(endpoint))
+          .containsEntry("chelonia.link.bytes/transmit", 150.0)
+          .containsEntry("9090 chelonia.link.bytes/transmit", 0.0);
+      nanos.addAndGet(Duration.ofSeconds(30).toNanos());
+      assertThat(values(endpoint)).containsEntry("9090 chelonia.link.bytes/transmit", 7.0);
+    } finally {
+      scraped.close();
+    }
+  }
+
+  @Test
+  void aNegativeHoldIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new NewSeriesAtZero(
+                    InMemoryMetricReader.create(),
+                    LinkMetrics.COUNTED,
+                    Duration.ofSeconds(-1),
+                    System::nanoTime))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("hold");
   }
 
   /**
