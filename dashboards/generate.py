@@ -277,9 +277,9 @@ def links_dashboard():
         dict(LINK_COLUMNS, **{"error_type": "error", "Value #failures": "failures in range",
                               "Value #failures_total": "since first seen"}),
         ("Connections that failed, by link and reason (refused, timeout, unreachable, reset, other). "
-         "'failures in range' is increase() over the time range; Prometheus cannot tell the increase of "
-         "a series' first sample, so a link that failed only before its first sample shows there 0: "
-         "'since first seen' is the cumulative count the agent reported."),
+         "'failures in range' is increase() over the time range (the agent shows a new link's series at 0 "
+         "first, so failures of a link born within the range count too); 'since first seen' is the "
+         "cumulative count the agent reported."),
         sort="since first seen", h=10)
     failed_ts = timeseries(
         "Failed connections per second by reason",

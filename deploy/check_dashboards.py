@@ -2,7 +2,7 @@
 """Evaluates every PromQL query of the dashboards against a real Prometheus fed by the agent, and
 checks that each panel gets the fields it needs.
 
-usage: check_dashboards.py PROMETHEUS_URL DASHBOARD_DIR
+usage: check_dashboards.py PROMETHEUS_URL DASHBOARD_DIR SEND_BYTES REPLY_BYTES CONNECTIONS REFUSED
 
 Runs after deploy/test's pipeline traffic (check_pipeline.py): `checkout` -> `orders-api`:8080
 (3 connections), 2 refused attempts to 198.19.77.2:9, one unanswered connection to
@@ -28,7 +28,11 @@ How the panels get their fields (and what is checked here, by simulating the sam
   * Time series: the range query returns series carrying every label of the legend.
   * Variables: each variable's query returns the values the traffic must produce.
 Each query is run with the variables at All (.*) and at concrete values (cluster ci-cluster, the
-host's namespace, workload checkout), $__rate_interval = 2m and $__range = 10m."""
+host's namespace, workload checkout), $__rate_interval = 2m and $__range = 10m; then once more
+("exact") with $__rate_interval = $__range = 10m at the time of the agent's last sample, where
+rate() and increase() are exact (no extrapolation: the links appeared within the range, their first
+sample is 0, and the range ends on a sample), and the values are asserted exactly: the bytes/s, new
+connections/s and failures of the traffic (every link of it was born within the range)."""
 import importlib.util
 import json
 import os
@@ -40,6 +44,8 @@ import time
 from promql import Prometheus
 
 url, dash_dir = sys.argv[1], sys.argv[2]
+send, reply, conns, refused = map(int, sys.argv[3:7])
+WINDOW = 600  # $__range and, in the exact scenario, $__rate_interval, in seconds
 prom = Prometheus(url)
 host = socket.gethostname()
 CHECKOUT, ORDERS = f"{host}/Process/checkout", f"{host}/Process/orders-api"
@@ -66,6 +72,11 @@ for name, fn in (("chelonia-service-map.json", generate.service_map), ("chelonia
 
 def substitute(expr, values):
     return re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), expr)
+
+
+def queried(board):
+    """The panels that run queries: a row panel (the Agent-cost row) only groups, it has no targets."""
+    return [panel for panel in board["panels"] if panel.get("targets")]
 
 
 def frames_of(panel, values, now):
@@ -249,12 +260,65 @@ for name, board in boards.items():
     check_variables(board, now)
     for scenario, values in scenarios.items():
         values = dict(values, __rate_interval="2m", __range="10m", datasource="chelonia-prometheus")
-        for panel in board["panels"]:
-            if panel["type"] == "row":
-                continue
+        for panel in queried(board):
             frames = transform(panel, frames_of(panel, values, now))
             queries += len(panel["targets"])
             {"nodeGraph": check_node_graph, "table": check_table, "timeseries": check_timeseries}[panel["type"]](
                 panel, frames, scenario)
+def close_to(value, want):
+    return value is not None and abs(value - want) <= 1e-9 * max(1.0, abs(want))
+
+
+def check_exact(board_name, panel, frames):
+    """Exact values of the "exact" scenario (see the module's docstring)."""
+    t = panel["title"]
+    link = {"client": "checkout", "server": "orders-api", "port": "8080"}
+    both = conns * (send + reply) / WINDOW
+    if panel["type"] == "nodeGraph":
+        nodes = next((f for f in frames if "id" in fields(f) and "source" not in fields(f)), {"rows": []})
+        edges = next((f for f in frames if "source" in fields(f)), {"rows": []})
+        by_id = {r["id"]: r for r in nodes["rows"]}
+        for node in (CHECKOUT, ORDERS):
+            r = by_id.get(node, {})
+            check(f"[exact] node {node}: {both:.4f} B/s, {conns}/{WINDOW} connections/s",
+                  close_to(r.get("mainstat"), both) and close_to(r.get("secondarystat"), conns / WINDOW), r)
+        by_edge = {r["id"]: r for r in edges["rows"]}
+        e = by_edge.get(f"{CHECKOUT} -> {ORDERS}", {})
+        check(f"[exact] edge checkout -> orders-api: {both:.4f} B/s", close_to(e.get("mainstat"), both), e)
+        e = by_edge.get(f"{CHECKOUT} -> {EXTERNAL}", {})
+        check("[exact] edge checkout -> 198.19.77.99: 1 failure in the range",
+              close_to(e.get("detail__failures_per_s"), 1 / WINDOW), e)
+    elif t == "Links":
+        r = row_of(frames[0], **link) or {}
+        check("[exact] Links: checkout -> orders-api:8080 bytes/s each way, new connections/s",
+              close_to(r.get("client→server"), conns * send / WINDOW) and close_to(r.get("server→client"), conns * reply / WINDOW)
+              and close_to(r.get("new connections/s"), conns / WINDOW) and r.get("open connections") == 0, r)
+    elif t == "Top talkers":
+        r = row_of(frames[0], **link) or {}
+        check(f"[exact] Top talkers: checkout -> orders-api:8080 {both:.4f} B/s", close_to(r.get("bytes/s"), both), r)
+    elif t == "Failed connections":
+        r1 = row_of(frames[0], client="checkout", port="9", error="refused") or {}
+        r2 = row_of(frames[0], client="checkout", server="198.19.77.99", port="443") or {}
+        check(f"[exact] Failed connections: {refused} refused and 1 unanswered, all in the range",
+              close_to(r1.get("failures in range"), refused) and close_to(r2.get("failures in range"), 1), (r1, r2))
+    elif t == "Top talkers over time":
+        r = next((r for r in frames[0]["rows"] if r.get("client_k8s_workload_name") == "checkout"
+                  and r.get("server_k8s_workload_name") == "orders-api"), {})
+        check(f"[exact] Top talkers over time: last point {both:.4f} B/s", close_to(r.get("Value"), both), r)
+
+
+# The exact scenario: at the agent's last sample of the link (every series of one export shares it).
+last = prom.query('timestamp(chelonia_link_bytes_total{client_k8s_workload_name="checkout",server_port="8080",'
+                  'chelonia_observer="client",network_io_direction="transmit"})')
+check("the link's last sample", len(last) == 1, last)
+if len(last) == 1:
+    at = last[0][1]
+    values = {"cluster": ".*", "namespace": ".*", "workload": ".*", "__rate_interval": f"{WINDOW}s",
+              "__range": f"{WINDOW}s", "datasource": "chelonia-prometheus"}
+    for name, board in boards.items():
+        for panel in queried(board):
+            frames = transform(panel, frames_of(panel, values, at))
+            queries += len(panel["targets"])
+            check_exact(name, panel, frames)
 print(f"{queries} queries evaluated; " + (f"{len(failures)} failures" if failures else "every check passed"))
 sys.exit(1 if failures else 0)

@@ -78,6 +78,17 @@ final class RunCommand implements Callable<Integer> {
   boolean carettaCompatible;
 
   @Option(
+      names = "--scrape-interval",
+      defaultValue =
+          "${env:CHELONIA_SCRAPE_INTERVAL:-" + MetricsOptions.DEFAULT_SCRAPE_INTERVAL_SECONDS + "}",
+      description =
+          "Seconds: the longest scrape interval, when several Prometheus servers scrape the"
+              + " endpoint (an HA pair). A new link series stays at 0 on the endpoint that long,"
+              + " so that each sees it at 0 and counts all its bytes in increase() and rate()"
+              + " (default: ${DEFAULT-VALUE}: at the first scrape only).")
+  long scrapeIntervalSeconds;
+
+  @Option(
       names = "--pod-names",
       negatable = true,
       fallbackValue = "true",
@@ -118,7 +129,9 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PipelineConfig config = pipelineOptions.toConfig();
     Optional<Duration> duration = pipelineOptions.duration();
-    MetricsOptions metrics = new MetricsOptions(seriesLimit, carettaCompatible);
+    MetricsOptions metrics =
+        new MetricsOptions(
+            seriesLimit, carettaCompatible, Duration.ofSeconds(scrapeIntervalSeconds));
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
     Optional<MapOptions> mapOptions = map ? Optional.of(mapServer.toOptions()) : Optional.empty();

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The link table as OpenTelemetry metrics. The agent aggregates links itself, so it hands the SDK
@@ -38,6 +39,10 @@ public final class LinkMetrics implements MetricProducer {
   public static final String ACTIVE = "chelonia.link.active";
   public static final String RETRANSMITS = "chelonia.link.retransmits";
   public static final String RTT = "chelonia.link.rtt";
+
+  /** The metrics whose new series are shown at zero first ({@link NewSeriesAtZero}). */
+  static final Set<String> COUNTED =
+      Set.of(BYTES, CONNECTIONS, FAILURES, RETRANSMITS, RTT, CarettaLabels.METRIC);
 
   private static final List<Double> RTT_BOUNDARIES_SECONDS =
       RttSummary.BOUNDARIES_MICROS.stream().map(LinkMetrics::seconds).toList();

@@ -1,5 +1,8 @@
 package io.chelonia.agent.export;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * How links become metrics; validated when built.
  *
@@ -7,16 +10,38 @@ package io.chelonia.agent.export;
  *     cardinality limit counts them: links past it are summed into the overflow series
  * @param carettaCompatible also serve Caretta's {@code caretta_links_observed} gauge on the
  *     Prometheus endpoint
+ * @param scrapeInterval the longest scrape interval of the Prometheus servers scraping the
+ *     endpoint: a new link series stays at zero on the endpoint that long, so that each of them
+ *     sees its zero sample; zero: at the endpoint's first collection of it only
  */
-public record MetricsOptions(int seriesLimit, boolean carettaCompatible) {
+public record MetricsOptions(int seriesLimit, boolean carettaCompatible, Duration scrapeInterval) {
   /** The OpenTelemetry SDK's default cardinality limit. */
   public static final int DEFAULT_SERIES_LIMIT = 2000;
+
+  /** A new series at zero at the endpoint's first scrape only: one Prometheus scrapes it. */
+  public static final long DEFAULT_SCRAPE_INTERVAL_SECONDS = 0;
+
+  public static final Duration DEFAULT_SCRAPE_INTERVAL =
+      Duration.ofSeconds(DEFAULT_SCRAPE_INTERVAL_SECONDS);
+
+  private static final Duration MAX_SCRAPE_INTERVAL = Duration.ofHours(1);
 
   public MetricsOptions {
     if (seriesLimit < 2) {
       throw new IllegalArgumentException(
           "series limit must be at least 2 (one link and the overflow), was " + seriesLimit);
     }
+    Objects.requireNonNull(scrapeInterval, "scrapeInterval");
+    if (scrapeInterval.isNegative() || scrapeInterval.compareTo(MAX_SCRAPE_INTERVAL) > 0) {
+      throw new IllegalArgumentException(
+          "scrape interval must be between 0 and 3600 seconds, was "
+              + scrapeInterval.toSeconds()
+              + " s");
+    }
+  }
+
+  public MetricsOptions(int seriesLimit, boolean carettaCompatible) {
+    this(seriesLimit, carettaCompatible, DEFAULT_SCRAPE_INTERVAL);
   }
 
   public static MetricsOptions defaults() {

@@ -4,12 +4,14 @@ import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.PollListener;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +75,18 @@ public final class Telemetry implements PollListener, AutoCloseable {
                   return decided;
                 })
             .addMeterProviderCustomizer((builder, config) -> builder.registerMetricProducer(links))
+            // Every reader (the Prometheus endpoint, the OTLP push) shows a new link series at zero
+            // first; the endpoint, which several Prometheus servers may scrape, for a scrape
+            // interval.
+            .addMetricReaderCustomizer(
+                (reader, config) ->
+                    new NewSeriesAtZero(
+                        reader,
+                        LinkMetrics.COUNTED,
+                        reader instanceof PrometheusHttpServer
+                            ? options.scrapeInterval()
+                            : Duration.ZERO,
+                        System::nanoTime))
             .addMetricExporterCustomizer(
                 (exporter, config) -> new MonitoredMetricExporter(exporter, stats.exportFailures))
             .addResourceCustomizer((detected, config) -> agent.merge(detected))

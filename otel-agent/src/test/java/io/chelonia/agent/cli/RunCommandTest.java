@@ -102,4 +102,16 @@ class RunCommandTest {
         .startsWith("{\"source\":\"agent\",\"time\":\"")
         .contains("\"refresh_seconds\":0.5,");
   }
+
+  @Test
+  void aScrapeIntervalOutOfRangeIsOneLineAndExitsBeforeStarting() {
+    StringWriter err = new StringWriter();
+    CommandLine command = Main.commandLine();
+    command.setErr(new PrintWriter(err));
+    assertThat(command.execute("run", "--scrape-interval", "-5")).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(err.toString())
+        .isEqualTo(
+            "chelonia-agent: scrape interval must be between 0 and 3600 seconds, was -5 s"
+                + System.lineSeparator());
+  }
 }

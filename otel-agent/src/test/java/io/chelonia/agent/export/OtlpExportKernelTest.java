@@ -96,6 +96,16 @@ class OtlpExportKernelTest {
         receiver.awaitLatest(
             carriesLinkCollectedSince(port, Observer.CLIENT, recorded), EXPORT_TIMEOUT);
     ExportMetricsServiceRequest request = first.request();
+    // The link's first export showed it at zero (so increase() counts every byte), its next ones
+    // the totals.
+    assertThat(
+            receiver.requests().stream()
+                .flatMap(
+                    r ->
+                        findSumPoint(r, LinkMetrics.BYTES, port, Observer.CLIENT, "transmit")
+                            .stream())
+                .findFirst())
+        .hasValueSatisfying(point -> assertThat(point.getAsInt()).isZero());
 
     // Names and units of the contract.
     Map<String, String> units =
@@ -345,12 +355,15 @@ class OtlpExportKernelTest {
 
   // --- reading OTLP requests ---
 
-  /** The request has the link's transmit bytes, collected at or after {@code sinceNanos}. */
+  /**
+   * The request has the link's transmit bytes, collected at or after {@code sinceNanos}, past the
+   * export that showed the new link at zero.
+   */
   private static Predicate<ExportMetricsServiceRequest> carriesLinkCollectedSince(
       int port, Observer observer, long sinceNanos) {
     return request ->
         findSumPoint(request, LinkMetrics.BYTES, port, observer, "transmit")
-            .filter(point -> point.getTimeUnixNano() >= sinceNanos)
+            .filter(point -> point.getTimeUnixNano() >= sinceNanos && point.getAsInt() > 0)
             .isPresent();
   }
 

@@ -104,6 +104,12 @@ class PrometheusScrapeKernelTest {
         awaitValue(
             "chelonia_link_bytes_total{" + link + ",network_io_direction=\"transmit\"}",
             CONNECTIONS * CLIENT_SENDS);
+    // The new series was scraped at zero first, so increase() and rate() count every byte.
+    awaitValue(
+        "min_over_time(chelonia_link_bytes_total{"
+            + link
+            + ",network_io_direction=\"transmit\"}[10m])",
+        0);
     Map<String, String> labels = labels(transmit);
     assertThat(labels)
         .containsAllEntriesOf(
@@ -146,7 +152,9 @@ class PrometheusScrapeKernelTest {
         awaitValue(
             "chelonia_link_connection_failures_total{server_port=\""
                 + REFUSED_PORT
-                + "\",chelonia_observer=\"client\"}",
+                + "\",chelonia_observer=\"client\",server_k8s_workload_name=\""
+                + SERVER_ADDRESS
+                + "\"}",
             1);
     assertThat(labels(refused))
         .containsEntry("error_type", "refused")
@@ -176,6 +184,8 @@ class PrometheusScrapeKernelTest {
         awaitValue(
             "caretta_links_observed{server_port=\"" + port + "\",role=\"1\"}",
             CONNECTIONS * CLIENT_SENDS);
+    awaitValue(
+        "min_over_time(caretta_links_observed{server_port=\"" + port + "\",role=\"1\"}[10m])", 0);
     Map<String, String> labels = labels(observed);
     assertThat(labels)
         .containsKeys(
