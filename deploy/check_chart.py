@@ -35,6 +35,75 @@ def read(path):
         return f.read()
 
 
+def check_collector_tls(objs, pod, agent, tls):
+    """collector.tls: receivers on TLS from a Secret, the agents trusting its ca.crt alone (mTLS: and
+    presenting their own certificate)."""
+    env = env_of(agent)
+    otlp_env = {k: v for k, v in env.items() if k.startswith("OTEL_EXPORTER_OTLP_") and k != "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    cm = objs[("ConfigMap", "chelonia-collector")]["data"]
+    col = objs[("Deployment", "chelonia-collector")]["spec"]["template"]["spec"]
+    if not tls:
+        check("collector: no TLS unless asked", "tls.yaml" not in cm and not otlp_env
+              and col["containers"][0]["args"] == ["--config=/conf/collector.yaml"], otlp_env)
+        return
+    check("agent: trusts the Collector's CA, presents its client certificate", otlp_env == {
+        "OTEL_EXPORTER_OTLP_CERTIFICATE": "/etc/chelonia/collector-ca/ca.crt",
+        "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": "/etc/chelonia/otlp-client/tls.crt",
+        "OTEL_EXPORTER_OTLP_CLIENT_KEY": "/etc/chelonia/otlp-client/tls.key"}, otlp_env)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    check("agent: only ca.crt of the Collector's Secret (never its key)",
+          volumes.get("collector-ca", {}).get("secret") == {"secretName": "chelonia-collector-tls",
+                                                            "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+          volumes.get("collector-ca"))
+    check("agent: its client certificate from its own Secret",
+          volumes.get("otlp-client", {}).get("secret") == {"secretName": "chelonia-agent-otlp-client"})
+    mounts = {m["name"]: m["mountPath"] for m in agent["volumeMounts"]}
+    check("agent: both mounted where the environment says",
+          mounts.get("collector-ca") == "/etc/chelonia/collector-ca" and mounts.get("otlp-client") == "/etc/chelonia/otlp-client", mounts)
+    want = {"cert_file": "/tls/tls.crt", "key_file": "/tls/tls.key", "client_ca_file": "/tls/ca.crt"}
+    overlay = yaml.safe_load(cm.get("tls.yaml", "{}"))
+    check("collector: both receivers on TLS, client certificates required",
+          overlay == {"receivers": {"otlp": {"protocols": {"grpc": {"tls": want}, "http": {"tls": want}}}}}, overlay)
+    check("collector: tls.yaml merged over the pipeline",
+          col["containers"][0]["args"] == ["--config=/conf/collector.yaml", "--config=/conf/tls.yaml"])
+    check("collector: its Secret mounted at /tls",
+          {"name": "tls", "secret": {"secretName": "chelonia-collector-tls"}} in col["volumes"]
+          and {"name": "tls", "mountPath": "/tls", "readOnly": True} in col["containers"][0]["volumeMounts"])
+
+
+def check_metrics_proxy(objs, pod, port):
+    """kube-rbac-proxy beside the agent: HTTPS on the node's IP, the agent's port, token checked."""
+    proxy = next((x for x in pod["containers"] if x["name"] == "metrics-proxy"), None)
+    check("metrics proxy: a second container", proxy is not None, [x["name"] for x in pod["containers"]])
+    if proxy is None:
+        return
+    args = proxy["args"]
+    check("metrics proxy: HTTPS on the node's IP, the agent's port, upstream on the node's loopback",
+          f"--secure-listen-address=[$(NODE_IP)]:{port}" in args and f"--upstream=http://127.0.0.1:{port}/" in args
+          and "--allow-paths=/metrics" in args
+          and env_of(proxy).get("NODE_IP") == {"fieldRef": {"fieldPath": "status.hostIP"}}, args)
+    check("metrics proxy: serving certificate from the Secret",
+          "--tls-cert-file=/etc/metrics-proxy-tls/tls.crt" in args
+          and {"name": "metrics-proxy-tls", "secret": {"secretName": "chelonia-metrics-tls"}} in pod["volumes"], args)
+    check("metrics proxy: claims the port", [(p["name"], p["containerPort"]) for p in proxy["ports"]] == [("https-metrics", port)])
+    sc = proxy["securityContext"]
+    check("metrics proxy: non-root, no capabilities, read-only root",
+          sc.get("runAsUser") == 65534 and sc.get("allowPrivilegeEscalation") is False
+          and sc.get("readOnlyRootFilesystem") is True and sc["capabilities"] == {"drop": ["ALL"]}, sc)
+    role = objs[("ClusterRole", "chelonia-metrics-proxy")]
+    check("metrics proxy: may only create TokenReviews and SubjectAccessReviews", role["rules"] == [
+        {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
+        {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}], role["rules"])
+    binding = objs[("ClusterRoleBinding", "chelonia-metrics-proxy")]
+    check("metrics proxy: bound to the agent's ServiceAccount",
+          binding["subjects"][0]["name"] == pod["serviceAccountName"] and binding["roleRef"]["name"] == "chelonia-metrics-proxy")
+    reader = objs[("ClusterRole", "chelonia-metrics-reader")]
+    check("metrics proxy: a reader role for scrapers", reader["rules"] == [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}])
+    svc = objs[("Service", "chelonia-agent-metrics")]["spec"]
+    check("metrics proxy: headless Service on the proxy's port",
+          svc["clusterIP"] == "None" and svc["ports"][0]["targetPort"] == "https-metrics", svc)
+
+
 # No SYS_ADMIN: with hostPID the harvest reaches every network namespace without setns(2).
 MODERN = ["BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"]
 LEGACY = ["SYS_ADMIN", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"]
@@ -67,19 +136,32 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     env = env_of(c)
     check("agent: node name from the downward API",
           env.get("CHELONIA_NODE_NAME") == {"fieldRef": {"fieldPath": "spec.nodeName"}}, env.get("CHELONIA_NODE_NAME"))
+    # The vendor variant's values also turn mTLS between agents and Collector on.
+    tls = pipeline != "collector.yaml"
     check("agent: OTLP to the chart's Collector Service",
-          env.get("OTEL_EXPORTER_OTLP_ENDPOINT") == "http://chelonia-collector:4317"
+          env.get("OTEL_EXPORTER_OTLP_ENDPOINT") == ("https" if tls else "http") + "://chelonia-collector:4317"
           and ("Service", "chelonia-collector") in objs
           and 4317 in [p["port"] for p in objs[("Service", "chelonia-collector")]["spec"]["ports"]],
           env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    check_collector_tls(objs, pod, c, tls)
+    metrics_port = int(env["OTEL_EXPORTER_PROMETHEUS_PORT"])
+    check("agent: Prometheus endpoint on the node's loopback only",
+          env.get("OTEL_EXPORTER_PROMETHEUS_HOST") == "127.0.0.1", env.get("OTEL_EXPORTER_PROMETHEUS_HOST"))
     for probe in ("livenessProbe", "readinessProbe"):
-        check(f"agent: {probe} on its own /metrics", c[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}
-              and c["ports"][0]["containerPort"] == int(env["OTEL_EXPORTER_PROMETHEUS_PORT"]))
+        check(f"agent: {probe} on its own /metrics, through the node's loopback",
+              c[probe]["httpGet"] == {"host": "127.0.0.1", "path": "/metrics", "port": metrics_port}, c[probe]["httpGet"])
+    # With the proxy (full values), the proxy claims the node's port; without, the agent does.
+    proxied = docker
     check("agent: map page on, on the node's loopback, no host port claimed for it",
           env.get("CHELONIA_MAP") == "true" and env.get("CHELONIA_MAP_BIND_ADDRESS") == "127.0.0.1"
           and env.get("CHELONIA_MAP_PORT") == "9465"
-          and [p["containerPort"] for p in c["ports"]] == [int(env["OTEL_EXPORTER_PROMETHEUS_PORT"])],
-          (env.get("CHELONIA_MAP"), env.get("CHELONIA_MAP_BIND_ADDRESS"), c["ports"]))
+          and [p["containerPort"] for p in c.get("ports", [])] == ([] if proxied else [metrics_port]),
+          (env.get("CHELONIA_MAP"), env.get("CHELONIA_MAP_BIND_ADDRESS"), c.get("ports")))
+    containers = [x["name"] for x in pod["containers"]]
+    if not proxied:
+        check("agent: no metrics proxy by default", containers == ["agent"], containers)
+    else:
+        check_metrics_proxy(objs, pod, metrics_port)
     check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi"},
                                                  "limits": {"cpu": "500m", "memory": "256Mi"}}, c["resources"])
     check("agent: heap capped below the memory limit", env_of(c).get("JAVA_OPTS") == "-Xmx96m", env_of(c).get("JAVA_OPTS"))

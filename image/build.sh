@@ -6,7 +6,10 @@
 #      plus the ones it loads reflectively or that TLS needs);
 #   3. the agent's distribution (otel-agent/target/chelonia-agent/: bin/chelonia-agent, the launcher
 #      with the agent's JVM options, and lib/chelonia-agent.jar; built here when missing);
-#   4. `docker import` of that tree, with ENTRYPOINT (the launcher), CMD, ENV and WORKDIR set by --change.
+#   4. the image's SBOM (image/sbom.py): its Debian packages, the Java runtime and the agent's jar
+#      (the Maven build's CycloneDX SBOM), as /opt/chelonia/sbom.cdx.json and
+#      /opt/chelonia/debian-packages.txt in the image and in image/target/;
+#   5. `docker import` of that tree, with ENTRYPOINT (the launcher), CMD, ENV and WORKDIR set by --change.
 # Usage: image/build.sh [IMAGE]   (default chelonia/agent:dev). Needs root, debootstrap, docker.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,6 +62,11 @@ tar -C "$work/root" -xf "$base"
 mkdir -p "$work/root/opt/chelonia"
 mv "$work/jre" "$work/root/opt/chelonia/jre"
 cp -r "$DIST/bin" "$DIST/lib" "$work/root/opt/chelonia/"
+[[ -f $DIST/lib/chelonia-agent.cdx.json ]] || { echo "image: $DIST/lib/chelonia-agent.cdx.json missing: run mvn -B -ntp package" >&2; exit 1; }
+python3 image/sbom.py "$work/root" "$IMAGE" "$DIST/lib/chelonia-agent.cdx.json" \
+  "$work/root/opt/chelonia/sbom.cdx.json" "$work/root/opt/chelonia/debian-packages.txt"
+mkdir -p image/target
+cp "$work/root/opt/chelonia/sbom.cdx.json" "$work/root/opt/chelonia/debian-packages.txt" image/target/
 
 # The launcher finds the runtime through JAVA_HOME and starts the agent with the same JVM options
 # as everywhere else (-XX:-UsePerfData among them: no hsperfdata file on a read-only root);

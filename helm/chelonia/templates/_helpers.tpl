@@ -32,6 +32,18 @@ app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 {{- .Release.Name | trunc 53 | trimSuffix "-" -}}-collector
 {{- end -}}
 
+{{/* The Collector's receivers on TLS (collector.tls), merged over its configuration. */}}
+{{- define "chelonia.collectorTls" -}}
+{{- if .Values.collector.tls.enabled -}}
+{{- $tls := dict "cert_file" "/tls/tls.crt" "key_file" "/tls/tls.key" -}}
+{{- if .Values.collector.tls.clientAuth -}}
+{{- $_ := set $tls "client_ca_file" "/tls/ca.crt" -}}
+{{- end -}}
+{{- $protocols := dict "grpc" (dict "tls" $tls) "http" (dict "tls" $tls) -}}
+{{- dict "receivers" (dict "otlp" (dict "protocols" $protocols)) | toYaml -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "chelonia.prometheusName" -}}
 {{- include "chelonia.fullname" . }}-prometheus
 {{- end -}}

@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Trace this machine's TCP links and export them as OpenTelemetry metrics (the default command).",
-      "Prometheus endpoint on :9464/metrics (OTEL_EXPORTER_PROMETHEUS_PORT); OTLP push when",
-      "OTEL_EXPORTER_OTLP_ENDPOINT is set. Every standard OTEL_* variable is honoured."
+      "Prometheus endpoint on 0.0.0.0:9464/metrics (OTEL_EXPORTER_PROMETHEUS_HOST, _PORT); OTLP",
+      "push when OTEL_EXPORTER_OTLP_ENDPOINT is set. Every standard OTEL_* variable is honoured."
     })
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
@@ -151,8 +151,9 @@ final class RunCommand implements Callable<Integer> {
           .kubernetes()
           .ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
       LOG.info(
-          "tracing TCP links every {} ms; metrics on :{}/metrics{}{}",
+          "tracing TCP links every {} ms; metrics on http://{}:{}/metrics{}{}",
           config.pollInterval().toMillis(),
+          Telemetry.prometheusHost(),
           prometheusPort(),
           pushTarget(),
           mapPage == null

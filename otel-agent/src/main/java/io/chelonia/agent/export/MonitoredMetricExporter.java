@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,12 +55,26 @@ final class MonitoredMetricExporter implements MetricExporter {
             if (!failing.getAndSet(true)) {
               Throwable cause = result.getFailureThrowable();
               LOG.warn(
-                  "metrics export failed{}; retrying at every export interval, totals are kept",
-                  cause == null ? "" : ": " + cause.getMessage());
+                  "metrics export failed{}{}; retrying at every export interval, totals are kept",
+                  cause == null ? "" : ": " + cause.getMessage(),
+                  tlsHint(cause));
             }
           }
         });
     return result;
+  }
+
+  /** A refused TLS handshake: what the user can check, since the SDK's message names no setting. */
+  static String tlsHint(Throwable cause) {
+    for (int depth = 0; cause != null && depth < 8; depth++, cause = cause.getCause()) {
+      if (cause instanceof SSLException) {
+        return " (TLS: the Collector's certificate must be signed by the CA of"
+            + " OTEL_EXPORTER_OTLP_CERTIFICATE and name the endpoint's host; with client"
+            + " certificates, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE must be signed by the CA the"
+            + " Collector trusts)";
+      }
+    }
+    return "";
   }
 
   @Override

@@ -27,6 +27,7 @@ import java.util.function.LongSupplier;
  */
 public final class Telemetry implements PollListener, AutoCloseable {
   public static final String SERVICE_NAME = "chelonia-agent";
+  public static final String DEFAULT_PROMETHEUS_HOST = "0.0.0.0";
 
   private final OpenTelemetrySdk sdk;
   private final LinkMetrics links;
@@ -110,9 +111,22 @@ public final class Telemetry implements PollListener, AutoCloseable {
         "otel.logs.exporter", "none",
         "otel.exporter.otlp.protocol", "grpc",
         // Scraped from other machines (a Prometheus, a Collector): listen on every interface.
-        "otel.exporter.prometheus.host", "0.0.0.0",
+        // The chart sets OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1 (README, Security).
+        "otel.exporter.prometheus.host", DEFAULT_PROMETHEUS_HOST,
         "otel.exporter.otlp.metrics.temporality.preference", "cumulative",
         "otel.java.exporter.memory_mode", "reusable_data");
+  }
+
+  /**
+   * The Prometheus endpoint's address, as the SDK reads it: the system property, else the
+   * environment.
+   */
+  public static String prometheusHost() {
+    String host =
+        System.getProperty(
+            "otel.exporter.prometheus.host",
+            System.getenv().getOrDefault("OTEL_EXPORTER_PROMETHEUS_HOST", ""));
+    return host.isBlank() ? DEFAULT_PROMETHEUS_HOST : host.strip();
   }
 
   private static boolean pushConfigured(ConfigProperties config, Map<String, String> properties) {

@@ -83,7 +83,7 @@ class SelfMetricsScrapeTest {
     }
   }
 
-  private static Telemetry start(int port) {
+  static Telemetry start(int port) {
     return Telemetry.start(
         MetricsOptions.defaults(),
         Map.of(),
@@ -98,7 +98,7 @@ class SelfMetricsScrapeTest {
         Clock.systemUTC());
   }
 
-  private static int freePort() throws Exception {
+  static int freePort() throws Exception {
     try (ServerSocket free = new ServerSocket(0)) {
       return free.getLocalPort();
     }

@@ -109,7 +109,8 @@ final class CgroupPods {
     }
   }
 
-  private static String podUidIn(String path) {
+  /** The pod UID in a cgroup path (kubelet's {@code pod<UID>} element), or NOT_A_POD. */
+  static String podUidIn(String path) {
     Matcher matcher = POD_UID.matcher(path);
     String uid = NOT_A_POD;
     while (matcher.find()) {

@@ -21,6 +21,12 @@ import java.util.Optional;
 final class DockerNames {
   static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
 
+  /**
+   * A container's inspect answer is a few KiB; whatever answers on the socket is read no further
+   * than this, so a runaway or hostile peer cannot fill the heap.
+   */
+  static final int MAX_RESPONSE_BYTES = 1 << 20;
+
   private final Path socket;
   private final ObjectMapper json = new ObjectMapper();
 
@@ -42,13 +48,31 @@ final class DockerNames {
       while (channel.read(buffer) > 0) {
         response.write(buffer.array(), 0, buffer.position());
         buffer.clear();
+        if (response.size() > MAX_RESPONSE_BYTES) {
+          return Optional.empty();
+        }
       }
-      String text = response.toString(StandardCharsets.UTF_8);
-      int body = text.indexOf("\r\n\r\n");
-      if (!text.startsWith("HTTP/1.") || !text.split(" ", 3)[1].equals("200") || body < 0) {
-        return Optional.empty();
-      }
-      JsonNode name = json.readTree(text.substring(body + 4)).path("Name");
+      return nameIn(response.toString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The container's name in the Engine's whole HTTP answer: empty unless it is a 200 whose JSON
+   * body has a textual {@code Name}. Any text at all is safe to pass.
+   */
+  Optional<String> nameIn(String response) {
+    int body = response.indexOf("\r\n\r\n");
+    String[] status = response.split(" ", 3);
+    if (!response.startsWith("HTTP/1.")
+        || status.length < 2
+        || !status[1].equals("200")
+        || body < 0) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode name = json.readTree(response.substring(body + 4)).path("Name");
       return name.isTextual()
           ? Optional.of(name.asText().replaceFirst("^/", ""))
           : Optional.empty();
