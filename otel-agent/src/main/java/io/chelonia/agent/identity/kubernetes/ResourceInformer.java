@@ -1,5 +1,7 @@
 package io.chelonia.agent.identity.kubernetes;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
@@ -247,7 +249,11 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
       synchronized (ResourceInformer.this) {
         failures++;
       }
-      health.failed(resource, verb + ": " + message(failure));
+      if (failure instanceof ApiException api && (api.getCode() == 401 || api.getCode() == 403)) {
+        health.refused(resource, verb, api.getCode(), reason(api));
+      } else {
+        health.failed(resource, verb + ": " + message(failure));
+      }
     }
   }
 
@@ -274,6 +280,20 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
       }
     }
     return Thread.currentThread().isInterrupted();
+  }
+
+  /** The message of the Status the API server answered with, else its body. */
+  private static String reason(ApiException failure) {
+    String body = failure.getResponseBody();
+    if (body == null || body.isBlank()) {
+      return "no reason given";
+    }
+    try {
+      JsonElement message = JsonParser.parseString(body).getAsJsonObject().get("message");
+      return message == null ? body.strip() : message.getAsString();
+    } catch (RuntimeException notStatus) {
+      return body.strip();
+    }
   }
 
   private static String message(Throwable failure) {

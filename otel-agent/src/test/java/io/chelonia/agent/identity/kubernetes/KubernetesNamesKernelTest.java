@@ -9,51 +9,58 @@ import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
-import io.chelonia.agent.testing.FakeApiServer;
+import io.chelonia.agent.testing.ChartServiceAccount;
+import io.chelonia.agent.testing.ClusterObjects;
+import io.chelonia.agent.testing.KubernetesApiServer;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.kubernetes.client.util.ClientBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * End to end on the real kernel: two network-namespace hosts registered as pods of two Deployments
- * in a fake API server, real traffic between them, and the link named by both Deployments from both
+ * in a real API server (read with the chart's ClusterRole), real traffic between them, and the link named by both Deployments from both
  * ends. Needs root; fails, never skips, without it.
  */
 class KubernetesNamesKernelTest {
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static NetnsHosts hosts;
-  private static FakeApiServer api;
+  private static KubernetesApiServer api;
+  private static Path agentKubeconfig;
 
   @BeforeAll
   static void createHostsAndCluster() {
     hosts = NetnsHosts.create();
-    api = FakeApiServer.start();
-    deploymentPod("frontend", hosts.ipv4A().getHostAddress());
-    deploymentPod("backend", hosts.ipv4B().getHostAddress());
+    api = KubernetesApiServer.start();
+    agentKubeconfig = ChartServiceAccount.create(api).kubeconfig(api);
+    api.createNamespace("shop", Map.of());
+    ClusterObjects cluster = new ClusterObjects(api.admin());
+    cluster.deploymentPod("shop", "frontend", hosts.ipv4A().getHostAddress());
+    cluster.deploymentPod("shop", "backend", hosts.ipv4B().getHostAddress());
   }
 
   @AfterAll
   static void removeHostsAndCluster() {
-    api.close();
+    if (api != null) {
+      api.close();
+    }
     hosts.close();
   }
 
   @Test
-  void linkBetweenTwoDeploymentsIsNamedByBothFromBothEnds() {
+  void linkBetweenTwoDeploymentsIsNamedByBothFromBothEnds() throws IOException {
     try (KubernetesNames names =
-            KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build()).start();
+            KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
+                .start();
         LinkPipeline pipeline =
             LinkPipeline.open(
                 PipelineConfig.defaults(),
@@ -108,59 +115,4 @@ class KubernetesNamesKernelTest {
     return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
   }
 
-  private static void deploymentPod(String deployment, String ip) {
-    String replicaSet = deployment + "-5d8c7b";
-    api.objects()
-        .resource(
-            new ReplicaSetBuilder()
-                .withNewMetadata()
-                .withName(replicaSet)
-                .withNamespace("shop")
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("apps/v1")
-                        .withKind("Deployment")
-                        .withName(deployment)
-                        .withUid(UUID.randomUUID().toString())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .addToMatchLabels("app", deployment)
-                .endSelector()
-                .endSpec()
-                .build())
-        .create();
-    api.objects()
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(replicaSet + "-x2x9q")
-                .withNamespace("shop")
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("apps/v1")
-                        .withKind("ReplicaSet")
-                        .withName(replicaSet)
-                        .withUid(UUID.randomUUID().toString())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("main")
-                .withImage("main")
-                .endContainer()
-                .endSpec()
-                .withNewStatus()
-                .withPhase("Running")
-                .withPodIP(ip)
-                .addNewPodIP()
-                .withIp(ip)
-                .endPodIP()
-                .endStatus()
-                .build())
-        .create();
-  }
 }
