@@ -16,8 +16,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -42,6 +41,7 @@ class KubernetesNamesFailureTest {
   private ClusterObjects cluster;
   private TcpProxy network;
   private KubernetesNames names;
+  @TempDir Path cgroupRoot;
 
   @AfterEach
   void stop() {
@@ -64,32 +64,25 @@ class KubernetesNamesFailureTest {
   }
 
   /** The agent with the chart's rights, through the proxy. */
-  private void startAgent(Duration watchTimeout, Duration staleAfter) {
-    startAgent(
-        ChartServiceAccount.create(api).kubeconfig(api, network.port()), watchTimeout, staleAfter);
+  private void startAgent(Duration watchTimeout, Duration staleAfter, Duration pingInterval) {
+    names =
+        AgentNames.start(
+            ChartServiceAccount.create(api).kubeconfig(api, network.port()),
+            cgroupRoot,
+            watchTimeout,
+            staleAfter,
+            pingInterval);
   }
 
-  private void startAgent(Path kubeconfig, Duration watchTimeout, Duration staleAfter) {
-    try {
-      names =
-          KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(kubeconfig)))
-              .timing(
-                  watchTimeout,
-                  staleAfter,
-                  Duration.ofMillis(200),
-                  Duration.ofMillis(50),
-                  Duration.ofMillis(400))
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private void startAgent() {
+    startAgent(Duration.ofSeconds(60), Duration.ofSeconds(150), Duration.ofSeconds(30));
   }
 
   @Test
   void apiServerRestartedOnTheSameEtcdKeepsNamesCountsErrorsAndSeesChangesMadeMeanwhile() {
     startCluster(true);
     Pod cart = cluster.statefulSetPod(NS, "cart", "198.19.4.30");
-    startAgent(Duration.ofSeconds(60), Duration.ofSeconds(150));
+    startAgent();
     await("informers synced", names::hasSynced);
     assertThat(names.errors()).isZero();
 
@@ -115,7 +108,7 @@ class KubernetesNamesFailureTest {
     // makes a resource version too old.
     startCluster(false);
     Pod cart = cluster.statefulSetPod(NS, "cart", "198.19.4.40");
-    startAgent(Duration.ofSeconds(60), Duration.ofSeconds(150));
+    startAgent();
     await("informers synced", names::hasSynced);
     String before = api.admin().pods().inAnyNamespace().list().getMetadata().getResourceVersion();
 
@@ -137,19 +130,22 @@ class KubernetesNamesFailureTest {
   }
 
   @Test
-  void informerWhoseWatchWentSilentIsRestartedByTheWatchdog() {
+  void connectionLeftOpenButSilentIsFoundDeadByItsPingsAndTheInformersCallAgainOnANewOne() {
     startCluster(true);
-    // Watches of 1 s: a healthy informer calls every second; one silent for 3 s is stale.
-    startAgent(Duration.ofSeconds(1), Duration.ofSeconds(3));
+    // Every call of every informer shares one HTTP/2 connection: a silent one silences them all,
+    // watchdog or not (its restarted informers would call on it too). Pings every second.
+    startAgent(Duration.ofSeconds(60), Duration.ofSeconds(150), Duration.ofSeconds(1));
     await("informers synced", names::hasSynced);
     network.stall();
-    long restartsBefore = names.restarts();
+    long errorsBefore = names.errors();
 
     Pod late = cluster.runningPod(NS, "late-1", null, "198.19.4.50");
 
-    await("stalled informers restarted", () -> names.restarts() >= restartsBefore + 5);
-    await("pod seen by the new informer", () -> named("198.19.4.50").isPresent());
+    await("pod seen over a new connection", () -> named("198.19.4.50").isPresent());
     assertThat(named("198.19.4.50")).contains(workload("Pod", "late-1", late));
+    assertThat(names.errors())
+        .as("watches failed by the dead connection")
+        .isGreaterThan(errorsBefore);
   }
 
   @Test
@@ -190,10 +186,7 @@ class KubernetesNamesFailureTest {
     log.start();
     logger.addAppender(log);
     try {
-      startAgent(
-          api.serviceAccountKubeconfig(NS, "agent"),
-          Duration.ofSeconds(60),
-          Duration.ofSeconds(150));
+      names = AgentNames.start(api.serviceAccountKubeconfig(NS, "agent"), cgroupRoot);
       await("refusal counted three times", () -> names.errors() >= 3);
       await("pods named", () -> named("198.19.4.60").isPresent());
       assertThat(named("198.19.4.60")).contains(workload("Deployment", "checkout", checkout));

@@ -19,8 +19,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * End to end on the real kernel: two network-namespace hosts registered as pods of two Deployments
- * in a real API server (read with the chart's ClusterRole), real traffic between them, and the link named by both Deployments from both
- * ends. Needs root; fails, never skips, without it.
+ * in a real API server (read with the chart's ClusterRole), real traffic between them, and the link
+ * named by both Deployments from both ends. Needs root; fails, never skips, without it.
  */
 class KubernetesNamesKernelTest {
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
@@ -114,5 +114,4 @@ class KubernetesNamesKernelTest {
   private static int port(TrafficPeerProcess server) {
     return Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
   }
-
 }

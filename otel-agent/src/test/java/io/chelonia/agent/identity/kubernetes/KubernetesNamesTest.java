@@ -26,8 +26,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,22 +91,9 @@ class KubernetesNamesTest {
     }
   }
 
-  /** Production-like watches; retries quick, so a restarted server is found within a second. */
+  /** The agent's naming, with the chart's rights. */
   private KubernetesNames start() {
-    try {
-      names =
-          KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
-              .cgroupRoot(cgroupRoot)
-              .timing(
-                  Duration.ofSeconds(60),
-                  Duration.ofSeconds(150),
-                  Duration.ofMillis(200),
-                  Duration.ofMillis(50),
-                  Duration.ofMillis(400))
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    names = AgentNames.start(agentKubeconfig, cgroupRoot);
     await("informers synced", names::hasSynced);
     // Every kind listed and watched with the chart's ClusterRole: nothing refused.
     assertThat(names.errors()).as("failed calls with the chart's ClusterRole").isZero();
