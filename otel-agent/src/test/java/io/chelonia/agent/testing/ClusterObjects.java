@@ -1,121 +1,255 @@
 package io.chelonia.agent.testing;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import java.net.InetAddress;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.UUID;
 
 /**
- * The cluster objects kernel tests put into a {@link FakeApiServer}, made as the cluster has them.
+ * Workloads made the way the cluster's controllers would make them, with nobody but the test to
+ * make them: each object through the API, owner references set by hand, a pod's address and phase
+ * through its status subresource (there is no scheduler or kubelet), a node's addresses likewise.
+ * Every object passes the API server's validation and admission, so a field the agent relies on is
+ * one a real cluster has.
  */
 public final class ClusterObjects {
-  public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
-  public static final String REGION_LABEL = "topology.kubernetes.io/region";
+  private static final String IMAGE = "registry.invalid/chelonia-test:1";
 
-  private final FakeApiServer api;
+  private final KubernetesClient client;
 
-  public ClusterObjects(FakeApiServer api) {
-    this.api = api;
+  public ClusterObjects(KubernetesClient client) {
+    this.client = client;
   }
 
-  /**
-   * A running pod at {@code ip} of the Deployment {@code deployment} (through its ReplicaSet),
-   * scheduled on {@code node}.
-   */
-  public void deploymentPod(String namespace, String deployment, InetAddress ip, String node) {
-    String replicaSet = deployment + "-5d8c7b";
-    api.objects()
-        .resource(
-            new ReplicaSetBuilder()
+  /** A Deployment, its ReplicaSet and one running pod at {@code ips}; returns the pod. */
+  public Pod deploymentPod(String namespace, String deployment, String... ips) {
+    HasMetadata owner =
+        create(
+            new DeploymentBuilder()
                 .withNewMetadata()
-                .withName(replicaSet)
+                .withName(deployment)
                 .withNamespace(namespace)
-                .withOwnerReferences(owner("apps/v1", "Deployment", deployment))
                 .endMetadata()
                 .withNewSpec()
                 .withNewSelector()
-                .addToMatchLabels("app", deployment)
+                .withMatchLabels(labels(deployment))
                 .endSelector()
+                .withTemplate(template(deployment))
                 .endSpec()
-                .build())
-        .create();
-    api.objects()
-        .resource(
-            new PodBuilder()
+                .build());
+    String replicaSetName = deployment + "-5d8c7b";
+    HasMetadata replicaSet =
+        create(
+            new ReplicaSetBuilder()
                 .withNewMetadata()
-                .withName(replicaSet + "-x2x9q")
+                .withName(replicaSetName)
                 .withNamespace(namespace)
-                .withOwnerReferences(owner("apps/v1", "ReplicaSet", replicaSet))
+                .withOwnerReferences(controller(owner))
                 .endMetadata()
                 .withNewSpec()
-                .withNodeName(node)
-                .addNewContainer()
-                .withName("main")
-                .withImage("main")
-                .endContainer()
+                .withNewSelector()
+                .withMatchLabels(labels(deployment))
+                .endSelector()
+                .withTemplate(template(deployment))
                 .endSpec()
-                .withNewStatus()
-                .withPhase("Running")
-                .withPodIP(ip.getHostAddress())
-                .addNewPodIP()
-                .withIp(ip.getHostAddress())
-                .endPodIP()
-                .endStatus()
-                .build())
-        .create();
+                .build());
+    return runningPod(namespace, replicaSetName + "-x2x9q", replicaSet, ips);
   }
 
-  /** A ClusterIP Service. */
-  public void service(String namespace, String name, InetAddress clusterIp) {
-    api.objects()
-        .resource(
-            new ServiceBuilder()
+  /** A CronJob, one Job of it and that Job's running pod at {@code ips}; returns the pod. */
+  public Pod cronJobPod(String namespace, String cronJob, String... ips) {
+    HasMetadata owner =
+        create(
+            new CronJobBuilder()
                 .withNewMetadata()
-                .withName(name)
+                .withName(cronJob)
                 .withNamespace(namespace)
                 .endMetadata()
                 .withNewSpec()
-                .withType("ClusterIP")
-                .withClusterIP(clusterIp.getHostAddress())
-                .withClusterIPs(clusterIp.getHostAddress())
+                .withSchedule("*/5 * * * *")
+                .withNewJobTemplate()
+                .withNewSpec()
+                .withTemplate(jobTemplate(cronJob))
                 .endSpec()
-                .build())
-        .create();
+                .endJobTemplate()
+                .endSpec()
+                .build());
+    return jobPod(namespace, cronJob + "-29100", owner, ips);
   }
 
-  /** A Node with these InternalIP addresses and labels. */
-  public void node(String name, Map<String, String> labels, InetAddress... addresses) {
-    api.objects()
-        .resource(
-            new NodeBuilder()
+  /** A Job owned by {@code owner} (none: a Job of its own) and its running pod; returns the pod. */
+  public Pod jobPod(String namespace, String job, HasMetadata owner, String... ips) {
+    JobBuilder builder =
+        new JobBuilder().withNewMetadata().withName(job).withNamespace(namespace).endMetadata();
+    if (owner != null) {
+      builder.editMetadata().withOwnerReferences(controller(owner)).endMetadata();
+    }
+    HasMetadata created =
+        create(builder.withNewSpec().withTemplate(jobTemplate(job)).endSpec().build());
+    return runningPod(namespace, job + "-q7w2e", created, ips);
+  }
+
+  /** A StatefulSet and its pod {@code <name>-0}; returns the pod. */
+  public Pod statefulSetPod(String namespace, String statefulSet, String... ips) {
+    HasMetadata owner =
+        create(
+            new StatefulSetBuilder()
                 .withNewMetadata()
-                .withName(name)
-                .withLabels(labels)
+                .withName(statefulSet)
+                .withNamespace(namespace)
                 .endMetadata()
-                .withNewStatus()
-                .withAddresses(
-                    Arrays.stream(addresses)
-                        .map(ip -> new NodeAddress(ip.getHostAddress(), "InternalIP"))
-                        .toList())
-                .endStatus()
-                .build())
-        .create();
+                .withNewSpec()
+                .withServiceName(statefulSet)
+                .withNewSelector()
+                .withMatchLabels(labels(statefulSet))
+                .endSelector()
+                .withTemplate(template(statefulSet))
+                .endSpec()
+                .build());
+    return runningPod(namespace, statefulSet + "-0", owner, ips);
   }
 
-  private static io.fabric8.kubernetes.api.model.OwnerReference owner(
-      String apiVersion, String kind, String name) {
+  /** A DaemonSet and one of its pods; returns the pod. */
+  public Pod daemonSetPod(String namespace, String daemonSet, String... ips) {
+    HasMetadata owner =
+        create(
+            new DaemonSetBuilder()
+                .withNewMetadata()
+                .withName(daemonSet)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .withMatchLabels(labels(daemonSet))
+                .endSelector()
+                .withTemplate(template(daemonSet))
+                .endSpec()
+                .build());
+    return runningPod(namespace, daemonSet + "-m4k8z", owner, ips);
+  }
+
+  /**
+   * A pod owned by {@code owner} (none: a bare pod), running at {@code ips} (one per family), its
+   * status set as a kubelet sets it.
+   */
+  public Pod runningPod(String namespace, String name, HasMetadata owner, String... ips) {
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withLabels(labels(name))
+            .endMetadata()
+            .withSpec(podSpec());
+    if (owner != null) {
+      pod.editMetadata().withOwnerReferences(controller(owner)).endMetadata();
+    }
+    Pod created = create(pod.build());
+    created.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .withPodIP(ips[0])
+            .withPodIPs(Arrays.stream(ips).map(PodIP::new).toList())
+            .build());
+    return client.resource(created).updateStatus();
+  }
+
+  /** A Service given cluster IPs of both families by the API server (which picks them). */
+  public Service dualStackService(String namespace, String name) {
+    return create(
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewSpec()
+            .withIpFamilyPolicy("RequireDualStack")
+            .withSelector(labels(name))
+            .addNewPort()
+            .withPort(8080)
+            .endPort()
+            .endSpec()
+            .build());
+  }
+
+  /** A Node with these InternalIP addresses (and its name as Hostname), as its kubelet says. */
+  public Node node(String name, String... addresses) {
+    Node created = create(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build());
+    created.setStatus(
+        new NodeStatusBuilder()
+            .withAddresses(
+                Arrays.stream(addresses).map(ip -> new NodeAddress(ip, "InternalIP")).toList())
+            .addNewAddress()
+            .withType("Hostname")
+            .withAddress(name)
+            .endAddress()
+            .build());
+    return client.resource(created).updateStatus();
+  }
+
+  public <T extends HasMetadata> T create(T object) {
+    return client.resource(object).create();
+  }
+
+  /** A controller reference to {@code owner}, as its controller writes it. */
+  public static OwnerReference controller(HasMetadata owner) {
     return new OwnerReferenceBuilder()
-        .withApiVersion(apiVersion)
-        .withKind(kind)
-        .withName(name)
-        .withUid(UUID.randomUUID().toString())
+        .withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind())
+        .withName(owner.getMetadata().getName())
+        .withUid(owner.getMetadata().getUid())
         .withController(true)
+        .withBlockOwnerDeletion(true)
         .build();
+  }
+
+  private static Map<String, String> labels(String app) {
+    return Map.of("app", app);
+  }
+
+  private static PodSpec podSpec() {
+    return new PodSpecBuilder()
+        .addNewContainer()
+        .withName("main")
+        .withImage(IMAGE)
+        .endContainer()
+        .build();
+  }
+
+  private static PodTemplateSpec template(String app) {
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(labels(app))
+        .endMetadata()
+        .withSpec(podSpec())
+        .build();
+  }
+
+  private static PodTemplateSpec jobTemplate(String app) {
+    PodTemplateSpec template = template(app);
+    template.getSpec().setRestartPolicy("Never");
+    return template;
   }
 }

@@ -16,6 +16,26 @@ final class ApiHealth {
 
   private final AtomicLong errors = new AtomicLong();
   private final Set<String> failing = ConcurrentHashMap.newKeySet();
+  private final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The API server answered but refused {@code verb} on {@code resource} (HTTP 401 or 403): the
+   * agent's rights, not the server, are at fault; said once per resource, with the server's reason.
+   */
+  void refused(String resource, String verb, int code, String reason) {
+    errors.incrementAndGet();
+    if (refused.add(resource)) {
+      LOG.error(
+          "kubernetes: not allowed to {} {} (HTTP {}: {}); grant get, list and watch on {} to the"
+              + " agent's ServiceAccount (the chart's ClusterRole does): until then it is not read,"
+              + " the other kinds are",
+          verb,
+          resource,
+          code,
+          reason,
+          resource);
+    }
+  }
 
   void failed(String resource, String failure) {
     errors.incrementAndGet();

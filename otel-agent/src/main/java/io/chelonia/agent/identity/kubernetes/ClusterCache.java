@@ -11,6 +11,7 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Node;
@@ -60,6 +61,12 @@ final class ClusterCache implements AutoCloseable {
   ClusterCache(ApiClient client, Path cgroupRoot, InformerTiming timing) {
     // Watches are long-lived: the server ends them (timeoutSeconds), not a client read timeout.
     client.setReadTimeout(0);
+    // Over TLS every call shares one HTTP/2 connection: left half-open (a restart behind a load
+    // balancer), it would silence every watch, and every call an informer restarted by the
+    // watchdog makes. Pings find it dead, and the calls fail and are made again on a new one (what
+    // client-go's HTTP/2 health check does).
+    client.setHttpClient(
+        client.getHttpClient().newBuilder().pingInterval(timing.pingInterval()).build());
     LongSupplier clock = System::nanoTime;
     pods =
         new ResourceInformer<>(
@@ -217,7 +224,15 @@ final class ClusterCache implements AutoCloseable {
     return new ListerWatcher<>() {
       @Override
       public L list(CallGeneratorParams params) throws ApiException {
-        return api.list(options(params)).throwsApiException().getObject();
+        // The Status the server answered with (who may not do what) kept as the body, as a
+        // failed watch call keeps it.
+        return api.list(options(params))
+            .onFailure(
+                (code, status) -> {
+                  throw new ApiException(
+                      code, Map.of(), status == null ? null : JSON.serialize(status));
+                })
+            .getObject();
       }
 
       @Override

@@ -12,14 +12,21 @@ import java.time.Duration;
  *     restarts: kubernetes-client/java issues 2151 and 2678)
  * @param retryMin the wait after the first failed call
  * @param retryMax the longest wait between calls while the server keeps failing
+ * @param pingInterval how often the connection to the API server is pinged (HTTP/2); one not
+ *     answered by the next ping is closed, failing the calls on it
  */
 record InformerTiming(
-    Duration watchTimeout, Duration staleAfter, Duration retryMin, Duration retryMax) {
+    Duration watchTimeout,
+    Duration staleAfter,
+    Duration retryMin,
+    Duration retryMax,
+    Duration pingInterval) {
   static final InformerTiming DEFAULT =
       new InformerTiming(
           Duration.ofMinutes(5),
           Duration.ofMinutes(12),
           Duration.ofSeconds(1),
+          Duration.ofSeconds(30),
           Duration.ofSeconds(30));
 
   InformerTiming {
@@ -28,6 +35,9 @@ record InformerTiming(
     }
     if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) {
       throw new IllegalArgumentException("retry waits must grow: " + retryMin + ", " + retryMax);
+    }
+    if (pingInterval.toMillis() < 1) {
+      throw new IllegalArgumentException("ping interval must be positive: " + pingInterval);
     }
     // A healthy informer is silent for up to a watch, plus a retry wait when a call failed.
     if (staleAfter.compareTo(watchTimeout.plus(retryMax)) <= 0) {

@@ -206,11 +206,24 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
         Duration watchdogPeriod,
         Duration retryMin,
         Duration retryMax) {
-      this.timing = new InformerTiming(watchTimeout, staleAfter, retryMin, retryMax);
+      this.timing =
+          new InformerTiming(watchTimeout, staleAfter, retryMin, retryMax, timing.pingInterval());
       if (watchdogPeriod.isNegative() || watchdogPeriod.isZero()) {
         throw new IllegalArgumentException("watchdog period must be positive: " + watchdogPeriod);
       }
       this.watchdogPeriod = watchdogPeriod;
+      return this;
+    }
+
+    /** How often the connection to the API server is pinged (default 30 s). */
+    Builder pingInterval(Duration pingInterval) {
+      this.timing =
+          new InformerTiming(
+              timing.watchTimeout(),
+              timing.staleAfter(),
+              timing.retryMin(),
+              timing.retryMax(),
+              pingInterval);
       return this;
     }
 

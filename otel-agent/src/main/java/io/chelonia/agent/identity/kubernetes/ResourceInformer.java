@@ -1,5 +1,7 @@
 package io.chelonia.agent.identity.kubernetes;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
@@ -13,6 +15,7 @@ import io.kubernetes.client.util.Watch;
 import io.kubernetes.client.util.Watchable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +52,8 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   private final InformerTiming timing;
   private final ApiHealth health;
   private final LongSupplier nanoTime;
-  private volatile SharedIndexInformer<T> running;
-  private volatile SharedIndexInformer<T> serving;
+  private volatile Informer running;
+  private volatile Informer serving;
   private volatile long lastCallNanos;
   private volatile Throwable lastCounted;
   private int failures;
@@ -79,7 +82,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     lastCallNanos = nanoTime.getAsLong();
     running = newInformer();
     serving = running;
-    running.run();
+    running.cache().run();
   }
 
   /** Restarts the informer if it made no call for too long. Called by the watchdog. */
@@ -93,11 +96,11 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
         resource,
         silentNanos / 1_000_000_000L);
     restarts++;
-    SharedIndexInformer<T> stale = running;
+    Informer stale = running;
     lastCallNanos = nanoTime.getAsLong();
     running = newInformer();
     stale.stop();
-    running.run();
+    running.cache().run();
   }
 
   /** The objects indexed under {@code key} by {@code index}, from the last synced cache. */
@@ -129,31 +132,52 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   }
 
   private SharedIndexInformer<T> current() {
-    SharedIndexInformer<T> fresh = running;
-    if (fresh != serving && fresh.hasSynced()) {
+    Informer fresh = running;
+    if (fresh != serving && fresh.cache().hasSynced()) {
       serving = fresh;
     }
-    return serving;
+    return serving.cache();
   }
 
-  private SharedIndexInformer<T> newInformer() {
-    DefaultSharedIndexInformer<T, L> informer =
-        new DefaultSharedIndexInformer<>(
-            type, new Guarded(), 0, new Cache<>(), this::failedInWatch);
-    informer.addIndexers(indexers);
-    return informer;
+  private Informer newInformer() {
+    return new Informer();
   }
 
-  /** Failures the reflector met reading a watch; failed calls were counted already. */
-  private void failedInWatch(Class<T> type, Throwable failure) {
-    if (failure != lastCounted && !interrupted(failure)) {
-      health.failed(resource, message(failure));
-      LOG.debug("kubernetes: watching {} failed", resource, failure);
+  /** A client-java informer and the calls it makes. */
+  private final class Informer {
+    private final Guarded calls = new Guarded();
+    private final SharedIndexInformer<T> cache;
+
+    Informer() {
+      DefaultSharedIndexInformer<T, L> informer =
+          new DefaultSharedIndexInformer<>(type, calls, 0, new Cache<>(), calls::failedInWatch);
+      informer.addIndexers(indexers);
+      cache = informer;
+    }
+
+    SharedIndexInformer<T> cache() {
+      return cache;
+    }
+
+    void stop() {
+      calls.stopped = true;
+      cache.stop();
     }
   }
 
   /** The informer's calls: capped, spaced out while failing, counted, timed. */
   private final class Guarded implements ListerWatcher<T, L> {
+    /** Set before the informer is stopped: what breaks then is not the server's failure. */
+    private volatile boolean stopped;
+
+    /** Failures the reflector met reading a watch; failed calls were counted already. */
+    private void failedInWatch(Class<T> type, Throwable failure) {
+      if (!stopped && failure != lastCounted && !interrupted(failure)) {
+        health.failed(resource, message(failure));
+        LOG.debug("kubernetes: watching {} failed", resource, failure);
+      }
+    }
+
     @Override
     public L list(CallGeneratorParams params) throws ApiException {
       waitBeforeCall();
@@ -195,9 +219,21 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
         this.events = events;
       }
 
+      /**
+       * Counts a watch that broke (its connection reset, or found dead by a ping): client-java's
+       * reflector takes that for a read timeout and lists again without telling anyone.
+       */
       @Override
       public boolean hasNext() {
-        return events.hasNext();
+        try {
+          return events.hasNext();
+        } catch (RuntimeException e) {
+          if (!stopped && !interrupted(e)) {
+            lastCounted = e;
+            health.failed(resource, "watch: " + message(e));
+          }
+          throw e;
+        }
       }
 
       @Override
@@ -245,14 +281,18 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     }
 
     private void failed(String verb, Exception failure) {
-      if (interrupted(failure)) {
+      if (stopped || interrupted(failure)) {
         return;
       }
       lastCounted = failure;
       synchronized (ResourceInformer.this) {
         failures++;
       }
-      health.failed(resource, verb + ": " + message(failure));
+      if (failure instanceof ApiException api && (api.getCode() == 401 || api.getCode() == 403)) {
+        health.refused(resource, verb, api.getCode(), reason(api));
+      } else {
+        health.failed(resource, verb + ": " + message(failure));
+      }
     }
   }
 
@@ -271,14 +311,32 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     ((List<T>) list.getItems()).replaceAll(this::trimmed);
   }
 
-  /** The informer is being stopped (its threads are interrupted): not the server's failure. */
+  /**
+   * The informer is being stopped (its threads are interrupted): not the server's failure. A
+   * timeout is an InterruptedIOException too, but a failure: an unanswered ping, a dead connection.
+   */
   private static boolean interrupted(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof InterruptedIOException || cause instanceof InterruptedException) {
+      if (cause instanceof InterruptedIOException && !(cause instanceof SocketTimeoutException)
+          || cause instanceof InterruptedException) {
         return true;
       }
     }
     return Thread.currentThread().isInterrupted();
+  }
+
+  /** The message of the Status the API server answered with. */
+  private static String reason(ApiException failure) {
+    String body = failure.getResponseBody();
+    if (body != null && !body.isBlank()) {
+      try {
+        JsonElement message = JsonParser.parseString(body).getAsJsonObject().get("message");
+        return message == null ? body.strip() : message.getAsString();
+      } catch (RuntimeException notStatus) {
+        return body.strip();
+      }
+    }
+    return failure.getMessage() == null ? "no reason given" : failure.getMessage();
   }
 
   private static String message(Throwable failure) {

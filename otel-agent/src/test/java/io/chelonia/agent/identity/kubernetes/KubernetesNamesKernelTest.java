@@ -9,14 +9,17 @@ import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
+import io.chelonia.agent.testing.ChartServiceAccount;
 import io.chelonia.agent.testing.ClusterObjects;
-import io.chelonia.agent.testing.FakeApiServer;
+import io.chelonia.agent.testing.KubernetesApiServer;
 import io.chelonia.agent.testing.NetnsHosts;
 import io.chelonia.agent.testing.TrafficPeerProcess;
-import io.kubernetes.client.util.ClientBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -25,33 +28,39 @@ import org.junit.jupiter.api.Test;
 
 /**
  * End to end on the real kernel: two network-namespace hosts registered as pods of two Deployments
- * in a fake API server, real traffic between them, and the link named by both Deployments from both
- * ends. Needs root; fails, never skips, without it.
+ * in a real API server (read with the chart's ClusterRole), real traffic between them, and the link
+ * named by both Deployments from both ends. Needs root; fails, never skips, without it.
  */
 class KubernetesNamesKernelTest {
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static NetnsHosts hosts;
-  private static FakeApiServer api;
+  private static KubernetesApiServer api;
+  private static Path agentKubeconfig;
 
   @BeforeAll
   static void createHostsAndCluster() {
     hosts = NetnsHosts.create();
-    api = FakeApiServer.start();
-    ClusterObjects cluster = new ClusterObjects(api);
-    cluster.deploymentPod("shop", "frontend", hosts.ipv4A(), "node-1");
-    cluster.deploymentPod("shop", "backend", hosts.ipv4B(), "node-1");
+    api = KubernetesApiServer.start();
+    agentKubeconfig = ChartServiceAccount.create(api).kubeconfig(api);
+    api.createNamespace("shop", Map.of());
+    ClusterObjects cluster = new ClusterObjects(api.admin());
+    cluster.deploymentPod("shop", "frontend", hosts.ipv4A().getHostAddress());
+    cluster.deploymentPod("shop", "backend", hosts.ipv4B().getHostAddress());
   }
 
   @AfterAll
   static void removeHostsAndCluster() {
-    api.close();
+    if (api != null) {
+      api.close();
+    }
     hosts.close();
   }
 
   @Test
-  void linkBetweenTwoDeploymentsIsNamedByBothFromBothEnds() {
+  void linkBetweenTwoDeploymentsIsNamedByBothFromBothEnds() throws IOException {
     try (KubernetesNames names =
-            KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build()).start();
+            KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
+                .start();
         LinkPipeline pipeline =
             LinkPipeline.open(
                 PipelineConfig.defaults(),

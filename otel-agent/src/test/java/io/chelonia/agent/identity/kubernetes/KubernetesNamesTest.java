@@ -10,21 +10,22 @@ import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkTable;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PortRange;
-import io.chelonia.agent.testing.FakeApiServer;
+import io.chelonia.agent.testing.ChartServiceAccount;
+import io.chelonia.agent.testing.ClusterObjects;
+import io.chelonia.agent.testing.KubernetesApiServer;
 import io.chelonia.agent.testing.Sockets;
 import io.chelonia.agent.tracing.SocketPoll;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.kubernetes.client.util.ClientBuilder;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,33 +33,55 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Names from a fake API server that speaks the real REST and watch protocol, read through the
- * official client's informers, as the agent reads them.
+ * Names from a real API server (etcd + kube-apiserver), read through the official client's
+ * informers as the agent reads them, with exactly the rights the chart gives the agent. Each test
+ * makes its objects in a namespace of its own, at addresses no other test uses.
  */
 class KubernetesNamesTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** The other end of the queried connections; Kubernetes names do not depend on it. */
   private static final InetAddress PEER = InetAddress.ofLiteral("198.51.100.7");
 
-  private static final String NS = "shop";
+  private static KubernetesApiServer api;
+  private static ClusterObjects cluster;
+  private static Path agentKubeconfig;
 
   @TempDir Path cgroupRoot;
-  private FakeApiServer api;
+  private String ns;
   private KubernetesNames names;
 
+  @BeforeAll
+  static void startApiServer() {
+    api = KubernetesApiServer.start();
+    cluster = new ClusterObjects(api.admin());
+    agentKubeconfig = ChartServiceAccount.create(api).kubeconfig(api);
+  }
+
+  @AfterAll
+  static void stopApiServer() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
   @BeforeEach
-  void startApiServer() {
-    api = FakeApiServer.start();
+  void namespace(TestInfo test) {
+    ns = "t-" + Integer.toHexString(test.getDisplayName().hashCode());
+    api.createNamespace(ns, Map.of());
   }
 
   @AfterEach
@@ -66,27 +89,14 @@ class KubernetesNamesTest {
     if (names != null) {
       names.close();
     }
-    api.close();
   }
 
-  /** Production-like watches; retries quick, so a restarted server is found within a second. */
+  /** The agent's naming, with the chart's rights. */
   private KubernetesNames start() {
-    return start(Duration.ofSeconds(60), Duration.ofSeconds(150));
-  }
-
-  private KubernetesNames start(Duration watchTimeout, Duration staleAfter) {
-    names =
-        KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build())
-            .cgroupRoot(cgroupRoot)
-            .timing(
-                watchTimeout,
-                staleAfter,
-                Duration.ofMillis(200),
-                Duration.ofMillis(50),
-                Duration.ofMillis(400))
-            .start();
+    names = AgentNames.start(agentKubeconfig, cgroupRoot);
     await("informers synced", names::hasSynced);
-    await("watches open", () -> api.openWatches() == 5);
+    // Every kind listed and watched with the chart's ClusterRole: nothing refused.
+    assertThat(names.errors()).as("failed calls with the chart's ClusterRole").isZero();
     return names;
   }
 
@@ -94,133 +104,198 @@ class KubernetesNamesTest {
 
   @Test
   void podOfReplicaSetOfDeploymentIsTheDeployment() {
-    replicaSet("checkout-7d9f", owner("Deployment", "checkout"));
-    pod("checkout-7d9f-abcde", owner("ReplicaSet", "checkout-7d9f"), "10.1.0.5", "fd00:10:1::5");
+    Pod pod = cluster.deploymentPod(ns, "checkout", "198.19.1.5", "2001:db8:1::5");
 
     start();
 
-    assertThat(named("10.1.0.5"))
-        .contains(workload("Deployment", "checkout", "checkout-7d9f-abcde"));
-    assertThat(named("fd00:10:1:0:0:0:0:5"))
-        .contains(workload("Deployment", "checkout", "checkout-7d9f-abcde"));
+    Endpoint checkout = workload("Deployment", "checkout", pod);
+    assertThat(named("198.19.1.5")).contains(checkout);
+    assertThat(named("2001:db8:1:0:0:0:0:5")).contains(checkout);
   }
 
   @Test
-  void podOfJobOfCronJobIsTheCronJob() {
-    job("report-28911", owner("CronJob", "report"));
-    pod("report-28911-x1", owner("Job", "report-28911"), "10.1.0.6");
-    job("migrate", null);
-    pod("migrate-z9", owner("Job", "migrate"), "10.1.0.7");
+  void podOfJobOfCronJobIsTheCronJobAndAJobOfItsOwnIsTheJob() {
+    Pod report = cluster.cronJobPod(ns, "report", "198.19.1.6");
+    Pod migrate = cluster.jobPod(ns, "migrate", null, "198.19.1.7");
 
     start();
 
-    assertThat(named("10.1.0.6")).contains(workload("CronJob", "report", "report-28911-x1"));
-    assertThat(named("10.1.0.7")).contains(workload("Job", "migrate", "migrate-z9"));
+    assertThat(named("198.19.1.6")).contains(workload("CronJob", "report", report));
+    assertThat(named("198.19.1.7")).contains(workload("Job", "migrate", migrate));
   }
 
   @Test
   void statefulSetDaemonSetBarePodAndCustomOwnersKeepTheirKind() {
-    pod("db-0", owner("StatefulSet", "db"), "10.1.0.8");
-    pod("agent-x7", owner("DaemonSet", "agent"), "10.1.0.9");
-    pod("debug", null, "10.1.0.10");
-    replicaSet("web-5c6b", owner("Rollout", "web"));
-    pod("web-5c6b-q", owner("ReplicaSet", "web-5c6b"), "10.1.0.11");
+    Pod db = cluster.statefulSetPod(ns, "db", "198.19.1.8");
+    Pod agent = cluster.daemonSetPod(ns, "agent", "198.19.1.9");
+    Pod debug = cluster.runningPod(ns, "debug", null, "198.19.1.10");
+    // An Argo Rollout's ReplicaSet: a custom resource the agent cannot read, named from the
+    // ReplicaSet's owner reference.
+    HasMetadata rollout =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("argoproj.io/v1alpha1")
+            .withKind("Rollout")
+            .withNewMetadata()
+            .withName("web")
+            .withUid(UUID.randomUUID().toString())
+            .endMetadata()
+            .build();
+    HasMetadata replicaSet =
+        cluster.create(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName("web-5c6b")
+                .withNamespace(ns)
+                .withOwnerReferences(ClusterObjects.controller(rollout))
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .addToMatchLabels("app", "web")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "web")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("main")
+                .withImage("registry.invalid/web:1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build());
+    Pod web = cluster.runningPod(ns, "web-5c6b-q", replicaSet, "198.19.1.11");
 
     start();
 
-    assertThat(named("10.1.0.8")).contains(workload("StatefulSet", "db", "db-0"));
-    assertThat(named("10.1.0.9")).contains(workload("DaemonSet", "agent", "agent-x7"));
-    assertThat(named("10.1.0.10")).contains(workload("Pod", "debug", "debug"));
-    assertThat(named("10.1.0.11")).contains(workload("Rollout", "web", "web-5c6b-q"));
+    assertThat(named("198.19.1.8")).contains(workload("StatefulSet", "db", db));
+    assertThat(named("198.19.1.9")).contains(workload("DaemonSet", "agent", agent));
+    assertThat(named("198.19.1.10")).contains(workload("Pod", "debug", debug));
+    assertThat(named("198.19.1.11")).contains(workload("Rollout", "web", web));
   }
 
   // --- services and nodes ----------------------------------------------------------------------
 
   @Test
   void serviceIsNamedByEachClusterIpExternalIpAndLoadBalancerIp() {
-    create(
-        new ServiceBuilder()
-            .withNewMetadata()
-            .withName("checkout")
-            .withNamespace(NS)
-            .endMetadata()
-            .withNewSpec()
-            .withClusterIP("10.96.0.20")
-            .withClusterIPs("10.96.0.20", "fd00:96::20")
-            .withExternalIPs("203.0.113.7")
-            .withType("LoadBalancer")
-            .endSpec()
-            .withNewStatus()
-            .withNewLoadBalancer()
-            .addNewIngress()
-            .withIp("203.0.113.8")
-            .endIngress()
-            .endLoadBalancer()
-            .endStatus()
-            .build());
-    create(
+    Service dualStack = cluster.dualStackService(ns, "checkout");
+    Service balanced =
+        cluster.create(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("front")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withType("LoadBalancer")
+                .withExternalIPs("198.19.3.7")
+                .addNewPort()
+                .withPort(443)
+                .endPort()
+                .endSpec()
+                .build());
+    balanced
+        .getStatus()
+        .getLoadBalancer()
+        .setIngress(List.of(new LoadBalancerIngressBuilder().withIp("198.19.3.8").build()));
+    api.admin().resource(balanced).updateStatus();
+    cluster.create(
         new ServiceBuilder()
             .withNewMetadata()
             .withName("headless")
-            .withNamespace(NS)
+            .withNamespace(ns)
             .endMetadata()
             .withNewSpec()
             .withClusterIP("None")
-            .withClusterIPs("None")
             .endSpec()
             .build());
 
     start();
 
-    Endpoint service = new Endpoint(NS, "Service", "checkout");
-    for (String ip : List.of("10.96.0.20", "fd00:96::20", "203.0.113.7", "203.0.113.8")) {
-      assertThat(named(ip)).as(ip).contains(service);
+    // The cluster IPs are the API server's choice, one of each family from its ranges.
+    List<String> clusterIps = dualStack.getSpec().getClusterIPs();
+    assertThat(clusterIps)
+        .satisfiesExactly(
+            v4 -> assertThat(v4).startsWith("198.19.200."),
+            v6 -> assertThat(v6).startsWith("2001:db8:5e::"));
+    for (String ip : clusterIps) {
+      assertThat(named(ip)).as(ip).contains(new Endpoint(ns, "Service", "checkout"));
     }
+    Endpoint front = new Endpoint(ns, "Service", "front");
+    assertThat(named(balanced.getSpec().getClusterIP())).contains(front);
+    assertThat(named("198.19.3.7")).contains(front);
+    assertThat(named("198.19.3.8")).contains(front);
   }
 
   @Test
   void nodeAddressIsTheNodeAndUnknownAddressesAreLeftToTheNextSource() {
-    node("worker-1", "192.0.2.11", "2001:db8:2::11");
+    cluster.node("worker-1", "198.19.2.11", "2001:db8:2::11");
 
     start();
 
     Endpoint node = new Endpoint("node", "Node", "worker-1");
-    assertThat(named("192.0.2.11")).contains(node);
+    assertThat(named("198.19.2.11")).contains(node);
     assertThat(named("2001:db8:2::11")).contains(node);
-    assertThat(named("192.0.2.99")).isEmpty();
+    assertThat(named("198.19.2.99")).isEmpty();
     assertThat(named("8.8.8.8")).isEmpty();
   }
 
   @Test
   void hostNetworkPodOnThisNodeIsNamedByItsCgroupOrListeningPortElseTheNode() throws Exception {
-    node("worker-1", "192.0.2.11");
-    String uid =
-        create(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName("node-exporter-abc")
-                    .withNamespace("monitoring")
-                    .withOwnerReferences(owner("DaemonSet", "node-exporter"))
-                    .endMetadata()
-                    .withNewSpec()
-                    .withHostNetwork(true)
-                    .withNodeName("worker-1")
-                    .addNewContainer()
-                    .withName("exporter")
-                    .withImage("exporter")
-                    .withPorts(new ContainerPortBuilder().withContainerPort(9100).build())
-                    .endContainer()
-                    .endSpec()
-                    .withNewStatus()
-                    .withPodIP("192.0.2.11")
-                    .addNewPodIP()
-                    .withIp("192.0.2.11")
-                    .endPodIP()
-                    .withPhase("Running")
-                    .endStatus()
-                    .build())
-            .getMetadata()
-            .getUid();
+    cluster.node("worker-2", "198.19.2.12");
+    HasMetadata exporterSet =
+        cluster.create(
+            new DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("node-exporter")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .addToMatchLabels("app", "node-exporter")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "node-exporter")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("exporter")
+                .withImage("registry.invalid/exporter:1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build());
+    Pod exporterPod =
+        cluster.create(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("node-exporter-abc")
+                .withNamespace(ns)
+                .withOwnerReferences(ClusterObjects.controller(exporterSet))
+                .endMetadata()
+                .withNewSpec()
+                .withHostNetwork(true)
+                .withNodeName("worker-2")
+                .addNewContainer()
+                .withName("exporter")
+                .withImage("registry.invalid/exporter:1")
+                .withPorts(new ContainerPortBuilder().withContainerPort(9100).build())
+                .endContainer()
+                .endSpec()
+                .build());
+    exporterPod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .withPodIP("198.19.2.12")
+            .addNewPodIP()
+            .withIp("198.19.2.12")
+            .endPodIP()
+            .build());
+    api.admin().resource(exporterPod).updateStatus();
+    String uid = exporterPod.getMetadata().getUid();
     // The kubelet's systemd layout: the pod's UID, dashes as underscores, in the slice's name.
     Path container =
         Files.createDirectories(
@@ -233,29 +308,28 @@ class KubernetesNamesTest {
 
     start();
 
-    Endpoint exporter =
-        new Endpoint("monitoring", "DaemonSet", "node-exporter", "node-exporter-abc", "");
-    Endpoint node = new Endpoint("node", "Node", "worker-1");
+    Endpoint exporter = new Endpoint(ns, "DaemonSet", "node-exporter", "node-exporter-abc", "");
+    Endpoint node = new Endpoint("node", "Node", "worker-2");
     // A socket of the exporter's cgroup: unknown until the cgroups are walked, then the pod.
-    EndpointQuery fromExporter = local("192.0.2.11", 41000, inode(container));
+    EndpointQuery fromExporter = local("198.19.2.12", 41000, inode(container));
     await("exporter's cgroup known", () -> names.name(fromExporter).isPresent());
     assertThat(names.name(fromExporter)).contains(exporter);
     // The kubelet's socket is in no pod: the node.
-    EndpointQuery fromKubelet = local("192.0.2.11", 42000, inode(kubelet));
+    EndpointQuery fromKubelet = local("198.19.2.12", 42000, inode(kubelet));
     await("kubelet's cgroup known", () -> names.name(fromKubelet).isPresent());
     assertThat(names.name(fromKubelet)).contains(node);
     // A cgroup no walk finds (gone, or no cgroup v2 here): no pod's, the node.
-    EndpointQuery fromNowhere = local("192.0.2.11", 43000, 424_242_424L);
+    EndpointQuery fromNowhere = local("198.19.2.12", 43000, 424_242_424L);
     await("missing cgroup given up", () -> names.name(fromNowhere).isPresent());
     assertThat(names.name(fromNowhere)).contains(node);
     // Accepted on the exporter's port, no cgroup recorded: the owner of the listening port.
-    assertThat(names.name(local("192.0.2.11", 9100, 0))).contains(exporter);
-    assertThat(names.name(local("192.0.2.11", 22, 0))).contains(node);
+    assertThat(names.name(local("198.19.2.12", 9100, 0))).contains(exporter);
+    assertThat(names.name(local("198.19.2.12", 22, 0))).contains(node);
     // A client that happens to connect from that port number is not the exporter.
     assertThat(
             names.name(
                 new EndpointQuery(
-                    InetAddress.ofLiteral("192.0.2.11"),
+                    InetAddress.ofLiteral("198.19.2.12"),
                     true,
                     0,
                     "",
@@ -267,24 +341,24 @@ class KubernetesNamesTest {
                     443)))
         .contains(node);
     // The far end of a socket with the node's address: the node.
-    assertThat(named("192.0.2.11")).contains(node);
+    assertThat(named("198.19.2.12")).contains(node);
   }
 
   // --- through the link table -------------------------------------------------------------------
 
   @Test
   void podIpGivenToANewPodNamesNewSocketsOnlyOldOnesKeepTheOldName() {
-    pod("cart-1", owner("StatefulSet", "cart"), "10.1.0.30");
+    Pod cart = cluster.statefulSetPod(ns, "cart", "198.19.1.30");
     start();
     LinkTable table = table();
-    Sockets old = Sockets.client("10.1.0.2", 40000, "10.1.0.30", 6379).established();
+    Sockets old = Sockets.client("198.19.1.2", 40000, "198.19.1.30", 6379).established();
     poll(table, old.sent(100));
 
-    api.objects().pods().inNamespace(NS).withName("cart-1").delete();
-    await("old pod gone", () -> named("10.1.0.30").isEmpty());
-    pod("payments-1", owner("StatefulSet", "payments"), "10.1.0.30");
-    await("new pod seen", () -> named("10.1.0.30").isPresent());
-    Sockets fresh = Sockets.client("10.1.0.2", 40001, "10.1.0.30", 6379).established();
+    api.admin().resource(cart).withGracePeriod(0).delete();
+    await("old pod gone", () -> named("198.19.1.30").isEmpty());
+    cluster.statefulSetPod(ns, "payments", "198.19.1.30");
+    await("new pod seen", () -> named("198.19.1.30").isPresent());
+    Sockets fresh = Sockets.client("198.19.1.2", 40001, "198.19.1.30", 6379).established();
     poll(table, old.sent(250), fresh.sent(70));
 
     assertThat(server(table, "cart").totals().bytesClientToServer()).isEqualTo(250);
@@ -292,80 +366,44 @@ class KubernetesNamesTest {
   }
 
   @Test
-  void addressSeenBeforeItsPodIsNamedOnceTheWatchBringsThePod() {
+  void podCreatedAfterTheAgentStartedIsNamedOnceTheWatchBringsIt() {
     start();
     LinkTable table = table();
-    Sockets conn = Sockets.client("10.1.0.2", 40000, "10.1.0.40", 8080).established();
+    Sockets conn = Sockets.client("198.19.1.2", 40000, "198.19.1.40", 8080).established();
     poll(table, conn.sent(10));
-    assertThat(onlyLink(table).key().server()).isEqualTo(Endpoint.external("10.1.0.40"));
+    assertThat(onlyLink(table).key().server()).isEqualTo(Endpoint.external("198.19.1.40"));
 
-    replicaSet("api-6f", owner("Deployment", "api"));
-    pod("api-6f-k", owner("ReplicaSet", "api-6f"), "10.1.0.40");
-    await("pod watched", () -> named("10.1.0.40").isPresent());
+    Pod pod = cluster.deploymentPod(ns, "api", "198.19.1.40");
+    await("pod watched", () -> named("198.19.1.40").isPresent());
     poll(table, conn.sent(30));
 
     Link named = server(table, "api");
-    assertThat(named.key().server())
-        .isEqualTo(new Endpoint(NS, "Deployment", "api", "api-6f-k", ""));
+    assertThat(named.key().server()).isEqualTo(workload("Deployment", "api", pod));
     assertThat(named.totals().bytesClientToServer()).isEqualTo(20);
     assertThat(named.totals().activeConnections()).isEqualTo(1);
   }
 
   @Test
   void podWhoseWatchEventComesAfterItsFirstPacketIsOneLinkWithEveryByte() {
-    pod("web-1", owner("StatefulSet", "web"), "10.1.0.2");
+    cluster.statefulSetPod(ns, "web", "198.19.1.42");
     start();
     LinkTable table = new LinkTable(new ResolverChain(List.of(names)), new PortRange(32768, 60999));
-    Sockets conn = Sockets.client("10.1.0.2", 40000, "10.1.0.41", 8080).established();
+    Sockets conn = Sockets.client("198.19.1.42", 40000, "198.19.1.41", 8080).established();
     poll(table, conn.sent(10));
     assertThat(table.links()).as("waiting for the server's name").isEmpty();
 
-    pod("api-1", owner("StatefulSet", "api"), "10.1.0.41");
-    await("pod watched", () -> named("10.1.0.41").isPresent());
+    Pod api = cluster.statefulSetPod(ns, "api", "198.19.1.41");
+    await("pod watched", () -> named("198.19.1.41").isPresent());
     poll(table, conn.sent(30));
 
     assertThat(table.links())
         .singleElement()
         .satisfies(
             link -> {
-              assertThat(link.key().server()).isEqualTo(workload("StatefulSet", "api", "api-1"));
+              assertThat(link.key().server()).isEqualTo(workload("StatefulSet", "api", api));
               assertThat(link.totals().bytesClientToServer()).isEqualTo(30);
             });
     assertThat(table.counters().namingFallbacks()).isZero();
-  }
-
-  // --- the API server away ----------------------------------------------------------------------
-
-  @Test
-  void apiServerStoppedKeepsTheLastStateCountsErrorsAndChangesAfterItsRestartAreSeen() {
-    pod("cart-1", owner("StatefulSet", "cart"), "10.1.0.30");
-    start();
-    assertThat(names.errors()).isZero();
-
-    api.stop();
-    await("failures counted", () -> names.errors() >= 3);
-    assertThat(named("10.1.0.30")).contains(workload("StatefulSet", "cart", "cart-1"));
-
-    api.objects().pods().inNamespace(NS).withName("cart-1").delete();
-    pod("orders-1", owner("StatefulSet", "orders"), "10.1.0.31");
-    api.restart();
-    await("change after restart seen", () -> named("10.1.0.31").isPresent());
-    assertThat(named("10.1.0.31")).contains(workload("StatefulSet", "orders", "orders-1"));
-    await("deletion after restart seen", () -> named("10.1.0.30").isEmpty());
-  }
-
-  @Test
-  void informerWhoseWatchWentSilentIsRestartedByTheWatchdog() {
-    // Watches of 1 s: a healthy informer calls every second; one silent for 3 s is stale.
-    start(Duration.ofSeconds(1), Duration.ofSeconds(3));
-    api.stallWatches();
-    long restartsBefore = names.restarts();
-
-    pod("late-1", null, "10.1.0.50");
-
-    await("stalled informers restarted", () -> names.restarts() >= restartsBefore + 5);
-    await("pod seen by the new informer", () -> named("10.1.0.50").isPresent());
-    assertThat(named("10.1.0.50")).contains(workload("Pod", "late-1", "late-1"));
   }
 
   // --- helpers ----------------------------------------------------------------------------------
@@ -385,90 +423,8 @@ class KubernetesNamesTest {
     return ((Number) Files.getAttribute(dir, "unix:ino")).longValue();
   }
 
-  private static Endpoint workload(String kind, String name, String pod) {
-    return new Endpoint(NS, kind, name, pod, "");
-  }
-
-  private static OwnerReference owner(String kind, String name) {
-    return new OwnerReferenceBuilder()
-        .withKind(kind)
-        .withName(name)
-        .withApiVersion("v1")
-        .withUid(UUID.randomUUID().toString())
-        .withController(true)
-        .build();
-  }
-
-  private void pod(String name, OwnerReference owner, String... ips) {
-    create(
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(NS)
-            .withUid(UUID.randomUUID().toString())
-            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
-            .endMetadata()
-            .withNewSpec()
-            .addNewContainer()
-            .withName("main")
-            .withImage("main")
-            .endContainer()
-            .endSpec()
-            .withNewStatus()
-            .withPhase("Running")
-            .withPodIP(ips[0])
-            .withPodIPs(Arrays.stream(ips).map(ip -> new PodIP(ip)).toList())
-            .endStatus()
-            .build());
-  }
-
-  private void replicaSet(String name, OwnerReference owner) {
-    create(
-        new ReplicaSetBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(NS)
-            .withOwnerReferences(owner)
-            .endMetadata()
-            .withNewSpec()
-            .withReplicas(1)
-            .withNewSelector()
-            .addToMatchLabels("app", name)
-            .endSelector()
-            .endSpec()
-            .build());
-  }
-
-  private void job(String name, OwnerReference owner) {
-    create(
-        new JobBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(NS)
-            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
-            .endMetadata()
-            .build());
-  }
-
-  private void node(String name, String... addresses) {
-    create(
-        new NodeBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .endMetadata()
-            .withNewStatus()
-            .withAddresses(
-                Arrays.stream(addresses).map(ip -> new NodeAddress(ip, "InternalIP")).toList())
-            .addNewAddress()
-            .withType("Hostname")
-            .withAddress(name)
-            .endAddress()
-            .endStatus()
-            .build());
-  }
-
-  private <T extends HasMetadata> T create(T object) {
-    return api.objects().resource(object).create();
+  private Endpoint workload(String kind, String name, Pod pod) {
+    return new Endpoint(ns, kind, name, pod.getMetadata().getName(), "");
   }
 
   /** Counts sockets at first sight: these tests are about names after the naming wait. */

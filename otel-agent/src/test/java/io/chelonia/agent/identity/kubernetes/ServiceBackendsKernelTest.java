@@ -19,7 +19,7 @@ import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.Await;
-import io.chelonia.agent.testing.ClusterObjects;
+import io.chelonia.agent.testing.FakeClusterObjects;
 import io.chelonia.agent.testing.FakeApiServer;
 import io.chelonia.agent.testing.KubeProxyNode;
 import io.chelonia.agent.testing.TrafficPeerProcess;
@@ -61,10 +61,10 @@ class ServiceBackendsKernelTest {
   static void createNodeAndCluster() {
     node = KubeProxyNode.create();
     api = FakeApiServer.start();
-    ClusterObjects cluster = new ClusterObjects(api);
+    FakeClusterObjects cluster = new FakeClusterObjects(api);
     cluster.node(
         "node-1",
-        Map.of(ClusterObjects.ZONE_LABEL, ZONE, ClusterObjects.REGION_LABEL, REGION),
+        Map.of(FakeClusterObjects.ZONE_LABEL, ZONE, FakeClusterObjects.REGION_LABEL, REGION),
         NODE_TO_A,
         NODE_TO_B);
     cluster.deploymentPod("shop", "orders-api", BACKEND_A, "node-1");
