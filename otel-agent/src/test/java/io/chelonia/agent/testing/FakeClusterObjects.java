@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The cluster objects kernel tests put into a {@link FakeApiServer} (for a pod scheduled on a node, a
- * Service at a chosen cluster IP, a Node with zone labels); {@link ClusterObjects} makes them on
+ * The cluster objects kernel tests put into a {@link FakeApiServer} (for a pod scheduled on a node,
+ * a Service at a chosen cluster IP, a Node with zone labels); {@link ClusterObjects} makes them on
  * the real API server.
  */
 public final class FakeClusterObjects {
