@@ -1,6 +1,7 @@
 package io.chelonia.agent.link;
 
 import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.kernel.DnsMessage;
 import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.tracing.NamespaceDirectory;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The data path from the kernel to links, assembled and driven: probes loaded and attached, a
@@ -28,11 +30,17 @@ public final class LinkPipeline implements AutoCloseable {
   private final PipelineConfig config;
   private final SocketTracer tracer;
   private final LinkTable table;
+  private final Consumer<DnsMessage> dnsMessages;
 
-  private LinkPipeline(PipelineConfig config, SocketTracer tracer, LinkTable table) {
+  private LinkPipeline(
+      PipelineConfig config,
+      SocketTracer tracer,
+      LinkTable table,
+      Consumer<DnsMessage> dnsMessages) {
     this.config = config;
     this.tracer = tracer;
     this.table = table;
+    this.dnsMessages = dnsMessages;
   }
 
   /**
@@ -40,6 +48,21 @@ public final class LinkPipeline implements AutoCloseable {
    */
   public static LinkPipeline open(
       PipelineConfig config, EndpointResolver resolver, Set<Integer> selfPorts, Clock clock) {
+    return open(config, resolver, message -> {}, selfPorts, clock);
+  }
+
+  /**
+   * @param dnsMessages learns from the DNS answers sockets received (when the kernel options copy
+   *     them), at each poll before the sockets are harvested: a connection made after its answer is
+   *     named with what the answer taught
+   * @param selfPorts ports the agent itself listens on, left out unless asked otherwise
+   */
+  public static LinkPipeline open(
+      PipelineConfig config,
+      EndpointResolver resolver,
+      Consumer<DnsMessage> dnsMessages,
+      Set<Integer> selfPorts,
+      Clock clock) {
     NamespaceDirectory namespaces = new NamespaceDirectory();
     SocketFilter filter =
         new SocketFilter(
@@ -51,12 +74,13 @@ public final class LinkPipeline implements AutoCloseable {
     KernelSockets kernel = KernelSockets.open(config.kernel());
     SocketTracer tracer = new SocketTracer(kernel, namespaces, filter, clock);
     LinkTable table = new LinkTable(resolver, PortRange.ephemeral(Path.of("/proc/sys")));
-    return new LinkPipeline(config, tracer, table);
+    return new LinkPipeline(config, tracer, table, dnsMessages);
   }
 
   /** Harvests the kernel, folds the harvest into the link table and expires idle links. */
   public LinkPoll poll() {
     long started = System.nanoTime();
+    tracer.drainDnsMessages(dnsMessages);
     SocketPoll harvest = tracer.poll();
     table.apply(harvest);
     List<Link> expired = table.expireIdle(harvest.time(), config.linkIdleExpiry());
@@ -73,6 +97,7 @@ public final class LinkPipeline implements AutoCloseable {
             kernel.closedDropped(),
             kernel.closeLate(),
             kernel.storageFailed(),
+            kernel.dnsRingFull(),
             kernel.recursionMisses()),
         links,
         expired,
