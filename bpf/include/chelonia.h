@@ -35,7 +35,8 @@ enum chelonia_stat {
 	STAT_CLOSED_DROPPED = 3,    /* closed records neither ring nor overflow map could take */
 	STAT_CLOSE_LATE = 4,        /* closes seen only by tcp_destroy_sock or the harvest */
 	STAT_STORAGE_FAILED = 5,    /* socket storage could not be created (socket option memory) */
-	STAT_COUNT = 6,
+	STAT_DNS_RING_FULL = 6,     /* DNS answers that found their ring buffer full */
+	STAT_COUNT = 7,
 };
 
 /* What kind of pass the harvest iterator makes; set by the agent before each pass. */
@@ -92,6 +93,27 @@ struct listener_key {
 	__u32 netns;
 	__u16 port;
 	__u16 pad;
+};
+
+/* The head of a DNS message the answer copies keep: longer ones are cut here (RFC 8914's 1232). */
+enum chelonia_dns_limits {
+	DNS_PAYLOAD_MAX = 1232,
+};
+
+/*
+ * One UDP datagram from port 53 received by a socket on this machine: a DNS answer (or what
+ * claims to be one; the agent parses it), with who received it. Addresses as in socket_record.
+ */
+struct dns_message {
+	__u64 cgroup_id;     /* cgroup v2 id of the receiving socket's owner */
+	__u32 netns;         /* network namespace inode of the receiving socket */
+	__u32 length;        /* payload bytes copied below, at most DNS_PAYLOAD_MAX */
+	__u32 wire_length;   /* the datagram's UDP payload length */
+	__u16 family;        /* AF_INET or AF_INET6 */
+	__u16 client_port;   /* the receiver's port, host order */
+	__u8 client[16];     /* the receiver's address: the datagram's destination */
+	__u8 resolver[16];   /* the answering server's address: the datagram's source */
+	__u8 payload[DNS_PAYLOAD_MAX];
 };
 
 #endif

@@ -162,6 +162,7 @@ struct tcp_sock {
 struct sk_buff {
 	unsigned int len;
 	char cb[48];
+	struct sock *sk;
 };
 
 struct sock_extended_err {
@@ -213,4 +214,53 @@ enum sock_flags {
 	SOCK_DONE = 1,
 };
 
+/*
+ * Fixed layouts, outside CO-RE: the UAPI context of cgroup_skb programs (the verifier rewrites
+ * its accesses itself) and the wire headers of IPv4, IPv6 and UDP.
+ */
+struct __sk_buff {
+	__u32 len;
+	__u32 pkt_type;
+	__u32 mark;
+	__u32 queue_mapping;
+	__u32 protocol;
+	__u32 vlan_present;
+	__u32 vlan_tci;
+	__u32 vlan_proto;
+	__u32 priority;
+	__u32 ingress_ifindex;
+	__u32 ifindex;
+	__u32 tc_index;
+	__u32 cb[5];
+	__u32 hash;
+	__u32 tc_classid;
+	__u32 data;
+	__u32 data_end;
+};
+struct iphdr {
+	__u8 ihl_version; /* version in the high nibble, header length in 32-bit words in the low */
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__be32 saddr;
+	__be32 daddr;
+};
+struct ipv6hdr {
+	__be32 version_class_flow;
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+struct udphdr {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__u16 check;
+};
 #endif

@@ -4,16 +4,21 @@ import io.chelonia.agent.identity.CidrGroups;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.identity.ReverseDns;
+import io.chelonia.agent.identity.dns.DnsNames;
 import io.chelonia.agent.identity.kubernetes.KubernetesClients;
 import io.chelonia.agent.identity.kubernetes.KubernetesNames;
 import io.chelonia.agent.identity.local.LocalNames;
+import io.chelonia.agent.kernel.DnsMessage;
 import io.chelonia.agent.lifecycle.Closing;
+import io.chelonia.agent.link.PipelineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -40,6 +45,25 @@ final class IdentityOptions {
           "Name external addresses by reverse DNS, cached, off the poll thread"
               + " (default: ${DEFAULT-VALUE}).")
   boolean reverseDns;
+
+  @Option(
+      names = "--dns-names",
+      negatable = true,
+      fallbackValue = "true",
+      defaultValue = "${env:CHELONIA_DNS_NAMES:-false}",
+      description =
+          "Name external addresses by the DNS name the workload resolved, from the DNS answers"
+              + " sockets receive over UDP; adds a program on every received packet, see README"
+              + " (default: ${DEFAULT-VALUE}).")
+  boolean dnsNames;
+
+  @Option(
+      names = "--cluster-domain",
+      defaultValue = "${env:CHELONIA_CLUSTER_DOMAIN:-" + DnsNames.DEFAULT_CLUSTER_DOMAIN + "}",
+      description =
+          "Names under this domain are left to Kubernetes, never taken from DNS answers"
+              + " (default: ${DEFAULT-VALUE}).")
+  String clusterDomain;
 
   @Option(
       names = "--cidr-group",
@@ -82,16 +106,27 @@ final class IdentityOptions {
       sources.add(local);
       opened.add(local);
     }
+    Optional<DnsNames> dns = Optional.empty();
+    if (dnsNames) {
+      DnsNames learned =
+          new DnsNames(
+              DnsNames.DEFAULT_MAX_ENTRIES,
+              DnsNames.DEFAULT_MINIMUM_HOLD,
+              clusterDomain,
+              Clock.systemUTC());
+      sources.add(learned);
+      dns = Optional.of(learned);
+    }
     CidrGroups groups = CidrGroups.parse(cidrGroups);
     if (!groups.isEmpty()) {
       sources.add(groups);
     }
     if (reverseDns) {
-      ReverseDns dns = ReverseDns.system();
-      sources.add(dns);
-      opened.add(dns);
+      ReverseDns reverse = ReverseDns.system();
+      sources.add(reverse);
+      opened.add(reverse);
     }
-    return new Naming(new ResolverChain(sources), cluster, opened);
+    return new Naming(new ResolverChain(sources), cluster, dns, opened);
   }
 
   /**
@@ -126,8 +161,21 @@ final class IdentityOptions {
 
   /** The resolver, and the background work behind it, closed together. */
   record Naming(
-      ResolverChain resolver, Optional<KubernetesNames> kubernetes, List<AutoCloseable> opened)
+      ResolverChain resolver,
+      Optional<KubernetesNames> kubernetes,
+      Optional<DnsNames> dns,
+      List<AutoCloseable> opened)
       implements AutoCloseable {
+    /** The pipeline's settings with the kernel copying DNS answers when names come from them. */
+    PipelineConfig configure(PipelineConfig config) {
+      return config.withKernel(config.kernel().withDnsAnswers(dns.isPresent()));
+    }
+
+    /** Where the DNS answers the kernel copies go. */
+    Consumer<DnsMessage> dnsMessages() {
+      return dns.<Consumer<DnsMessage>>map(names -> names).orElse(message -> {});
+    }
+
     @Override
     public void close() {
       Closing.closeAll(opened.reversed().toArray(AutoCloseable[]::new));

@@ -39,7 +39,12 @@ final class LinksCommand implements Callable<Integer> {
     LinkView view = json ? new JsonLinkView(out) : TextLinkView.forOutput(out);
     try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline =
-            LinkPipeline.open(config, naming.resolver(), Set.of(), Clock.systemUTC())) {
+            LinkPipeline.open(
+                naming.configure(config),
+                naming.resolver(),
+                naming.dnsMessages(),
+                Set.of(),
+                Clock.systemUTC())) {
       PollLoop.run(pipeline, duration, List.of(view));
     }
     return 0;

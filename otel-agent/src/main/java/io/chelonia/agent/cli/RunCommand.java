@@ -142,7 +142,12 @@ final class RunCommand implements Callable<Integer> {
     // attached.
     try (IdentityOptions.Naming naming = identity.open();
         LinkPipeline pipeline =
-            LinkPipeline.open(config, detail.applyTo(naming.resolver()), ownPorts, clock);
+            LinkPipeline.open(
+                naming.configure(config),
+                detail.applyTo(naming.resolver()),
+                naming.dnsMessages(),
+                ownPorts,
+                clock);
         Telemetry telemetry =
             Telemetry.start(metrics, resource(), Map.of(), Main.version(), clock);
         MapServer mapPage =
@@ -150,6 +155,7 @@ final class RunCommand implements Callable<Integer> {
       naming
           .kubernetes()
           .ifPresent(kubernetes -> telemetry.countKubernetesErrors(kubernetes::errors));
+      naming.dns().ifPresent(dns -> telemetry.countDnsNames(dns::counters));
       LOG.info(
           "tracing TCP links every {} ms; metrics on http://{}:{}/metrics{}{}",
           config.pollInterval().toMillis(),

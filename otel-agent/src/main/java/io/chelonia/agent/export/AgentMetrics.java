@@ -17,6 +17,7 @@ final class AgentMetrics {
   private static final Attributes CLOSED_DROPPED = Attributes.of(REASON, "closed_dropped");
   private static final Attributes CLOSE_LATE = Attributes.of(REASON, "close_late");
   private static final Attributes STORAGE_FAILED = Attributes.of(REASON, "storage_failed");
+  private static final Attributes DNS_RING_FULL = Attributes.of(REASON, "dns_ring_full");
 
   private final DoubleHistogram pollDuration;
 
@@ -65,6 +66,7 @@ final class AgentMetrics {
               m.record(stats.kernel().closedDropped(), CLOSED_DROPPED);
               m.record(stats.kernel().closeLate(), CLOSE_LATE);
               m.record(stats.kernel().storageFailed(), STORAGE_FAILED);
+              m.record(stats.kernel().dnsRingFull(), DNS_RING_FULL);
             });
     meter
         .upDownCounterBuilder("chelonia.agent.kernel.programs")

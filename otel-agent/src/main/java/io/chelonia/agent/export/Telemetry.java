@@ -1,5 +1,6 @@
 package io.chelonia.agent.export;
 
+import io.chelonia.agent.identity.dns.DnsNameCounters;
 import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.PollListener;
 import io.opentelemetry.api.common.Attributes;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The OpenTelemetry SDK as the agent runs it, configured the standard way: every {@code OTEL_*}
@@ -102,6 +104,14 @@ public final class Telemetry implements PollListener, AutoCloseable {
    */
   public void countKubernetesErrors(LongSupplier errors) {
     stats.kubernetesErrors = errors;
+  }
+
+  /**
+   * Publishes, in {@code chelonia.agent.dns.*}, what names from DNS answers learned and dropped.
+   */
+  public void countDnsNames(Supplier<DnsNameCounters> counters) {
+    DnsNameMetrics.register(
+        sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), counters);
   }
 
   private static Map<String, String> defaults() {

@@ -56,6 +56,19 @@ final class BpfObject implements AutoCloseable {
     return keep(new BpfLink(libbpf, programName, program, libbpf.attach(program, programName)));
   }
 
+  /** Before {@link #load()}: leaves a program out of the kernel altogether (an optional one). */
+  void skip(String programName) {
+    libbpf.setAutoload(libbpf.findProgram(object, name, programName), programName, false);
+  }
+
+  /** Attaches a cgroup program to the cgroup whose directory {@code cgroup} is open on. */
+  BpfLink attachCgroup(String programName, Fd cgroup) {
+    MemorySegment program = libbpf.findProgram(object, name, programName);
+    return keep(
+        new BpfLink(
+            libbpf, programName, program, libbpf.attachCgroup(program, programName, cgroup)));
+  }
+
   /** Attaches an iterator program; each {@link BpfLink#openIterator()} then runs it once. */
   BpfLink attachIterator(String programName) {
     MemorySegment program = libbpf.findProgram(object, name, programName);

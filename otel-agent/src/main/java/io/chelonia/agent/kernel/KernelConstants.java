@@ -31,12 +31,16 @@ final class KernelConstants {
   static final int STAT_CLOSED_DROPPED = 3;
   static final int STAT_CLOSE_LATE = 4;
   static final int STAT_STORAGE_FAILED = 5;
-  static final int STAT_COUNT = 6;
+  static final int STAT_DNS_RING_FULL = 6;
+  static final int STAT_COUNT = 7;
 
   // enum chelonia_harvest_mode
   static final int HARVEST_CHANGED = 0;
   static final int HARVEST_ALL = 1;
   static final int HARVEST_LISTENERS = 2;
+
+  // enum chelonia_dns_limits
+  static final int DNS_PAYLOAD_MAX = 1232;
 
   // Maps
   static final String MAP_SOCKET_RECORDS = "socket_records";
@@ -46,6 +50,7 @@ final class KernelConstants {
   static final String MAP_HARVEST_SETTINGS = "harvest_settings";
   static final String MAP_TRACKED_SOCKETS = "tracked_sockets";
   static final String MAP_STATS = "stats";
+  static final String MAP_DNS_MESSAGES = "dns_messages";
 
   // Programs
   static final String PROGRAM_STATE_CHANGE = "on_state_change";
@@ -53,4 +58,5 @@ final class KernelConstants {
   static final String PROGRAM_ERROR_REPORT = "on_error_report";
   static final String PROGRAM_HARVEST_PROCESSES = "harvest_processes";
   static final String PROGRAM_HARVEST_NAMESPACE = "harvest_namespace";
+  static final String PROGRAM_DNS_ANSWER = "on_dns_answer";
 }

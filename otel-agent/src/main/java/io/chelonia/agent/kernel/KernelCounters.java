@@ -14,6 +14,8 @@ import java.util.Map;
  * @param closeLate sockets whose CLOSE state change the probes missed (a nested run of a tracing
  *     program is skipped) and that were closed out later, at destruction or by the harvest
  * @param storageFailed sockets whose record could not be created (socket option memory)
+ * @param dnsRingFull DNS answers not copied because their ring buffer was full (names from DNS
+ *     only)
  * @param recursionMisses per attached program (by name, the keys are every program attached): runs
  *     the kernel skipped because the program was already running on that CPU
  */
@@ -24,9 +26,10 @@ public record KernelCounters(
     long closedDropped,
     long closeLate,
     long storageFailed,
+    long dnsRingFull,
     Map<String, Long> recursionMisses) {
   /** Before the first poll. */
-  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0, Map.of());
+  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0, 0, Map.of());
 
   public KernelCounters {
     recursionMisses = Map.copyOf(recursionMisses);

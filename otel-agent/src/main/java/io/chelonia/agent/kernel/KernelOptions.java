@@ -9,12 +9,25 @@ package io.chelonia.agent.kernel;
  *     only with the sockets; a limit costs two atomic operations per socket life
  * @param maxListeners listening ports remembered across all namespaces
  * @param ringBufferBytes ring buffer for closed sockets; a power of two, at least one page
+ * @param dnsAnswers copy the DNS answers sockets receive over UDP to the agent: attaches a
+ *     cgroup_skb program to the root cgroup v2, which runs for every packet delivered to a socket
+ *     (see README, "Names from DNS answers", for what it costs); off, the program is not even
+ *     loaded
  */
-public record KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
+public record KernelOptions(
+    int maxSockets, int maxListeners, int ringBufferBytes, boolean dnsAnswers) {
   public static final int DEFAULT_MAX_SOCKETS = 0;
   public static final int DEFAULT_MAX_LISTENERS = 8_192;
   public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
   private static final int PAGE = 4096;
+
+  /** Ring buffer for DNS answers: about 800 answers of the largest size copied. */
+  public static final int DNS_RING_BUFFER_BYTES = 1 << 20;
+
+  /** Without DNS answers. */
+  public KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
+    this(maxSockets, maxListeners, ringBufferBytes, false);
+  }
 
   public KernelOptions {
     if (maxSockets < 0) {
@@ -31,6 +44,10 @@ public record KernelOptions(int maxSockets, int maxListeners, int ringBufferByte
               + ", was "
               + ringBufferBytes);
     }
+  }
+
+  public KernelOptions withDnsAnswers(boolean dnsAnswers) {
+    return new KernelOptions(maxSockets, maxListeners, ringBufferBytes, dnsAnswers);
   }
 
   public static KernelOptions defaults() {

@@ -34,6 +34,7 @@ public final class KernelSockets implements AutoCloseable {
           KernelConstants.PROGRAM_ERROR_REPORT);
 
   private static final int BATCH_CAPACITY = 1024;
+  private static final int PAGE = 4096;
 
   /** Records read per read(2) of the harvest iterator: large enough to keep syscalls rare. */
   private static final int RECORDS_PER_READ = 512;
@@ -44,6 +45,7 @@ public final class KernelSockets implements AutoCloseable {
   private final BpfMap stats;
   private final BpfMap closedOverflow;
   private final RingBuffer closedSockets;
+  private final RingBuffer dnsMessages;
   private final HarvestPath path;
   private final BpfLink harvester;
   private final Map<String, BpfLink> attached = new LinkedHashMap<>();
@@ -55,11 +57,12 @@ public final class KernelSockets implements AutoCloseable {
   private final long maxSockets;
   private final int possibleCpus;
   private Consumer<SocketSnapshot> closedSink = snapshot -> {};
+  private Consumer<DnsMessage> dnsSink = message -> {};
   private int pass;
   private boolean closed;
 
   /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
-  private KernelSockets(BpfObject object, HarvestPath path, long maxSockets) {
+  private KernelSockets(BpfObject object, HarvestPath path, long maxSockets, boolean dnsAnswers) {
     Libbpf libbpf = Libbpf.get();
     this.libc = LibC.get();
     this.object = object;
@@ -82,6 +85,13 @@ public final class KernelSockets implements AutoCloseable {
       }
       this.harvester = object.attachIterator(path.program);
       attached.put(path.program, harvester);
+      if (dnsAnswers) {
+        try (Fd root = libc.openReadOnly(CgroupRoot.find())) {
+          attached.put(
+              KernelConstants.PROGRAM_DNS_ANSWER,
+              object.attachCgroup(KernelConstants.PROGRAM_DNS_ANSWER, root));
+        }
+      }
       this.closedSockets =
           new RingBuffer(
               object.map(KernelConstants.MAP_CLOSED_SOCKETS),
@@ -90,12 +100,20 @@ public final class KernelSockets implements AutoCloseable {
       buffers.close();
       throw e;
     }
+    RingBuffer dns = null;
     try {
+      if (dnsAnswers) {
+        dns =
+            new RingBuffer(
+                object.map(KernelConstants.MAP_DNS_MESSAGES),
+                segment -> dnsSink.accept(DnsMessageLayout.decode(segment)));
+      }
       this.namespaces = new NetworkNamespaces(libc);
     } catch (RuntimeException | Error e) {
-      Closing.closeAll(closedSockets, buffers);
+      Closing.closeAll(dns, closedSockets, buffers);
       throw e;
     }
+    this.dnsMessages = dns;
   }
 
   /**
@@ -112,8 +130,16 @@ public final class KernelSockets implements AutoCloseable {
     try {
       object.setMaxEntries(KernelConstants.MAP_LISTENERS, options.maxListeners());
       object.setMaxEntries(KernelConstants.MAP_CLOSED_SOCKETS, options.ringBufferBytes());
+      if (options.dnsAnswers()) {
+        object.setMaxEntries(KernelConstants.MAP_DNS_MESSAGES, KernelOptions.DNS_RING_BUFFER_BYTES);
+      } else {
+        // Off: not loaded, so it never runs; its ring shrinks to the one page a ring must have.
+        object.skip(KernelConstants.PROGRAM_DNS_ANSWER);
+        object.setMaxEntries(KernelConstants.MAP_DNS_MESSAGES, PAGE);
+      }
       object.load();
-      KernelSockets kernel = new KernelSockets(object, path, options.maxSockets());
+      KernelSockets kernel =
+          new KernelSockets(object, path, options.maxSockets(), options.dnsAnswers());
       if (path == HarvestPath.PROCESSES) {
         // Listening ports first, so the first discovery can tell the servers among older sockets.
         kernel.harvestProcesses(HarvestMode.LISTENERS, socket -> {});
@@ -243,6 +269,22 @@ public final class KernelSockets implements AutoCloseable {
     return drained + overflow.size();
   }
 
+  /**
+   * Hands every DNS answer received since the last call to the sink, in the order the kernel saw
+   * them; none when DNS answers are off.
+   */
+  public int drainDnsMessages(Consumer<DnsMessage> sink) {
+    if (dnsMessages == null) {
+      return 0;
+    }
+    dnsSink = sink;
+    try {
+      return dnsMessages.consume();
+    } finally {
+      dnsSink = message -> {};
+    }
+  }
+
   /** Events the kernel programs could not record in place, since load. */
   public KernelCounters counters() {
     return new KernelCounters(
@@ -252,6 +294,7 @@ public final class KernelSockets implements AutoCloseable {
         stat(KernelConstants.STAT_CLOSED_DROPPED),
         stat(KernelConstants.STAT_CLOSE_LATE),
         stat(KernelConstants.STAT_STORAGE_FAILED),
+        stat(KernelConstants.STAT_DNS_RING_FULL),
         recursionMisses());
   }
 
@@ -272,6 +315,6 @@ public final class KernelSockets implements AutoCloseable {
     }
     closed = true;
     // The ring before the object that owns its map; all of it even when a step fails.
-    Closing.closeAll(closedSockets, object, namespaces, buffers);
+    Closing.closeAll(dnsMessages, closedSockets, object, namespaces, buffers);
   }
 }

@@ -2,6 +2,7 @@ package io.chelonia.agent.kernel;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -69,6 +70,8 @@ final class Libbpf {
   private final MethodHandle programFd;
   private final MethodHandle programAttach;
   private final MethodHandle programAttachIter;
+  private final MethodHandle programAttachCgroup;
+  private final MethodHandle programSetAutoload;
   private final MethodHandle linkFd;
   private final MethodHandle linkDestroy;
   private final MethodHandle iterCreate;
@@ -102,6 +105,10 @@ final class Libbpf {
     programAttach = libbpf.functionWithErrno("bpf_program__attach", ADDRESS, ADDRESS);
     programAttachIter =
         libbpf.functionWithErrno("bpf_program__attach_iter", ADDRESS, ADDRESS, ADDRESS);
+    programAttachCgroup =
+        libbpf.functionWithErrno("bpf_program__attach_cgroup", ADDRESS, ADDRESS, JAVA_INT);
+    programSetAutoload =
+        libbpf.function("bpf_program__set_autoload", JAVA_INT, ADDRESS, JAVA_BOOLEAN);
     linkFd = libbpf.function("bpf_link__fd", JAVA_INT, ADDRESS);
     linkDestroy = libbpf.function("bpf_link__destroy", JAVA_INT, ADDRESS);
     iterCreate = libbpf.function("bpf_iter_create", JAVA_INT, JAVA_INT);
@@ -268,6 +275,23 @@ final class Libbpf {
             state ->
                 (MemorySegment) programAttachIter.invokeExact(state, program, MemorySegment.NULL));
     return attached(link, programName);
+  }
+
+  /** Attaches a cgroup program (cgroup_skb/...) to the cgroup whose directory is open as fd. */
+  MemorySegment attachCgroup(MemorySegment program, String programName, Fd cgroup) {
+    int number = cgroup.number();
+    Outcome<MemorySegment> link =
+        NativeCalls.callWithErrno(
+            state -> (MemorySegment) programAttachCgroup.invokeExact(state, program, number));
+    return attached(link, programName);
+  }
+
+  /** Before load: whether the program is verified and loaded with the object's others. */
+  void setAutoload(MemorySegment program, String programName, boolean load) {
+    int rc = NativeCalls.callInt(() -> (int) programSetAutoload.invokeExact(program, load));
+    if (rc < 0) {
+      throw KernelException.cannot("set whether program " + programName + " loads", rc);
+    }
   }
 
   private static MemorySegment attached(Outcome<MemorySegment> link, String programName) {

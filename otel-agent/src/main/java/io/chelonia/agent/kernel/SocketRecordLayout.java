@@ -108,7 +108,7 @@ final class SocketRecordLayout {
    * IPv4 sockets carry 4 bytes; IPv6 sockets talking to IPv4 peers carry v4-mapped addresses, which
    * {@link InetAddress#getByAddress(byte[])} already turns into IPv4 addresses.
    */
-  private static InetAddress address(MemorySegment segment, long offset, int family) {
+  static InetAddress address(MemorySegment segment, long offset, int family) {
     int length = family == AF_INET6 ? 16 : 4;
     byte[] bytes = new byte[length];
     MemorySegment.copy(segment, JAVA_BYTE, offset, bytes, 0, length);

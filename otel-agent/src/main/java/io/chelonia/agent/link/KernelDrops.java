@@ -13,6 +13,8 @@ import java.util.Map;
  * @param closedDropped closed records neither the ring buffer nor the overflow map could take
  * @param closeLate closes the probes missed, closed out at destruction or by the harvest
  * @param storageFailed sockets whose record could not be created
+ * @param dnsRingFull DNS answers not copied because their ring buffer was full (their names are not
+ *     learned)
  * @param recursionMisses per attached program (every program attached is a key): runs the kernel
  *     skipped because the program was already running on that CPU
  */
@@ -23,9 +25,10 @@ public record KernelDrops(
     long closedDropped,
     long closeLate,
     long storageFailed,
+    long dnsRingFull,
     Map<String, Long> recursionMisses) {
   /** Before the first poll. */
-  public static final KernelDrops NONE = new KernelDrops(0, 0, 0, 0, 0, 0, Map.of());
+  public static final KernelDrops NONE = new KernelDrops(0, 0, 0, 0, 0, 0, 0, Map.of());
 
   public KernelDrops {
     recursionMisses = Map.copyOf(recursionMisses);
@@ -43,6 +46,7 @@ public record KernelDrops(
         kernel.closedDropped(),
         kernel.closeLate(),
         kernel.storageFailed(),
+        kernel.dnsRingFull(),
         kernel.recursionMisses());
   }
 

@@ -1,6 +1,7 @@
 package io.chelonia.agent.link;
 
 import io.chelonia.agent.identity.EndpointResolver;
+import io.chelonia.agent.kernel.DnsMessage;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.tracing.ActualDestinations;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The data path from the kernel to links, assembled and driven: probes loaded and attached, a
@@ -32,16 +34,19 @@ public final class LinkPipeline implements AutoCloseable {
   private final SocketTracer tracer;
   private final LinkTable table;
   private final Optional<ConntrackDestinations> destinations;
+  private final Consumer<DnsMessage> dnsMessages;
 
   private LinkPipeline(
       PipelineConfig config,
       SocketTracer tracer,
       LinkTable table,
-      Optional<ConntrackDestinations> destinations) {
+      Optional<ConntrackDestinations> destinations,
+      Consumer<DnsMessage> dnsMessages) {
     this.config = config;
     this.tracer = tracer;
     this.table = table;
     this.destinations = destinations;
+    this.dnsMessages = dnsMessages;
   }
 
   /**
@@ -49,6 +54,21 @@ public final class LinkPipeline implements AutoCloseable {
    */
   public static LinkPipeline open(
       PipelineConfig config, EndpointResolver resolver, Set<Integer> selfPorts, Clock clock) {
+    return open(config, resolver, message -> {}, selfPorts, clock);
+  }
+
+  /**
+   * @param dnsMessages learns from the DNS answers sockets received (when the kernel options copy
+   *     them), at each poll before the sockets are harvested: a connection made after its answer is
+   *     named with what the answer taught
+   * @param selfPorts ports the agent itself listens on, left out unless asked otherwise
+   */
+  public static LinkPipeline open(
+      PipelineConfig config,
+      EndpointResolver resolver,
+      Consumer<DnsMessage> dnsMessages,
+      Set<Integer> selfPorts,
+      Clock clock) {
     NamespaceDirectory namespaces = new NamespaceDirectory();
     SocketFilter filter =
         new SocketFilter(
@@ -69,12 +89,13 @@ public final class LinkPipeline implements AutoCloseable {
             destinations.<ActualDestinations>map(d -> d).orElse(ActualDestinations.NONE),
             PortRange.ephemeral(Path.of("/proc/sys")),
             NamingWait.DEFAULT_POLLS);
-    return new LinkPipeline(config, tracer, table, destinations);
+    return new LinkPipeline(config, tracer, table, destinations, dnsMessages);
   }
 
   /** Harvests the kernel, folds the harvest into the link table and expires idle links. */
   public LinkPoll poll() {
     long started = System.nanoTime();
+    tracer.drainDnsMessages(dnsMessages);
     SocketPoll harvest = tracer.poll();
     table.apply(harvest);
     List<Link> expired = table.expireIdle(harvest.time(), config.linkIdleExpiry());

@@ -1,5 +1,6 @@
 package io.chelonia.agent.tracing;
 
+import io.chelonia.agent.kernel.DnsMessage;
 import io.chelonia.agent.kernel.Errno;
 import io.chelonia.agent.kernel.HarvestMode;
 import io.chelonia.agent.kernel.HarvestPath;
@@ -61,6 +62,11 @@ public final class SocketTracer implements AutoCloseable {
               + " processes: run it in the host PID namespace, hostPID in Kubernetes, for a poll"
               + " that does not grow with namespaces)";
     };
+  }
+
+  /** DNS answers received since the last call, to the sink (none when they are off). */
+  public int drainDnsMessages(Consumer<DnsMessage> sink) {
+    return kernel.drainDnsMessages(sink);
   }
 
   public SocketPoll poll() {

@@ -2,13 +2,13 @@ package io.chelonia.agent.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chelonia.agent.testing.MutableClock;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +88,7 @@ class ReverseDnsTest {
       Thread.sleep(100);
       assertThat(lookups.get()).isEqualTo(1);
 
-      clock.now = clock.now.plus(Duration.ofSeconds(61)); // past the negative TTL
+      clock.advance(Duration.ofSeconds(61)); // past the negative TTL
       dns.name(REMOTE);
       awaitLookups(lookups, 2);
     }
@@ -124,29 +124,6 @@ class ReverseDnsTest {
       latch.await(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static final class MutableClock extends Clock {
-    volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
     }
   }
 }

@@ -33,7 +33,11 @@ class KernelConstantsTest {
     Map<String, Long> kernel = new LinkedHashMap<>();
     for (String shared :
         new String[] {
-          "chelonia_role", "chelonia_flags", "chelonia_stat", "chelonia_harvest_mode"
+          "chelonia_role",
+          "chelonia_flags",
+          "chelonia_stat",
+          "chelonia_harvest_mode",
+          "chelonia_dns_limits"
         }) {
       assertThat(btf.enums).as("enum %s in the object's BTF", shared).containsKey(shared);
       kernel.putAll(btf.enums.get(shared));

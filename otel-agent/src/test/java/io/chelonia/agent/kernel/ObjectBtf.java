@@ -28,7 +28,8 @@ final class ObjectBtf {
   private static final Pattern ENUM = Pattern.compile("^\\[\\d+\\] ENUM '(\\w+)' .* vlen=(\\d+)$");
   private static final Pattern ENUMERATOR = Pattern.compile("^\\s+'(\\w+)' val=(-?\\d+)$");
   private static final Pattern VARIABLE = Pattern.compile("^\\[\\d+\\] VAR '(\\w+)' ");
-  private static final Pattern FUNCTION = Pattern.compile("^\\[\\d+\\] FUNC '(\\w+)' ");
+  private static final Pattern FUNCTION =
+      Pattern.compile("^\\[\\d+\\] FUNC '(\\w+)' .*linkage=global");
 
   record Member(String name, long bitsOffset) {}
 

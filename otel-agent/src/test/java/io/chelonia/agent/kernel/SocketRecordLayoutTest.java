@@ -31,7 +31,8 @@ class SocketRecordLayoutTest {
   static List<Arguments> mirrors() {
     return List.of(
         Arguments.of("socket_record", SocketRecordLayout.LAYOUT),
-        Arguments.of("harvest_settings", HarvestSettingsLayout.LAYOUT));
+        Arguments.of("harvest_settings", HarvestSettingsLayout.LAYOUT),
+        Arguments.of("dns_message", DnsMessageLayout.LAYOUT));
   }
 
   @ParameterizedTest(name = "{0}")
