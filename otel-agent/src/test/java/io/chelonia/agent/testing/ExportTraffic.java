@@ -12,8 +12,11 @@ public final class ExportTraffic {
   public static final long SERVER_SENDS = 76_543;
   public static final int CONNECTIONS = 2;
 
-  /** A closed port on host B, for a refused connection. */
-  public static final int REFUSED_PORT = 9;
+  /**
+   * A closed port on host B, for a refused connection: one per JVM, as the agent sees the test
+   * hosts of every test run on the machine and the link is named by address and port.
+   */
+  public static final int REFUSED_PORT = 100 + (int) (ProcessHandle.current().pid() % 900);
 
   private ExportTraffic() {}
 
