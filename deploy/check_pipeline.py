@@ -88,10 +88,13 @@ for observer in ("client", "server"):
     r = prom.query(f"sum(chelonia_link_retransmits_total{{{sel}}})")
     check(f"retransmits ({observer})", len(r) == 1 and r[0][1] >= 0, [v for _, v in r])
     n = prom.query(f"sum(chelonia_link_rtt_seconds_count{{{sel}}})")
-    check(f"rtt samples ({observer})", len(n) == 1 and 1 <= n[0][1] <= conns, [v for _, v in n])
+    # One sample per socket per poll in which it moved data: a connection whose transfer spans a
+    # poll (a loaded machine) gives more than one.
+    check(f"rtt samples ({observer})", len(n) == 1 and n[0][1] >= 1, [v for _, v in n])
     b = prom.query(f"sum by (le) (chelonia_link_rtt_seconds_bucket{{{sel}}})")
     inf = [v for m, v in b if m.get("le") == "+Inf"]
-    check(f"rtt buckets ({observer})", len(b) >= 10 and inf == [n[0][1] if n else None], f"{len(b)} buckets, +Inf={inf}")
+    # The agent's default (--rtt-buckets=none): sum and count, and the one +Inf bucket.
+    check(f"rtt buckets ({observer})", len(b) == 1 and inf == [n[0][1] if n else None], f"{len(b)} buckets, +Inf={inf}")
     s = prom.query(f"sum(chelonia_link_rtt_seconds_sum{{{sel}}})")
     check(f"rtt sum ({observer})", len(s) == 1 and 0 < s[0][1] < 1, [v for _, v in s])
 

@@ -106,7 +106,7 @@ public final class LinkMetrics implements MetricProducer {
       }
       active.add(LongPointData.create(s.startNanos(), now, attributes.link, v.activeConnections()));
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
-      rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt()));
+      rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt(), options.rttBuckets()));
       if (s.attributes().caretta() != null) {
         // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
         caretta.add(
@@ -195,7 +195,8 @@ public final class LinkMetrics implements MetricProducer {
   }
 
   private static HistogramPointData rttPoint(
-      long start, long now, Attributes attributes, RttSummary rtt) {
+      long start, long now, Attributes attributes, RttSummary rtt, RttBuckets buckets) {
+    boolean explicit = buckets == RttBuckets.EXPLICIT;
     return HistogramPointData.create(
         start,
         now,
@@ -205,8 +206,8 @@ public final class LinkMetrics implements MetricProducer {
         seconds(rtt.minMicros()),
         rtt.samples() > 0,
         seconds(rtt.maxMicros()),
-        RTT_BOUNDARIES_SECONDS,
-        rtt.bucketCounts());
+        explicit ? RTT_BOUNDARIES_SECONDS : List.of(),
+        explicit ? rtt.bucketCounts() : List.of(rtt.samples()));
   }
 
   private static double seconds(long micros) {
