@@ -1,6 +1,7 @@
 package io.chelonia.agent.cli;
 
 import io.chelonia.agent.export.MetricsOptions;
+import io.chelonia.agent.export.Observers;
 import io.chelonia.agent.export.RttBuckets;
 import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.EndpointDetail;
@@ -99,6 +100,15 @@ final class RunCommand implements Callable<Integer> {
   String rttBuckets;
 
   @Option(
+      names = "--observers",
+      defaultValue = "${env:CHELONIA_OBSERVERS:-once}",
+      description =
+          "Which observers of a link export it: once (the client's agent; the server's only for"
+              + " an external client) or all (both, as chelonia.observer tells apart)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String observers;
+
+  @Option(
       names = "--pod-names",
       negatable = true,
       fallbackValue = "true",
@@ -144,7 +154,8 @@ final class RunCommand implements Callable<Integer> {
             seriesLimit,
             carettaCompatible,
             Duration.ofSeconds(scrapeIntervalSeconds),
-            RttBuckets.parse(rttBuckets));
+            RttBuckets.parse(rttBuckets),
+            Observers.parse(observers));
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
     Optional<MapOptions> mapOptions = map ? Optional.of(mapServer.toOptions()) : Optional.empty();

@@ -93,6 +93,20 @@ public final class LinkMetrics implements MetricProducer {
     for (Series s : all) {
       LinkAttributes attributes = s.attributes().link();
       LinkTotals v = s.totals();
+      if (s.attributes().caretta() != null) {
+        // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
+        caretta.add(
+            LongPointData.create(
+                s.startNanos(),
+                now,
+                s.attributes().caretta(),
+                s.attributes().observer() == Observer.CLIENT
+                    ? v.bytesClientToServer()
+                    : v.bytesServerToClient()));
+      }
+      if (!s.attributes().linkMetrics()) {
+        continue;
+      }
       bytes.add(
           LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
       bytes.add(
@@ -107,17 +121,6 @@ public final class LinkMetrics implements MetricProducer {
       active.add(LongPointData.create(s.startNanos(), now, attributes.link, v.activeConnections()));
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
       rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt(), options.rttBuckets()));
-      if (s.attributes().caretta() != null) {
-        // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
-        caretta.add(
-            LongPointData.create(
-                s.startNanos(),
-                now,
-                s.attributes().caretta(),
-                s.attributes().observer() == Observer.CLIENT
-                    ? v.bytesClientToServer()
-                    : v.bytesServerToClient()));
-      }
     }
     List<MetricData> metrics = new ArrayList<>(7);
     metrics.add(

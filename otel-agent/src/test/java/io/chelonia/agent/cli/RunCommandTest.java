@@ -115,6 +115,12 @@ class RunCommandTest {
         .isEqualTo("chelonia-agent: --rtt-buckets must be none or explicit, was exponential");
   }
 
+  @Test
+  void anUnknownObserversValueIsOneLineAndExitsBeforeStarting() {
+    assertThat(refused("--observers", "server"))
+        .isEqualTo("chelonia-agent: --observers must be once or all, was server");
+  }
+
   /** stderr of {@code run} with {@code options}, which must exit 1 before starting. */
   private static String refused(String... options) {
     StringWriter err = new StringWriter();

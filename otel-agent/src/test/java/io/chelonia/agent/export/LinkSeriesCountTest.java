@@ -53,9 +53,64 @@ class LinkSeriesCountTest {
         .anyMatch(line -> line.contains("error_type=\"timeout\""));
   }
 
-  /** The endpoint's lines (series) of one link, the agent's own metrics left out. */
+  @Test
+  void theServersViewOfALinkWithAMonitoredClientIsLeftToTheClientsAgent() throws Exception {
+    Endpoint pod = new Endpoint("shop", "Deployment", "checkout");
+    Endpoint server = new Endpoint("shop", "Deployment", "orders-api");
+    assertThat(seriesOfOneLink(MetricsOptions.defaults(), pod, server, Observer.SERVER)).isEmpty();
+    assertThat(
+            seriesOfOneLink(
+                MetricsOptions.defaults().withObservers(Observers.ALL),
+                pod,
+                server,
+                Observer.SERVER))
+        .hasSize(8)
+        .allMatch(line -> line.contains("chelonia_observer=\"server\""));
+    // The client's agent exports it.
+    assertThat(seriesOfOneLink(MetricsOptions.defaults(), pod, server, Observer.CLIENT)).hasSize(8);
+    // An external client has no agent: the server's view is the only one.
+    assertThat(
+            seriesOfOneLink(
+                MetricsOptions.defaults(),
+                Endpoint.external("203.0.113.7"),
+                server,
+                Observer.SERVER))
+        .hasSize(8);
+    // Caretta's gauge keeps both roles, as Caretta exports them: only it, for the server's view.
+    assertThat(
+            seriesOfOneLink(
+                new MetricsOptions(MetricsOptions.DEFAULT_SERIES_LIMIT, true),
+                pod,
+                server,
+                Observer.SERVER))
+        .singleElement()
+        .satisfies(line -> assertThat(line).startsWith("caretta_links_observed{"));
+  }
+
   private static List<String> seriesOfOneLink(
       MetricsOptions options, Map<FailureReason, Long> failures) throws Exception {
+    return seriesOfOneLink(
+        options,
+        Endpoint.host("198.18.0.1"),
+        Endpoint.external("198.18.0.2"),
+        Observer.CLIENT,
+        failures);
+  }
+
+  private static List<String> seriesOfOneLink(
+      MetricsOptions options, Endpoint client, Endpoint server, Observer observer)
+      throws Exception {
+    return seriesOfOneLink(options, client, server, observer, Map.of());
+  }
+
+  /** The endpoint's lines (series) of one link, the agent's own metrics left out. */
+  private static List<String> seriesOfOneLink(
+      MetricsOptions options,
+      Endpoint client,
+      Endpoint server,
+      Observer observer,
+      Map<FailureReason, Long> failures)
+      throws Exception {
     LinkMetrics links = new LinkMetrics(options, Clock.fixed(NOW, ZoneOffset.UTC), "1");
     int port = PrometheusProcess.freeLoopbackPort();
     SdkMeterProvider provider =
@@ -65,13 +120,7 @@ class LinkSeriesCountTest {
             .registerMetricProducer(links)
             .build();
     try {
-      LinkKey key =
-          new LinkKey(
-              Endpoint.host("198.18.0.1"),
-              Endpoint.external("198.18.0.2"),
-              8080,
-              NetworkType.IPV4,
-              Observer.CLIENT);
+      LinkKey key = new LinkKey(client, server, 8080, NetworkType.IPV4, observer);
       LinkTotals totals = new LinkTotals(100, 200, 3, 1, failures, 0, RttSummary.EMPTY);
       links.publish(List.of(new Link(key, totals, NOW.minusSeconds(30), NOW)), List.of());
       return SelfMetricsScrapeTest.scrape(port)
