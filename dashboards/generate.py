@@ -289,19 +289,21 @@ def links_dashboard():
     rtt = table(
         "RTT and retransmits per link", [
             target("rtt_mean", f"1000 * ({RTT_MEAN(LINK)})"),
-            target("rtt_p95", f"1000 * histogram_quantile(0.95, sum by ({LINK}, le) ({once('chelonia_link_rtt_seconds_bucket')}))"),
+            # Empty (NaN, filtered) unless the agents export RTT buckets (--rtt-buckets=explicit).
+            target("rtt_p95", f"1000 * histogram_quantile(0.95, sum by ({LINK}, le) ({once('chelonia_link_rtt_seconds_bucket')})) > 0"),
             target("retransmits", f"sum by ({LINK}) ({once('chelonia_link_retransmits_total')})"),
         ],
         dict(LINK_COLUMNS, **{"Value #rtt_mean": "mean RTT (ms)", "Value #rtt_p95": "p95 RTT (ms)",
                               "Value #retransmits": "retransmits/s"}),
-        "Smoothed RTT of the link's sockets (kernel samples, one per socket per poll with traffic) and retransmitted segments per second.",
+        "Smoothed RTT of the link's sockets (kernel samples, one per socket per poll with traffic) and retransmitted segments per second. "
+        "The p95 needs the agents' RTT buckets (--rtt-buckets=explicit); by default they export the mean only.",
         units={"mean RTT (ms)": "ms", "p95 RTT (ms)": "ms"}, sort="p95 RTT (ms)", h=10)
     rtt_ts = timeseries(
         "p95 RTT by link",
-        [target("A", f"histogram_quantile(0.95, sum by (client_k8s_workload_name, server_k8s_workload_name, server_port, le) ({once('chelonia_link_rtt_seconds_bucket')}))",
+        [target("A", f"histogram_quantile(0.95, sum by (client_k8s_workload_name, server_k8s_workload_name, server_port, le) ({once('chelonia_link_rtt_seconds_bucket')})) > 0",
                 fmt="time_series", instant=False,
                 legend="{{client_k8s_workload_name}} → {{server_k8s_workload_name}}:{{server_port}}")],
-        "s", "95th percentile of the links' RTT samples.", w=12)
+        "s", "95th percentile of the links' RTT samples; empty unless the agents export RTT buckets (--rtt-buckets=explicit).", w=12)
     retrans_ts = timeseries(
         "Retransmits per second by link",
         [target("A", f"sum by (client_k8s_workload_name, server_k8s_workload_name, server_port) ({once('chelonia_link_retransmits_total')}) > 0",

@@ -5,8 +5,10 @@ usage: check_pipeline.py PROMETHEUS_URL SEND_BYTES REPLY_BYTES CONNECTIONS REFUS
 
 The traffic (deploy/test run_traffic): CONNECTIONS connections from process `checkout` to process
 `orders-api` port 8080, SEND_BYTES up and REPLY_BYTES down each, plus REFUSED connection attempts to
-port 9, refused. Both ends run on this machine, so the link is reported from both sides
-(chelonia_observer client and server). PromQL must return each series with its Prometheus name,
+port 9, refused. Both ends run on this machine and the agent runs with the default
+--observers=once: the link is exported by its client's side only (chelonia_observer="client"), the
+server's view being the client's agent's to export (the same agent here); a series with
+chelonia_observer="server" may be there only for a client the server's side took for external. PromQL must return each series with its Prometheus name,
 every label, and the exact value. The agent runs with --addresses, so the link is selected by its
 server address and port whatever names its ends got. The client's socket names both ends by their
 processes (checked); the server's socket names them by what the agent's local identity found when
@@ -33,11 +35,10 @@ def check(what, ok, detail):
 
 
 # Wait until the totals arrived (the agent pushes every second, the Collector batches for 2 s).
-want_total = {(o, "transmit"): conns * send for o in ("client", "server")}
-want_total.update({(o, "receive"): conns * reply for o in ("client", "server")})
-totals = prom.wait(f"sum by (chelonia_observer, network_io_direction) (chelonia_link_bytes_total{{{LINK}}})",
+want_total = {("client", "transmit"): conns * send, ("client", "receive"): conns * reply}
+totals = prom.wait(f'sum by (chelonia_observer, network_io_direction) (chelonia_link_bytes_total{{{LINK},chelonia_observer="client"}})',
                    lambda r: {(m.get("chelonia_observer"), m.get("network_io_direction")): v for m, v in r} == want_total,
-                   90, "bytes of the link from both observers")
+                   90, "bytes of the link from its client's side only")
 print(f"ok   bytes by observer and direction: {sorted((m['chelonia_observer'], m['network_io_direction'], v) for m, v in totals)}")
 
 bytes_series = prom.query(f"chelonia_link_bytes_total{{{LINK}}}")
@@ -78,9 +79,14 @@ info = prom.query('target_info{job="chelonia-agent"}')
 check("target_info carries the resource", len(info) >= 1 and info[0][0].get("deployment_environment_name") == "ci"
       and info[0][0].get("k8s_node_name") == "ci-node", info[0][0] if info else "none")
 
-for observer in ("client", "server"):
+# The server's agent exports its view only of a link whose client it takes for external: one it
+# could not name in time (see the README's dashboards) would be; checkout, named, must not be.
+server_view = prom.query(f'count by (client_k8s_namespace_name) ({{{LINK},chelonia_observer="server"}})')
+check("no series of the server's view but for an external client (--observers=once)",
+      all(m.get("client_k8s_namespace_name") == "external" for m, _ in server_view), server_view)
+for observer in ("client",):
     sel = f'{LINK},chelonia_observer="{observer}"'
-    # Summed over the series of this observer: one for the client, possibly more for the server.
+
     c = prom.query(f"sum(chelonia_link_connections_total{{{sel}}})")
     check(f"connections ({observer})", [v for _, v in c] == [conns], [v for _, v in c])
     a = prom.query(f"sum(chelonia_link_active{{{sel}}})")
@@ -88,10 +94,13 @@ for observer in ("client", "server"):
     r = prom.query(f"sum(chelonia_link_retransmits_total{{{sel}}})")
     check(f"retransmits ({observer})", len(r) == 1 and r[0][1] >= 0, [v for _, v in r])
     n = prom.query(f"sum(chelonia_link_rtt_seconds_count{{{sel}}})")
-    check(f"rtt samples ({observer})", len(n) == 1 and 1 <= n[0][1] <= conns, [v for _, v in n])
+    # One sample per socket per poll in which it moved data: a connection whose transfer spans a
+    # poll (a loaded machine) gives more than one.
+    check(f"rtt samples ({observer})", len(n) == 1 and n[0][1] >= 1, [v for _, v in n])
     b = prom.query(f"sum by (le) (chelonia_link_rtt_seconds_bucket{{{sel}}})")
     inf = [v for m, v in b if m.get("le") == "+Inf"]
-    check(f"rtt buckets ({observer})", len(b) >= 10 and inf == [n[0][1] if n else None], f"{len(b)} buckets, +Inf={inf}")
+    # The agent's default (--rtt-buckets=none): sum and count, and the one +Inf bucket.
+    check(f"rtt buckets ({observer})", len(b) == 1 and inf == [n[0][1] if n else None], f"{len(b)} buckets, +Inf={inf}")
     s = prom.query(f"sum(chelonia_link_rtt_seconds_sum{{{sel}}})")
     check(f"rtt sum ({observer})", len(s) == 1 and 0 < s[0][1] < 1, [v for _, v in s])
 

@@ -1,6 +1,8 @@
 package io.chelonia.agent.cli;
 
 import io.chelonia.agent.export.MetricsOptions;
+import io.chelonia.agent.export.Observers;
+import io.chelonia.agent.export.RttBuckets;
 import io.chelonia.agent.export.Telemetry;
 import io.chelonia.agent.identity.EndpointDetail;
 import io.chelonia.agent.link.LinkPipeline;
@@ -89,6 +91,24 @@ final class RunCommand implements Callable<Integer> {
   long scrapeIntervalSeconds;
 
   @Option(
+      names = "--rtt-buckets",
+      defaultValue = "${env:CHELONIA_RTT_BUCKETS:-none}",
+      description =
+          "RTT histogram buckets: none (sum and count, the mean: 3 series per link) or explicit"
+              + " (14 boundaries, 100 µs to 2.5 s, for percentiles: 17 series per link)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String rttBuckets;
+
+  @Option(
+      names = "--observers",
+      defaultValue = "${env:CHELONIA_OBSERVERS:-once}",
+      description =
+          "Which observers of a link export it: once (the client's agent; the server's only for"
+              + " an external client) or all (both, as chelonia.observer tells apart)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String observers;
+
+  @Option(
       names = "--pod-names",
       negatable = true,
       fallbackValue = "true",
@@ -131,7 +151,11 @@ final class RunCommand implements Callable<Integer> {
     Optional<Duration> duration = pipelineOptions.duration();
     MetricsOptions metrics =
         new MetricsOptions(
-            seriesLimit, carettaCompatible, Duration.ofSeconds(scrapeIntervalSeconds));
+            seriesLimit,
+            carettaCompatible,
+            Duration.ofSeconds(scrapeIntervalSeconds),
+            RttBuckets.parse(rttBuckets),
+            Observers.parse(observers));
     EndpointDetail detail = new EndpointDetail(podNames, addresses);
     Clock clock = Clock.systemUTC();
     Optional<MapOptions> mapOptions = map ? Optional.of(mapServer.toOptions()) : Optional.empty();

@@ -93,6 +93,20 @@ public final class LinkMetrics implements MetricProducer {
     for (Series s : all) {
       LinkAttributes attributes = s.attributes().link();
       LinkTotals v = s.totals();
+      if (s.attributes().caretta() != null) {
+        // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
+        caretta.add(
+            LongPointData.create(
+                s.startNanos(),
+                now,
+                s.attributes().caretta(),
+                s.attributes().observer() == Observer.CLIENT
+                    ? v.bytesClientToServer()
+                    : v.bytesServerToClient()));
+      }
+      if (!s.attributes().linkMetrics()) {
+        continue;
+      }
       bytes.add(
           LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
       bytes.add(
@@ -106,18 +120,7 @@ public final class LinkMetrics implements MetricProducer {
       }
       active.add(LongPointData.create(s.startNanos(), now, attributes.link, v.activeConnections()));
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
-      rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt()));
-      if (s.attributes().caretta() != null) {
-        // As Caretta counts it: the bytes the observing side sent (role 1 client, 2 server).
-        caretta.add(
-            LongPointData.create(
-                s.startNanos(),
-                now,
-                s.attributes().caretta(),
-                s.attributes().observer() == Observer.CLIENT
-                    ? v.bytesClientToServer()
-                    : v.bytesServerToClient()));
-      }
+      rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt(), options.rttBuckets()));
     }
     List<MetricData> metrics = new ArrayList<>(7);
     metrics.add(
@@ -195,7 +198,8 @@ public final class LinkMetrics implements MetricProducer {
   }
 
   private static HistogramPointData rttPoint(
-      long start, long now, Attributes attributes, RttSummary rtt) {
+      long start, long now, Attributes attributes, RttSummary rtt, RttBuckets buckets) {
+    boolean explicit = buckets == RttBuckets.EXPLICIT;
     return HistogramPointData.create(
         start,
         now,
@@ -205,8 +209,8 @@ public final class LinkMetrics implements MetricProducer {
         seconds(rtt.minMicros()),
         rtt.samples() > 0,
         seconds(rtt.maxMicros()),
-        RTT_BOUNDARIES_SECONDS,
-        rtt.bucketCounts());
+        explicit ? RTT_BOUNDARIES_SECONDS : List.of(),
+        explicit ? rtt.bucketCounts() : List.of(rtt.samples()));
   }
 
   private static double seconds(long micros) {

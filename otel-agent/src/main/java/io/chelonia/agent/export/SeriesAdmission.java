@@ -22,7 +22,7 @@ import java.util.Set;
 final class SeriesAdmission {
   private final MetricsOptions options;
   private final SeriesAttributes overflowAttributes =
-      new SeriesAttributes(LinkAttributes.overflow(), null, Observer.CLIENT);
+      new SeriesAttributes(LinkAttributes.overflow(), null, Observer.CLIENT, true);
   private final Map<LinkKey, SeriesAttributes> admitted = new HashMap<>();
   private final Set<LinkKey> overflowed = new HashSet<>();
   private LinkTotals retiredOverflow = LinkTotals.ZERO;
@@ -42,13 +42,19 @@ final class SeriesAdmission {
     List<Series> series = new ArrayList<>(Math.min(links.size(), admitted.size() + 16));
     LinkTotals overflow = retiredOverflow;
     for (Link link : links) {
+      // Left to the client's agent: no series, unless Caretta's gauge (both roles, as Caretta
+      // exports them) needs one.
+      boolean exported = options.observers().exports(link.key());
+      if (!exported && !options.carettaCompatible()) {
+        continue;
+      }
       SeriesAttributes attributes = admitted.get(link.key());
       if (attributes == null && !overflowed.contains(link.key())) {
-        attributes = admit(link.key());
+        attributes = admit(link.key(), exported);
       }
       if (attributes != null) {
         series.add(new Series(attributes, nanos(link.firstSeen()), link.totals()));
-      } else {
+      } else if (exported) {
         overflow = overflow.plus(link.totals());
         if (overflowSince == null || link.firstSeen().isBefore(overflowSince)) {
           overflowSince = link.firstSeen();
@@ -62,7 +68,7 @@ final class SeriesAdmission {
     return new SeriesSnapshot(series, overflowSeries, overflowed.size());
   }
 
-  private SeriesAttributes admit(LinkKey key) {
+  private SeriesAttributes admit(LinkKey key, boolean exported) {
     // One place is kept for the overflow series, as the SDK's cardinality limit does.
     if (admitted.size() >= options.seriesLimit() - 1) {
       overflowed.add(key);
@@ -72,7 +78,8 @@ final class SeriesAdmission {
         new SeriesAttributes(
             LinkAttributes.of(key),
             options.carettaCompatible() ? CarettaLabels.of(key) : null,
-            key.observer());
+            key.observer(),
+            exported);
     admitted.put(key, attributes);
     return attributes;
   }

@@ -8,5 +8,8 @@ import io.opentelemetry.api.common.Attributes;
  *
  * @param caretta Caretta's labels, null unless Caretta compatibility is on
  * @param observer which end observed the link: Caretta counts the bytes that end sent
+ * @param linkMetrics whether the link's {@code chelonia.link.*} series are exported; false: the
+ *     other end's agent exports them ({@link Observers#ONCE}), Caretta's gauge only is
  */
-record SeriesAttributes(LinkAttributes link, Attributes caretta, Observer observer) {}
+record SeriesAttributes(
+    LinkAttributes link, Attributes caretta, Observer observer, boolean linkMetrics) {}

@@ -105,13 +105,31 @@ class RunCommandTest {
 
   @Test
   void aScrapeIntervalOutOfRangeIsOneLineAndExitsBeforeStarting() {
+    assertThat(refused("--scrape-interval", "-5"))
+        .isEqualTo("chelonia-agent: scrape interval must be between 0 and 3600 seconds, was -5 s");
+  }
+
+  @Test
+  void anUnknownRttBucketsValueIsOneLineAndExitsBeforeStarting() {
+    assertThat(refused("--rtt-buckets", "exponential"))
+        .isEqualTo("chelonia-agent: --rtt-buckets must be none or explicit, was exponential");
+  }
+
+  @Test
+  void anUnknownObserversValueIsOneLineAndExitsBeforeStarting() {
+    assertThat(refused("--observers", "server"))
+        .isEqualTo("chelonia-agent: --observers must be once or all, was server");
+  }
+
+  /** stderr of {@code run} with {@code options}, which must exit 1 before starting. */
+  private static String refused(String... options) {
     StringWriter err = new StringWriter();
     CommandLine command = Main.commandLine();
     command.setErr(new PrintWriter(err));
-    assertThat(command.execute("run", "--scrape-interval", "-5")).isEqualTo(Main.EXIT_FAILURE);
-    assertThat(err.toString())
-        .isEqualTo(
-            "chelonia-agent: scrape interval must be between 0 and 3600 seconds, was -5 s"
-                + System.lineSeparator());
+    String[] args = new String[options.length + 1];
+    args[0] = "run";
+    System.arraycopy(options, 0, args, 1, options.length);
+    assertThat(command.execute(args)).isEqualTo(Main.EXIT_FAILURE);
+    return err.toString().stripTrailing();
   }
 }

@@ -184,20 +184,30 @@ class LinkMetricsTest {
   }
 
   @Test
-  void rttHistogramIsInSecondsWithTheLinkBuckets() {
-    Long[] counts = new Long[RttSummary.BOUNDARIES_MICROS.size() + 1];
-    java.util.Arrays.fill(counts, 0L);
-    counts[1] = 2L;
-    Link measured =
-        new Link(
-            key(80),
-            new LinkTotals(
-                10, 10, 1, 1, Map.of(), 0, new RttSummary(2, 400, 150, 250, List.of(counts))),
-            FIRST_SEEN,
-            NOW);
-    metrics.publish(List.of(measured), List.of());
+  void rttHistogramIsSumAndCountOnlyByDefault() {
+    metrics.publish(List.of(twoRttSamples()), List.of());
 
     assertThat(produce().get(LinkMetrics.RTT))
+        .hasHistogramSatisfying(
+            histogram ->
+                histogram.hasPointsSatisfying(
+                    point ->
+                        point
+                            .hasCount(2)
+                            .hasSum(0.0004)
+                            .hasMin(0.00015)
+                            .hasMax(0.00025)
+                            .hasBucketBoundaries()
+                            .hasBucketCounts(2)));
+  }
+
+  @Test
+  void rttHistogramIsInSecondsWithTheLinkBucketsWhenAskedFor() {
+    LinkMetrics explicit =
+        new LinkMetrics(MetricsOptions.defaults().withRttBuckets(RttBuckets.EXPLICIT), CLOCK, "1");
+    explicit.publish(List.of(twoRttSamples()), List.of());
+
+    assertThat(produce(explicit).get(LinkMetrics.RTT))
         .hasHistogramSatisfying(
             histogram ->
                 histogram.hasPointsSatisfying(
@@ -290,6 +300,19 @@ class LinkMetricsTest {
     // Ids are 32-bit FNV-1a, printed unsigned: the published test vectors of "" and "a".
     assertThat(CarettaLabels.id("")).isEqualTo("2166136261");
     assertThat(CarettaLabels.id("a")).isEqualTo("3826002220");
+  }
+
+  /** A link with two RTT samples, 150 and 250 µs, both in the (100, 250] µs bucket. */
+  private static Link twoRttSamples() {
+    Long[] counts = new Long[RttSummary.BOUNDARIES_MICROS.size() + 1];
+    java.util.Arrays.fill(counts, 0L);
+    counts[1] = 2L;
+    return new Link(
+        key(80),
+        new LinkTotals(
+            10, 10, 1, 1, Map.of(), 0, new RttSummary(2, 400, 150, 250, List.of(counts))),
+        FIRST_SEEN,
+        NOW);
   }
 
   private Map<String, MetricData> produce() {

@@ -76,9 +76,14 @@ class OtlpExportKernelTest {
             "otel.exporter.otlp.endpoint", receiver.endpoint(),
             "otel.metric.export.interval", "500",
             "otel.resource.attributes", "deployment.environment.name=test");
+    // Both views of the link, which this one agent observes from both ends: the server's view
+    // is checked too (by default the client's agent alone exports it: LinkSeriesCountTest).
     agent =
         AgentUnderTest.start(
-            MetricsOptions.defaults(), AgentUnderTest.RESOURCE, properties, Set.of());
+            MetricsOptions.defaults().withObservers(Observers.ALL),
+            AgentUnderTest.RESOURCE,
+            properties,
+            Set.of());
   }
 
   @AfterEach
