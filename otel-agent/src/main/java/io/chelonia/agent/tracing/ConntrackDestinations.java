@@ -34,6 +34,7 @@ public final class ConntrackDestinations implements ActualDestinations, AutoClos
   private static final long RESCAN_NANOS = 1_000_000_000L;
 
   private final NamespaceDirectory directory;
+  private final Optional<Path> nodeNamespace;
   private final long ownNamespace;
   private final BlockingQueue<SocketSnapshot> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
   private final Map<Long, ActualDestination> answers = new ConcurrentHashMap<>();
@@ -46,8 +47,18 @@ public final class ConntrackDestinations implements ActualDestinations, AutoClos
   private final Set<Integer> errorsSaid = new HashSet<>();
   private boolean mayEnter = true;
 
+  /** Asks the socket's namespace, then the agent's own (the node's, where the agent runs). */
   public ConntrackDestinations(NamespaceDirectory directory) {
+    this(directory, Optional.empty());
+  }
+
+  /**
+   * @param nodeNamespace the nsfs file of the node's namespace, asked after the socket's; empty:
+   *     the agent's own (an agent on the node's network). Tests put the node elsewhere.
+   */
+  public ConntrackDestinations(NamespaceDirectory directory, Optional<Path> nodeNamespace) {
     this.directory = directory;
+    this.nodeNamespace = nodeNamespace;
     this.ownNamespace = directory.own();
     this.worker = Thread.ofPlatform().daemon().name("chelonia-conntrack").start(this::work);
   }
@@ -126,7 +137,7 @@ public final class ConntrackDestinations implements ActualDestinations, AutoClos
         }
       }
     }
-    return ask(conntrack, original, Optional.empty());
+    return ask(conntrack, original, nodeNamespace);
   }
 
   /** One namespace's answer; a refusal (EPERM: no CAP_SYS_ADMIN to enter it) is said once. */

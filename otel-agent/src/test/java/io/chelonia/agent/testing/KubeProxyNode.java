@@ -21,6 +21,11 @@ public final class KubeProxyNode implements AutoCloseable {
   public static final InetAddress BACKEND_A = InetAddress.ofLiteral("198.18.20.2");
   public static final InetAddress NODE_TO_B = InetAddress.ofLiteral("198.18.20.5");
   public static final InetAddress BACKEND_B = InetAddress.ofLiteral("198.18.20.6");
+  public static final InetAddress NODE_TO_POD = InetAddress.ofLiteral("198.18.20.9");
+
+  /** A client pod on the node, in a namespace of its own: its connections cross PREROUTING. */
+  public static final InetAddress CLIENT_POD = InetAddress.ofLiteral("198.18.20.10");
+
   public static final InetAddress SERVICE_IP = InetAddress.ofLiteral("198.18.21.10");
   public static final InetAddress EMPTY_SERVICE_IP = InetAddress.ofLiteral("198.18.21.11");
   public static final int SERVICE_PORT = 80;
@@ -33,12 +38,14 @@ public final class KubeProxyNode implements AutoCloseable {
   private final String node;
   private final String backendA;
   private final String backendB;
+  private final String clientPod;
   private boolean closed;
 
   private KubeProxyNode(String prefix) {
     this.node = prefix + "-node";
     this.backendA = prefix + "-a";
     this.backendB = prefix + "-b";
+    this.clientPod = prefix + "-c";
   }
 
   public static KubeProxyNode create() {
@@ -54,13 +61,16 @@ public final class KubeProxyNode implements AutoCloseable {
   }
 
   private void setUp() {
-    for (String ns : new String[] {node, backendA, backendB}) {
+    for (String ns : new String[] {node, backendA, backendB, clientPod}) {
       NetnsHosts.deleteNamespaceIfPresent(ns); // left by a killed run whose pid came back
       NetnsHosts.addNamespace(ns);
       NetnsHosts.runIn(ns, "ip", "link", "set", "lo", "up");
     }
     joinBackend(backendA, "eth-a", NODE_TO_A, BACKEND_A);
     joinBackend(backendB, "eth-b", NODE_TO_B, BACKEND_B);
+    joinBackend(clientPod, "eth-c", NODE_TO_POD, CLIENT_POD);
+    // The node routes between its pods, as a node does.
+    NetnsHosts.runIn(node, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     // The ClusterIP range needs a route for connect to get as far as the OUTPUT hook; it also
     // gives a node-network client its address, NODE_TO_A, whichever backend answers.
     NetnsHosts.runIn(node, "ip", "route", "add", "198.18.21.0/24", "dev", "eth-a");
@@ -99,6 +109,7 @@ public final class KubeProxyNode implements AutoCloseable {
         :KUBE-SVC-ORDERSAPIHTTP0 - [0:0]
         :KUBE-SEP-ORDERSAPIA0000 - [0:0]
         :KUBE-SEP-ORDERSAPIB0000 - [0:0]
+        -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
         -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
         -A KUBE-SERVICES -d %1$s/32 -p tcp -m comment --comment "shop/orders-api:http cluster \
         IP" -m tcp --dport %2$d -j KUBE-SVC-ORDERSAPIHTTP0
@@ -133,6 +144,11 @@ public final class KubeProxyNode implements AutoCloseable {
 
   public String backendB() {
     return backendB;
+  }
+
+  /** A pod's namespace whose connections the node translates in PREROUTING. */
+  public String clientPod() {
+    return clientPod;
   }
 
   /**
@@ -174,6 +190,7 @@ public final class KubeProxyNode implements AutoCloseable {
     Closing.closeAll(
         () -> NetnsHosts.deleteNamespaceIfPresent(node),
         () -> NetnsHosts.deleteNamespaceIfPresent(backendA),
-        () -> NetnsHosts.deleteNamespaceIfPresent(backendB));
+        () -> NetnsHosts.deleteNamespaceIfPresent(backendB),
+        () -> NetnsHosts.deleteNamespaceIfPresent(clientPod));
   }
 }
