@@ -1,10 +1,14 @@
 package io.chelonia.agent.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,6 +29,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,34 +53,28 @@ public final class ClusterObjects {
     HasMetadata owner =
         create(
             new DeploymentBuilder()
-                .withNewMetadata()
-                .withName(deployment)
-                .withNamespace(namespace)
-                .endMetadata()
+                .withMetadata(meta(namespace, deployment))
                 .withNewSpec()
-                .withNewSelector()
-                .withMatchLabels(labels(deployment))
-                .endSelector()
+                .withSelector(selector(deployment))
                 .withTemplate(template(deployment))
                 .endSpec()
                 .build());
-    String replicaSetName = deployment + "-5d8c7b";
-    HasMetadata replicaSet =
-        create(
-            new ReplicaSetBuilder()
-                .withNewMetadata()
-                .withName(replicaSetName)
-                .withNamespace(namespace)
-                .withOwnerReferences(controller(owner))
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .withMatchLabels(labels(deployment))
-                .endSelector()
-                .withTemplate(template(deployment))
-                .endSpec()
-                .build());
-    return runningPod(namespace, replicaSetName + "-x2x9q", replicaSet, ips);
+    HasMetadata replicaSet = replicaSet(namespace, deployment + "-5d8c7b", owner);
+    return runningPod(namespace, replicaSet.getMetadata().getName() + "-x2x9q", replicaSet, ips);
+  }
+
+  /** A ReplicaSet controlled by {@code owner}, as a Deployment (or an Argo Rollout) makes it. */
+  public HasMetadata replicaSet(String namespace, String name, HasMetadata owner) {
+    ObjectMeta meta = meta(namespace, name);
+    meta.setOwnerReferences(List.of(controller(owner)));
+    return create(
+        new ReplicaSetBuilder()
+            .withMetadata(meta)
+            .withNewSpec()
+            .withSelector(selector(name))
+            .withTemplate(template(name))
+            .endSpec()
+            .build());
   }
 
   /** A CronJob, one Job of it and that Job's running pod at {@code ips}; returns the pod. */
@@ -116,15 +115,10 @@ public final class ClusterObjects {
     HasMetadata owner =
         create(
             new StatefulSetBuilder()
-                .withNewMetadata()
-                .withName(statefulSet)
-                .withNamespace(namespace)
-                .endMetadata()
+                .withMetadata(meta(namespace, statefulSet))
                 .withNewSpec()
                 .withServiceName(statefulSet)
-                .withNewSelector()
-                .withMatchLabels(labels(statefulSet))
-                .endSelector()
+                .withSelector(selector(statefulSet))
                 .withTemplate(template(statefulSet))
                 .endSpec()
                 .build());
@@ -133,21 +127,20 @@ public final class ClusterObjects {
 
   /** A DaemonSet and one of its pods; returns the pod. */
   public Pod daemonSetPod(String namespace, String daemonSet, String... ips) {
-    HasMetadata owner =
-        create(
-            new DaemonSetBuilder()
-                .withNewMetadata()
-                .withName(daemonSet)
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .withMatchLabels(labels(daemonSet))
-                .endSelector()
-                .withTemplate(template(daemonSet))
-                .endSpec()
-                .build());
+    HasMetadata owner = daemonSet(namespace, daemonSet);
     return runningPod(namespace, daemonSet + "-m4k8z", owner, ips);
+  }
+
+  /** A DaemonSet, no pod. */
+  public HasMetadata daemonSet(String namespace, String name) {
+    return create(
+        new DaemonSetBuilder()
+            .withMetadata(meta(namespace, name))
+            .withNewSpec()
+            .withSelector(selector(name))
+            .withTemplate(template(name))
+            .endSpec()
+            .build());
   }
 
   /**
@@ -223,6 +216,14 @@ public final class ClusterObjects {
         .withController(true)
         .withBlockOwnerDeletion(true)
         .build();
+  }
+
+  private static ObjectMeta meta(String namespace, String name) {
+    return new ObjectMetaBuilder().withName(name).withNamespace(namespace).build();
+  }
+
+  private static LabelSelector selector(String app) {
+    return new LabelSelectorBuilder().withMatchLabels(labels(app)).build();
   }
 
   private static Map<String, String> labels(String app) {

@@ -166,12 +166,6 @@ public final class FakeApiServer implements AutoCloseable {
     watches.forEach(WatchStream::stall);
   }
 
-  /** Returns once the watch caches have seen every write made so far (for measurements). */
-  public void settle() {
-    written.set(false);
-    caches.values().forEach(WatchCache::refresh);
-  }
-
   /** Watches being streamed now. */
   public int openWatches() {
     return watches.size();

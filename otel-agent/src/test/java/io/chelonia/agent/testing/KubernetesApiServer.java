@@ -54,6 +54,9 @@ public final class KubernetesApiServer implements AutoCloseable {
   private int apiServerStarts;
   private KubernetesClient admin;
 
+  /** A JVM that ends without close() (a killed test run) still stops the two processes. */
+  private final Thread onExit = new Thread(this::stopProcesses, "kubernetes-api-server-exit");
+
   private KubernetesApiServer(KubernetesBinaries binaries, Path directory, boolean watchCache) {
     this.binaries = binaries;
     this.directory = directory;
@@ -80,6 +83,7 @@ public final class KubernetesApiServer implements AutoCloseable {
       throw new UncheckedIOException("cannot make a directory for the API server", e);
     }
     KubernetesApiServer server = new KubernetesApiServer(binaries, directory, watchCache);
+    Runtime.getRuntime().addShutdownHook(server.onExit);
     try {
       server.startEtcd();
       server.startApiServer();
@@ -254,11 +258,20 @@ public final class KubernetesApiServer implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    stopProcesses();
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException exiting) {
+      // Closed by the hook's own JVM exit: nothing to remove.
+    }
+    deleteTree(directory);
+  }
+
+  private synchronized void stopProcesses() {
     stop(apiServer);
     stop(etcd);
     apiServer = null;
     etcd = null;
-    deleteTree(directory);
   }
 
   private void startEtcd() {

@@ -5,24 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
-import io.chelonia.agent.testing.FakeApiServer;
+import io.chelonia.agent.testing.KubernetesApiServer;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.kubernetes.client.util.ClientBuilder;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +26,11 @@ import java.util.stream.IntStream;
 /**
  * What the index costs: 10,000 pods (of 1,000 ReplicaSets), each the size of a real pod (labels,
  * annotations, two containers with env, resources, probes and mounts, status with conditions and
- * container statuses), loaded through the fake API server; the heap retained after a full GC is
- * measured before the informers start and after they synced. A program rather than a test: the mock
- * store takes a minute or more to take 10,000 pods (each create scans the store). Run it with
+ * container statuses), loaded into a real API server (etcd and kube-apiserver, see {@link
+ * KubernetesApiServer}, in processes of their own); the heap retained after a full GC is measured
+ * before the informers start and after they synced. The test's own admin client is alive in both
+ * measures, so it cancels out. A program rather than a test: loading the pods takes a minute or
+ * more. Run it with
  *
  * <pre>{@code
  * mvn -B -ntp -pl otel-agent test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
@@ -55,29 +52,12 @@ public final class KubernetesNamesHeap {
   private KubernetesNamesHeap() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 1 && args[0].equals("serve")) {
-      serve();
-      return;
-    }
-    // The fake API server runs in a JVM of its own: its store, watch caches and I/O buffers
-    // (a 10,000-pod list is 40 MB of JSON) would otherwise be measured with the index.
-    Process server =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                KubernetesNamesHeap.class.getName(),
-                "serve")
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
-      String url =
-          CompletableFuture.supplyAsync(() -> readLine(out))
-              .get(LOAD.toSeconds(), TimeUnit.SECONDS);
+    try (KubernetesApiServer api = KubernetesApiServer.start()) {
+      load(api);
       long before = retainedHeap();
       try (KubernetesNames names =
-          KubernetesNames.builder(new ClientBuilder().setBasePath(url).build()).start()) {
+          KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(api.adminKubeconfig())))
+              .start()) {
         await("informers synced", SYNC, names::hasSynced);
         await("last pod indexed", SYNC, () -> named(names, PODS - 1).isPresent());
         long retained = retainedHeap() - before;
@@ -89,35 +69,35 @@ public final class KubernetesNamesHeap {
             .contains(new Endpoint("load", "Deployment", "app-123", "app-123-rs-1234", ""));
         assertThat(retained).isLessThan(MAX_RETAINED_BYTES);
       }
-    } finally {
-      server.destroyForcibly();
     }
     // The informers' HTTP client leaves non-daemon threads behind.
     System.exit(0);
   }
 
-  /** The fake API server with the pods, its URL on stdout; it stops when stdin closes. */
-  private static void serve() throws Exception {
-    try (FakeApiServer api = FakeApiServer.start();
-        ExecutorService clients = Executors.newFixedThreadPool(16)) {
+  /** The ReplicaSets and pods, each pod's status set as its kubelet would. */
+  private static void load(KubernetesApiServer api) throws InterruptedException {
+    api.createNamespace("load", Map.of());
+    api.createServiceAccount("load", "app");
+    try (ExecutorService clients = Executors.newFixedThreadPool(16)) {
       IntStream.range(0, PODS / PODS_PER_REPLICA_SET)
-          .forEach(rs -> clients.execute(() -> replicaSet(api, rs)));
+          .forEach(rs -> clients.execute(() -> api.admin().resource(replicaSet(rs)).create()));
       IntStream.range(0, PODS)
-          .forEach(i -> clients.execute(() -> api.objects().resource(pod(i)).create()));
+          .forEach(
+              i ->
+                  clients.execute(
+                      () -> {
+                        Pod pod = pod(i);
+                        Pod created =
+                            api.admin()
+                                .resource(new PodBuilder(pod).withStatus(null).build())
+                                .create();
+                        created.setStatus(pod.getStatus());
+                        api.admin().resource(created).updateStatus();
+                      }));
       clients.shutdown();
-      clients.awaitTermination(LOAD.toSeconds(), TimeUnit.SECONDS);
-      System.out.println(api.url());
-      System.out.flush();
-      System.in.read();
-    }
-    System.exit(0);
-  }
-
-  private static String readLine(BufferedReader reader) {
-    try {
-      return reader.readLine();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      if (!clients.awaitTermination(LOAD.toSeconds(), TimeUnit.SECONDS)) {
+        throw new IllegalStateException("pods not loaded within " + LOAD);
+      }
     }
   }
 
@@ -145,34 +125,42 @@ public final class KubernetesNamesHeap {
   }
 
   private static String ip(int pod) {
-    return "10.42." + (pod / 250) + "." + (pod % 250 + 1);
+    return "198.18." + (pod / 250) + "." + (pod % 250 + 1);
   }
 
-  private static void replicaSet(FakeApiServer api, int rs) {
-    api.objects()
-        .resource(
-            new ReplicaSetBuilder()
-                .withNewMetadata()
-                .withName("app-" + rs + "-rs")
-                .withNamespace("load")
-                .withLabels(Map.of("app", "app-" + rs))
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("apps/v1")
-                        .withKind("Deployment")
-                        .withName("app-" + rs)
-                        .withUid(UUID.randomUUID().toString())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(PODS_PER_REPLICA_SET)
-                .withNewSelector()
-                .addToMatchLabels("app", "app-" + rs)
-                .endSelector()
-                .endSpec()
+  private static ReplicaSet replicaSet(int rs) {
+    return new ReplicaSetBuilder()
+        .withNewMetadata()
+        .withName("app-" + rs + "-rs")
+        .withNamespace("load")
+        .withLabels(Map.of("app", "app-" + rs))
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName("app-" + rs)
+                .withUid(UUID.randomUUID().toString())
+                .withController(true)
                 .build())
-        .create();
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(PODS_PER_REPLICA_SET)
+        .withNewSelector()
+        .addToMatchLabels("app", "app-" + rs)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", "app-" + rs)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("registry.example.com/app:v1.42.7")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   private static Pod pod(int i) {

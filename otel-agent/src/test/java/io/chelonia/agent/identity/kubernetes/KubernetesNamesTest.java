@@ -24,8 +24,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,31 +138,7 @@ class KubernetesNamesTest {
             .withUid(UUID.randomUUID().toString())
             .endMetadata()
             .build();
-    HasMetadata replicaSet =
-        cluster.create(
-            new ReplicaSetBuilder()
-                .withNewMetadata()
-                .withName("web-5c6b")
-                .withNamespace(ns)
-                .withOwnerReferences(ClusterObjects.controller(rollout))
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .addToMatchLabels("app", "web")
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", "web")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("main")
-                .withImage("registry.invalid/web:1")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build());
+    HasMetadata replicaSet = cluster.replicaSet(ns, "web-5c6b", rollout);
     Pod web = cluster.runningPod(ns, "web-5c6b-q", replicaSet, "198.19.1.11");
 
     start();
@@ -244,30 +218,7 @@ class KubernetesNamesTest {
   @Test
   void hostNetworkPodOnThisNodeIsNamedByItsCgroupOrListeningPortElseTheNode() throws Exception {
     cluster.node("worker-2", "198.19.2.12");
-    HasMetadata exporterSet =
-        cluster.create(
-            new DaemonSetBuilder()
-                .withNewMetadata()
-                .withName("node-exporter")
-                .withNamespace(ns)
-                .endMetadata()
-                .withNewSpec()
-                .withNewSelector()
-                .addToMatchLabels("app", "node-exporter")
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", "node-exporter")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("exporter")
-                .withImage("registry.invalid/exporter:1")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build());
+    HasMetadata exporterSet = cluster.daemonSet(ns, "node-exporter");
     Pod exporterPod =
         cluster.create(
             new PodBuilder()
