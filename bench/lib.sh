@@ -195,6 +195,30 @@ compare_runs() {
         v["pair", n["pair"]], n["pair"] }'
 }
 
+# Prints the receiver's bits per second of one iperf3 run on a path (loopback or netns), of
+# SECONDS_PER_RUN seconds on IPERF_PORT. Needs hosts_up for netns.
+transfer() {
+  local server_ns=() client_ns=() address=127.0.0.1
+  if [[ $1 == netns ]]; then
+    server_ns=(ip netns exec "$NS_B")
+    client_ns=(ip netns exec "$NS_A")
+    address=$ADDR_B
+  fi
+  # -1: the server serves one test and exits.
+  "${server_ns[@]}" iperf3 -s -1 -B "$address" -p "$IPERF_PORT" >/dev/null 2>&1 &
+  local server=$!
+  local waited=0
+  until "${server_ns[@]}" ss -Hltn "sport = :$IPERF_PORT" | grep -q LISTEN; do
+    sleep 0.1
+    waited=$((waited + 1))
+    ((waited < 100)) || { echo "iperf3 server did not start" >&2; return 1; }
+  done
+  "${client_ns[@]}" timeout $((SECONDS_PER_RUN + 30)) \
+    iperf3 -c "$address" -p "$IPERF_PORT" -t "$SECONDS_PER_RUN" -J |
+    jq -e '.end.sum_received.bits_per_second'
+  wait "$server"
+}
+
 # Opens CONNECTIONS concurrent connections from host A to host B and holds them for SECONDS, in
 # as many client/server process pairs as the open-files limit requires (each connection is a
 # descriptor on each side; root may not be allowed to raise the hard limit). Needs hosts_up.

@@ -101,18 +101,20 @@ enum chelonia_dns_limits {
 };
 
 /*
- * One UDP datagram from port 53 received by a socket on this machine: a DNS answer (or what
- * claims to be one; the agent parses it), with who received it. Addresses as in socket_record.
+ * What a socket on this machine received from port 53: a UDP datagram (a DNS answer, or what
+ * claims to be one; the agent parses it) or the payload of one TCP segment (DNS over TCP: a
+ * two-byte length, then the message), with who received it. Addresses as in socket_record.
  */
 struct dns_message {
 	__u64 cgroup_id;     /* cgroup v2 id of the receiving socket's owner */
 	__u32 netns;         /* network namespace inode of the receiving socket */
 	__u32 length;        /* payload bytes copied below, at most DNS_PAYLOAD_MAX */
-	__u32 wire_length;   /* the datagram's UDP payload length */
+	__u32 wire_length;   /* the datagram's (the segment's) payload length */
 	__u16 family;        /* AF_INET or AF_INET6 */
 	__u16 client_port;   /* the receiver's port, host order */
 	__u8 client[16];     /* the receiver's address: the datagram's destination */
 	__u8 resolver[16];   /* the answering server's address: the datagram's source */
+	__u8 protocol;       /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 payload[DNS_PAYLOAD_MAX];
 };
 

@@ -216,7 +216,7 @@ enum sock_flags {
 
 /*
  * Fixed layouts, outside CO-RE: the UAPI context of cgroup_skb programs (the verifier rewrites
- * its accesses itself) and the wire headers of IPv4, IPv6 and UDP.
+ * its accesses itself) and the wire headers of IPv4, IPv6, and the ports of UDP and TCP.
  */
 struct __sk_buff {
 	__u32 len;
@@ -257,10 +257,9 @@ struct ipv6hdr {
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
-struct udphdr {
+/* The head of a UDP or TCP header: the ports. */
+struct l4_ports {
 	__be16 source;
 	__be16 dest;
-	__be16 len;
-	__u16 check;
 };
 #endif

@@ -18,9 +18,9 @@
  *   iter/tcp                    the same harvest per network namespace, for an agent that cannot
  *                               see the host's processes (not in the initial PID namespace)
  *   cgroup_skb/ingress          optional (names from DNS): attached to the root cgroup v2, sees
- *                               every packet delivered to a socket; copies UDP datagrams from
- *                               port 53 to the dns_messages ring, leaves every other packet after
- *                               reading one byte of its IP header
+ *                               every packet delivered to a socket; copies what comes from port
+ *                               53 (UDP datagrams, TCP payloads) to the dns_messages ring, leaves
+ *                               every other packet after its protocol and source port
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
@@ -651,7 +651,9 @@ int harvest_namespace(struct bpf_iter__tcp *ctx)
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define TCP_DATA_OFFSET 12
 #define DNS_PORT 53
 #define SK_PASS 1
 #define UDP_HEADER 8
@@ -666,9 +668,10 @@ struct ip_addresses {
 };
 
 /*
- * A DNS answer received by any socket under the root cgroup (every container's too). Runs for
- * every packet delivered to a socket, TCP segments included: those leave after the L3 protocol
- * and one byte of the IP header, read in place. Never drops anything: always SK_PASS.
+ * A DNS answer received by any socket under the root cgroup (every container's too): a UDP
+ * datagram or a TCP segment with a payload from port 53. Runs for every packet delivered to a
+ * socket: any other packet leaves after the L3 protocol, one byte of the IP header and the source
+ * port, all read in place. Never drops anything: always SK_PASS.
  */
 SEC("cgroup_skb/ingress")
 int on_dns_answer(struct __sk_buff *skb)
@@ -677,42 +680,58 @@ int on_dns_answer(struct __sk_buff *skb)
 	void *end = (void *)(long)skb->data_end;
 	struct ip_addresses where;
 	struct dns_message *m;
-	struct udphdr udp;
+	struct l4_ports *ports;
 	struct sk_buff *kskb;
 	struct sock *sk;
 	__u16 family;
-	__u32 l4, copy;
+	__u8 protocol;
+	__u32 l4, header, copy;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = data;
 
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP)
+		if ((void *)(ip + 1) > end)
 			return SK_PASS;
+		protocol = ip->protocol;
 		l4 = (ip->ihl_version & 0xf) * 4;
 		family = AF_INET;
 		where = (struct ip_addresses){ .source = 12, .destination = 16, .size = 4 };
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
 
-		/* A datagram behind IPv6 extension headers is not looked into. */
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
+		/* A packet behind IPv6 extension headers is not looked into. */
+		if ((void *)(ip6 + 1) > end)
 			return SK_PASS;
+		protocol = ip6->nexthdr;
 		l4 = sizeof(*ip6);
 		family = AF_INET6;
 		where = (struct ip_addresses){ .source = 8, .destination = 24, .size = 16 };
 	} else {
 		return SK_PASS;
 	}
-	if (bpf_skb_load_bytes(skb, l4, &udp, sizeof(udp)) || udp.source != bpf_htons(DNS_PORT))
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return SK_PASS;
-	if (skb->len <= l4 + UDP_HEADER)
+	/* The transport header is in the linear data here: TCP and UDP pulled it before the filter. */
+	ports = data + l4;
+	if ((void *)(ports + 1) > end || ports->source != bpf_htons(DNS_PORT))
+		return SK_PASS;
+	header = UDP_HEADER;
+	if (protocol == IPPROTO_TCP) {
+		__u8 *offset = (__u8 *)ports + TCP_DATA_OFFSET;
+
+		if ((void *)(offset + 1) > end)
+			return SK_PASS;
+		header = (*offset >> 4) * 4;
+	}
+	/* Bare ACKs and FINs of a TCP answer carry nothing to read. */
+	if (skb->len <= l4 + header)
 		return SK_PASS;
 	m = bpf_ringbuf_reserve(&dns_messages, sizeof(*m), 0);
 	if (!m) {
 		count(STAT_DNS_RING_FULL);
 		return SK_PASS;
 	}
-	copy = skb->len - l4 - UDP_HEADER;
+	copy = skb->len - l4 - header;
 	m->wire_length = copy;
 	if (copy > DNS_PAYLOAD_MAX)
 		copy = DNS_PAYLOAD_MAX;
@@ -724,7 +743,7 @@ int on_dns_answer(struct __sk_buff *skb)
 	}
 	__builtin_memset(m->client, 0, sizeof(m->client));
 	__builtin_memset(m->resolver, 0, sizeof(m->resolver));
-	if (bpf_skb_load_bytes(skb, l4 + UDP_HEADER, m->payload, copy) ||
+	if (bpf_skb_load_bytes(skb, l4 + header, m->payload, copy) ||
 	    bpf_skb_load_bytes(skb, where.destination, m->client, where.size) ||
 	    bpf_skb_load_bytes(skb, where.source, m->resolver, where.size)) {
 		bpf_ringbuf_discard(m, 0);
@@ -736,7 +755,8 @@ int on_dns_answer(struct __sk_buff *skb)
 	m->cgroup_id = bpf_skb_cgroup_id(skb);
 	m->length = copy;
 	m->family = family;
-	m->client_port = bpf_ntohs(udp.dest);
+	m->client_port = bpf_ntohs(ports->dest);
+	m->protocol = protocol;
 	bpf_ringbuf_submit(m, 0);
 	return SK_PASS;
 }

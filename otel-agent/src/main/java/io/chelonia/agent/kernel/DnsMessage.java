@@ -4,14 +4,16 @@ import java.net.InetAddress;
 import java.util.Objects;
 
 /**
- * A UDP datagram from port 53 that a socket on this machine received: a DNS answer, or what claims
- * to be one (whoever reads it parses it and must expect anything).
+ * What a socket on this machine received from port 53: a UDP datagram (a DNS answer, or what claims
+ * to be one: whoever reads it parses it and must expect anything), or the payload of one TCP
+ * segment (DNS over TCP: a two-byte length, then the message, which may go on in later segments).
  *
  * @param netns network namespace inode of the receiving socket, 0 when the kernel did not say
  * @param cgroupId cgroup v2 id of the receiving socket's owner
  * @param client the receiver's address (the datagram's destination)
  * @param clientPort the receiver's port
  * @param resolver the answering server's address (the datagram's source)
+ * @param overTcp a TCP segment's payload, not a UDP datagram
  * @param wireLength the datagram's payload length; more than {@code payload.length} when the kernel
  *     cut the copy at {@link #MAX_PAYLOAD} bytes
  * @param payload the DNS message, or its first {@link #MAX_PAYLOAD} bytes
@@ -22,6 +24,7 @@ public record DnsMessage(
     InetAddress client,
     int clientPort,
     InetAddress resolver,
+    boolean overTcp,
     int wireLength,
     byte[] payload) {
   /** Bytes of each message the kernel copies (the EDNS size RFC 8914 advises). */

@@ -25,8 +25,11 @@ final class DnsMessageLayout {
           JAVA_SHORT.withName("client_port"),
           MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("client"),
           MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("resolver"),
+          JAVA_BYTE.withName("protocol"),
           MemoryLayout.sequenceLayout(KernelConstants.DNS_PAYLOAD_MAX, JAVA_BYTE)
-              .withName("payload"));
+              .withName("payload"),
+          // The C struct's tail padding, to its 8-byte alignment.
+          MemoryLayout.paddingLayout(7));
 
   private static final long CGROUP_ID = offset("cgroup_id");
   private static final long NETNS = offset("netns");
@@ -36,7 +39,9 @@ final class DnsMessageLayout {
   private static final long CLIENT_PORT = offset("client_port");
   private static final long CLIENT = offset("client");
   private static final long RESOLVER = offset("resolver");
+  private static final long PROTOCOL = offset("protocol");
   private static final long PAYLOAD = offset("payload");
+  private static final int IPPROTO_TCP = 6;
 
   private DnsMessageLayout() {}
 
@@ -52,6 +57,7 @@ final class DnsMessageLayout {
         SocketRecordLayout.address(segment, CLIENT, family),
         Short.toUnsignedInt(segment.get(JAVA_SHORT, CLIENT_PORT)),
         SocketRecordLayout.address(segment, RESOLVER, family),
+        segment.get(JAVA_BYTE, PROTOCOL) == IPPROTO_TCP,
         segment.get(JAVA_INT, WIRE_LENGTH),
         payload);
   }

@@ -86,6 +86,7 @@ public final class KernelSockets implements AutoCloseable {
       this.harvester = object.attachIterator(path.program);
       attached.put(path.program, harvester);
       if (dnsAnswers) {
+        CgroupRoot.warnIfOwnNamespace();
         try (Fd root = libc.openReadOnly(CgroupRoot.find())) {
           attached.put(
               KernelConstants.PROGRAM_DNS_ANSWER,

@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A workload that resolves a name and connects to it, in a network namespace host: through the
  * system resolver (glibc's getaddrinfo, reading the host's resolv.conf) or through a resolver of
- * its own (a hand-built query over a UDP socket, no libc resolver involved). Sends 100 bytes, waits
- * for the server to close, and says where it connected, or the response code of a failed answer.
+ * its own (a hand-built query over a UDP socket, or over TCP, no libc resolver involved). Sends 100
+ * bytes, waits for the server to close, and says where it connected, or the response code of a
+ * failed answer.
  */
 public final class ResolvingClient {
   private static final long TIMEOUT_SECONDS = 30;
@@ -30,10 +31,17 @@ public final class ResolvingClient {
           labels = b"".join(bytes([len(l)]) + l.encode() for l in name.split("."))
           query = struct.pack(">HHHHHH", 0x4321, 0x0100, 1, 0, 0, 0) + labels + b"\\0"
           query += struct.pack(">HH", qtype, 1)
-          s = socket.socket(socket.AF_INET6 if ":" in resolver else socket.AF_INET, socket.SOCK_DGRAM)
+          kind = socket.SOCK_STREAM if mode == "tcp" else socket.SOCK_DGRAM
+          s = socket.socket(socket.AF_INET6 if ":" in resolver else socket.AF_INET, kind)
           s.settimeout(5)
-          s.sendto(query, (resolver, 53))
-          answer = s.recv(4096)
+          if mode == "tcp":
+              s.connect((resolver, 53))
+              s.sendall(struct.pack(">H", len(query)) + query)
+              head = s.recv(2, socket.MSG_WAITALL)
+              answer = s.recv(struct.unpack(">H", head)[0], socket.MSG_WAITALL)
+          else:
+              s.sendto(query, (resolver, 53))
+              answer = s.recv(4096)
           s.close()
           if answer[3] & 15:
               print("rcode", answer[3] & 15)
@@ -61,6 +69,12 @@ public final class ResolvingClient {
     return run(
         ns,
         List.of("own", name, ipv6 ? "6" : "4", Integer.toString(port), resolver.getHostAddress()));
+  }
+
+  /** Resolves with its own query over TCP to {@code resolver}, then connects. */
+  public static String throughOwnQueryOverTcp(
+      String ns, InetAddress resolver, String name, int port) {
+    return run(ns, List.of("tcp", name, "4", Integer.toString(port), resolver.getHostAddress()));
   }
 
   private static String run(String ns, List<String> args) {

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,10 +19,10 @@ import java.util.function.Consumer;
 
 /**
  * Names external addresses by the DNS name the workload asked for: learns from the DNS answers
- * sockets on this machine received (the kernel copies them) which name led to which address, per
- * network namespace (a pod, or the host), and names that namespace's connections to the address by
- * it while the answer holds. Two clients that resolved different names to one address keep their
- * own names. Names under the cluster domain are left to Kubernetes.
+ * sockets on this machine received over UDP or TCP (the kernel copies them) which name led to which
+ * address, per network namespace (a pod, or the host), and names that namespace's connections to
+ * the address by it while the answer holds. Two clients that resolved different names to one
+ * address keep their own names. Names under the cluster domain are left to Kubernetes.
  *
  * <p>Memory is bounded: past {@code maxEntries} the oldest entry is dropped, and counted. Called
  * from the poll thread (learning and naming alike); synchronized all the same, as cheap insurance.
@@ -76,11 +77,8 @@ public final class DnsNames implements NameSource, Consumer<DnsMessage> {
   @Override
   public synchronized void accept(DnsMessage message) {
     DnsAnswer answer;
-    if (message.cut()) {
-      cut++;
-    }
     try {
-      answer = DnsAnswerParser.parse(message.payload(), !message.cut());
+      answer = read(message);
     } catch (MalformedDnsMessageException e) {
       malformed++;
       return;
@@ -102,6 +100,30 @@ public final class DnsNames implements NameSource, Consumer<DnsMessage> {
       names.put(key, new Learned(answer.question(), expires));
       learned++;
     }
+  }
+
+  /**
+   * The answer in a datagram, or in a TCP segment that starts a message (its two-byte length
+   * first); a message longer than what was copied is read up to the cut, and counted.
+   */
+  private DnsAnswer read(DnsMessage message) throws MalformedDnsMessageException {
+    byte[] payload = message.payload();
+    if (!message.overTcp()) {
+      if (message.cut()) {
+        cut++;
+      }
+      return DnsAnswerParser.parse(payload, !message.cut());
+    }
+    if (payload.length < 2) {
+      throw new MalformedDnsMessageException("a TCP segment shorter than a length prefix");
+    }
+    int length = (payload[0] & 0xFF) << 8 | (payload[1] & 0xFF);
+    int copied = payload.length - 2;
+    if (length > copied) {
+      cut++;
+    }
+    return DnsAnswerParser.parse(
+        Arrays.copyOfRange(payload, 2, 2 + Math.min(length, copied)), length <= copied);
   }
 
   private boolean inCluster(String name) {

@@ -93,6 +93,27 @@ class DnsNamesTest {
   }
 
   @Test
+  void learnsFromAnAnswerOverTcpAndReadsOneCutShortUpToTheCut() {
+    byte[] whole =
+        TestMessages.answer("tcp.example.com", TestMessages.A, 2)
+            .address(12, CDN, 300)
+            .address(12, InetAddress.ofLiteral("198.18.9.20"), 300)
+            .bytes();
+
+    names.accept(tcpSegment(POD_A, whole, whole.length + 2));
+    names.accept(tcpSegment(POD_B, whole, whole.length + 2 - 10));
+
+    assertThat(names.name(server(POD_A, InetAddress.ofLiteral("198.18.9.20"))))
+        .contains(external("tcp.example.com"));
+    assertThat(names.name(server(POD_B, CDN))).contains(external("tcp.example.com"));
+    assertThat(names.name(server(POD_B, InetAddress.ofLiteral("198.18.9.20")))).isEmpty();
+    assertThat(names.counters().cut()).isEqualTo(1);
+    assertThat(names.counters().malformed()).isZero();
+    names.accept(tcpSegment(POD_A, whole, 1));
+    assertThat(names.counters().malformed()).isEqualTo(1);
+  }
+
+  @Test
   void countsAnswersByResponseCode() {
     byte[] nxdomain =
         TestMessages.header(true, DnsAnswer.NXDOMAIN, 1, 0).name("x.test").u16(1).u16(1).bytes();
@@ -114,8 +135,28 @@ class DnsNamesTest {
   }
 
   private static DnsMessage message(long netns, byte[] payload, int wireLength) {
+    return received(netns, false, payload, wireLength);
+  }
+
+  private static DnsMessage received(long netns, boolean overTcp, byte[] payload, int wireLength) {
     return new DnsMessage(
-        netns, 77, InetAddress.ofLiteral("198.18.0.1"), 40000, RESOLVER, wireLength, payload);
+        netns,
+        77,
+        InetAddress.ofLiteral("198.18.0.1"),
+        40000,
+        RESOLVER,
+        overTcp,
+        wireLength,
+        payload);
+  }
+
+  /** A TCP segment from port 53 that starts with a message's two-byte length. */
+  private static DnsMessage tcpSegment(long netns, byte[] message, int copied) {
+    byte[] segment = new byte[message.length + 2];
+    segment[0] = (byte) (message.length >> 8);
+    segment[1] = (byte) message.length;
+    System.arraycopy(message, 0, segment, 2, message.length);
+    return received(netns, true, Arrays.copyOf(segment, copied), segment.length);
   }
 
   private static EndpointQuery server(long netns, InetAddress address) {
