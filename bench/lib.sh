@@ -120,9 +120,10 @@ agent_cpu_ticks() {
 
 # The sum of a counter's series on the agent's Prometheus endpoint whose labels contain MATCH.
 agent_metric_sum() {
-  local name=$1 match=$2
+  local name=$1 match=$2 also=${3:-}
   curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" |
-    awk -v n="$name" -v m="$match" 'index($0, n "{") == 1 && index($0, m) {s += $NF} END {print s + 0}'
+    awk -v n="$name" -v m="$match" -v a="$also" \
+      'index($0, n "{") == 1 && index($0, m) && index($0, a) {s += $NF} END {print s + 0}'
 }
 
 agent_stop() {
