@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
@@ -31,6 +32,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Workloads made the way the cluster's controllers would make them, with nobody but the test to
@@ -43,9 +46,20 @@ public final class ClusterObjects {
   private static final String IMAGE = "registry.invalid/chelonia-test:1";
 
   private final KubernetesClient client;
+  private final Optional<String> nodeName;
 
   public ClusterObjects(KubernetesClient client) {
+    this(client, Optional.empty());
+  }
+
+  private ClusterObjects(KubernetesClient client, Optional<String> nodeName) {
     this.client = client;
+    this.nodeName = nodeName;
+  }
+
+  /** The same, its pods scheduled on {@code node} (as the scheduler's binding would set it). */
+  public ClusterObjects onNode(String node) {
+    return new ClusterObjects(client, Optional.of(node));
   }
 
   /** A Deployment, its ReplicaSet and one running pod at {@code ips}; returns the pod. */
@@ -156,6 +170,7 @@ public final class ClusterObjects {
             .withLabels(labels(name))
             .endMetadata()
             .withSpec(podSpec());
+    nodeName.ifPresent(node -> pod.editSpec().withNodeName(node).endSpec());
     if (owner != null) {
       pod.editMetadata().withOwnerReferences(controller(owner)).endMetadata();
     }
@@ -171,25 +186,43 @@ public final class ClusterObjects {
 
   /** A Service given cluster IPs of both families by the API server (which picks them). */
   public Service dualStackService(String namespace, String name) {
+    return service(namespace, name, 8080, spec -> spec.withIpFamilyPolicy("RequireDualStack"));
+  }
+
+  /** A ClusterIP Service on port 80 at {@code clusterIp}, chosen by the caller. */
+  public Service service(String namespace, String name, String clusterIp) {
+    return service(namespace, name, 80, spec -> spec.withClusterIP(clusterIp));
+  }
+
+  private Service service(
+      String namespace, String name, int port, UnaryOperator<ServiceSpecBuilder> addresses) {
+    ServiceSpecBuilder spec =
+        new ServiceSpecBuilder().withSelector(labels(name)).addNewPort().withPort(port).endPort();
     return create(
         new ServiceBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace(namespace)
             .endMetadata()
-            .withNewSpec()
-            .withIpFamilyPolicy("RequireDualStack")
-            .withSelector(labels(name))
-            .addNewPort()
-            .withPort(8080)
-            .endPort()
-            .endSpec()
+            .withSpec(addresses.apply(spec).build())
             .build());
   }
 
   /** A Node with these InternalIP addresses (and its name as Hostname), as its kubelet says. */
   public Node node(String name, String... addresses) {
-    Node created = create(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build());
+    return node(name, Map.of(), addresses);
+  }
+
+  /** The same, with labels (a zone and a region, say). */
+  public Node node(String name, Map<String, String> labels, String... addresses) {
+    Node created =
+        create(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build());
     created.setStatus(
         new NodeStatusBuilder()
             .withAddresses(

@@ -53,19 +53,14 @@ import java.util.regex.Pattern;
  *
  * <p>The front is needed because the mock serves watches over WebSocket only (client-java, like
  * client-go, watches over HTTP), keeps no event history, and blocks its event loop for up to a
- * minute when a client closes a watch. The front ends each watch after its {@code timeoutSeconds},
- * can be stopped and restarted on the same port with the objects kept, and can make the watches in
- * flight go silent.
+ * minute when a client closes a watch. The front ends each watch after its {@code timeoutSeconds}
+ * and can make the watches in flight go silent.
  */
 public final class FakeApiServer implements AutoCloseable {
   private static final Pattern TIMEOUT = Pattern.compile("(?:^|&)timeoutSeconds=(\\d+)");
   private static final Pattern RESOURCE_VERSION = Pattern.compile("(?:^|&)resourceVersion=(\\d+)");
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
   private static final long CACHE_REFRESH_MILLIS = 50;
-  private static final String EXPIRED =
-      "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
-          + "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-          + "\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}\n";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The mock logs every request at INFO, and the watch cache lists every few milliseconds. */
@@ -85,9 +80,6 @@ public final class FakeApiServer implements AutoCloseable {
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
   private final int port;
   private HttpServer front;
-
-  /** After a restart, watches from an older resource version are refused (410 Gone). */
-  private volatile long expiredBefore;
 
   /**
    * The mapper configured for Kubernetes objects, as KubernetesMockServer's own constructors use;
@@ -110,7 +102,7 @@ public final class FakeApiServer implements AutoCloseable {
     objects = mock.createClient();
     // Once logging is set up (logback resets java.util.logging levels as it starts).
     MOCK_LOG.setLevel(Level.WARNING);
-    port = startFront(0);
+    port = startFront();
     refresher.scheduleWithFixedDelay(
         () -> {
           if (written.getAndSet(false)) {
@@ -136,28 +128,6 @@ public final class FakeApiServer implements AutoCloseable {
     return objects;
   }
 
-  /** The API server goes away: the port refuses connections and open watches are cut. */
-  public synchronized void stop() {
-    if (front != null) {
-      front.stop(0);
-      front = null;
-      watches.forEach(WatchStream::end);
-    }
-  }
-
-  /**
-   * The API server comes back on the same port, with the objects it had. Like a restarted API
-   * server, whose watch cache starts afresh, it answers a watch from a resource version older than
-   * the restart with 410 Gone, so clients list again.
-   */
-  public synchronized void restart() {
-    if (front == null) {
-      caches.values().forEach(WatchCache::refresh);
-      expiredBefore = caches.values().stream().mapToLong(WatchCache::version).max().orElse(0);
-      startFront(port);
-    }
-  }
-
   /**
    * The watches now open go silent and stay open, as a connection left half-open by a restart
    * behind a load balancer does: no event, no end. Later requests are served normally.
@@ -173,19 +143,19 @@ public final class FakeApiServer implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    stop();
+    front.stop(0);
+    watches.forEach(WatchStream::end);
     refresher.shutdownNow();
     objects.close();
     mock.destroy();
     handlers.shutdownNow();
   }
 
-  private synchronized int startFront(int wanted) {
+  private synchronized int startFront() {
     try {
-      front =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
+      front = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + wanted, e);
+      throw new UncheckedIOException("cannot listen on the loopback", e);
     }
     front.setExecutor(handlers);
     front.createContext(
@@ -248,10 +218,6 @@ public final class FakeApiServer implements AutoCloseable {
     long from = version.find() ? Long.parseLong(version.group(1)) : 0;
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(200, 0);
-    if (from < expiredBefore) {
-      exchange.getResponseBody().write(EXPIRED.getBytes(StandardCharsets.UTF_8));
-      return;
-    }
     WatchStream stream = new WatchStream(exchange.getResponseBody());
     WatchCache cache = cache(exchange.getRequestURI().getRawPath());
     watches.add(stream);
@@ -333,10 +299,6 @@ public final class FakeApiServer implements AutoCloseable {
     WatchCache(String path) {
       this.path = path;
       refresh();
-    }
-
-    synchronized long version() {
-      return version;
     }
 
     synchronized void refresh() {

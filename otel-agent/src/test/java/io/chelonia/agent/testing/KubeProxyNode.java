@@ -26,8 +26,8 @@ public final class KubeProxyNode implements AutoCloseable {
   /** A client pod on the node, in a namespace of its own: its connections cross PREROUTING. */
   public static final InetAddress CLIENT_POD = InetAddress.ofLiteral("198.18.20.10");
 
-  public static final InetAddress SERVICE_IP = InetAddress.ofLiteral("198.18.21.10");
-  public static final InetAddress EMPTY_SERVICE_IP = InetAddress.ofLiteral("198.18.21.11");
+  public static final InetAddress SERVICE_IP = InetAddress.ofLiteral("198.19.200.10");
+  public static final InetAddress EMPTY_SERVICE_IP = InetAddress.ofLiteral("198.19.200.11");
   public static final int SERVICE_PORT = 80;
 
   /** Both backends listen on this port (each in its own namespace), as one Deployment's pods do. */
@@ -73,7 +73,7 @@ public final class KubeProxyNode implements AutoCloseable {
     NetnsHosts.runIn(node, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     // The ClusterIP range needs a route for connect to get as far as the OUTPUT hook; it also
     // gives a node-network client its address, NODE_TO_A, whichever backend answers.
-    NetnsHosts.runIn(node, "ip", "route", "add", "198.18.21.0/24", "dev", "eth-a");
+    NetnsHosts.runIn(node, "ip", "route", "add", "198.19.200.0/24", "dev", "eth-a");
     kubeProxyRules();
   }
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
+import io.chelonia.agent.testing.ClusterObjects;
 import io.chelonia.agent.testing.FakeApiServer;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.kubernetes.client.util.ClientBuilder;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -53,28 +53,7 @@ class KubernetesNamesWatchdogTest {
     api.stallWatches();
     long restartsBefore = names.restarts();
 
-    api.objects()
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("late-1")
-                .withNamespace("shop")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("main")
-                .withImage("main")
-                .endContainer()
-                .endSpec()
-                .withNewStatus()
-                .withPhase("Running")
-                .withPodIP("198.19.4.50")
-                .addNewPodIP()
-                .withIp("198.19.4.50")
-                .endPodIP()
-                .endStatus()
-                .build())
-        .create();
+    new ClusterObjects(api.objects()).runningPod("shop", "late-1", null, "198.19.4.50");
 
     await("stalled informers restarted", () -> names.restarts() >= restartsBefore + 5);
     await("pod seen by the new informer", () -> named("198.19.4.50").isPresent());

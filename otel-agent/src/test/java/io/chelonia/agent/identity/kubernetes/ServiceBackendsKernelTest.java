@@ -19,11 +19,13 @@ import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.Await;
-import io.chelonia.agent.testing.FakeApiServer;
-import io.chelonia.agent.testing.FakeClusterObjects;
+import io.chelonia.agent.testing.ChartServiceAccount;
+import io.chelonia.agent.testing.ClusterObjects;
 import io.chelonia.agent.testing.KubeProxyNode;
+import io.chelonia.agent.testing.KubernetesApiServer;
 import io.chelonia.agent.testing.TrafficPeerProcess;
-import io.kubernetes.client.util.ClientBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -55,35 +57,44 @@ class ServiceBackendsKernelTest {
   private static final String REGION = "eu-west-1";
 
   private static KubeProxyNode node;
-  private static FakeApiServer api;
+  private static KubernetesApiServer api;
+  private static Path agentKubeconfig;
 
   @BeforeAll
   static void createNodeAndCluster() {
     node = KubeProxyNode.create();
-    api = FakeApiServer.start();
-    FakeClusterObjects cluster = new FakeClusterObjects(api);
+    api = KubernetesApiServer.start();
+    agentKubeconfig = ChartServiceAccount.create(api).kubeconfig(api);
+    api.createNamespace("shop", Map.of());
+    ClusterObjects cluster = new ClusterObjects(api.admin());
     cluster.node(
         "node-1",
-        Map.of(FakeClusterObjects.ZONE_LABEL, ZONE, FakeClusterObjects.REGION_LABEL, REGION),
-        NODE_TO_A,
-        NODE_TO_B);
-    cluster.deploymentPod("shop", "orders-api", BACKEND_A, "node-1");
-    cluster.deploymentPod("shop", "orders-api-canary", BACKEND_B, "node-1");
-    cluster.service("shop", "orders-api", SERVICE_IP);
-    cluster.service("shop", "empty-api", EMPTY_SERVICE_IP);
+        Map.of(NodeTopology.ZONE_LABEL, ZONE, NodeTopology.REGION_LABEL, REGION),
+        NODE_TO_A.getHostAddress(),
+        NODE_TO_B.getHostAddress());
+    ClusterObjects onNode = cluster.onNode("node-1");
+    onNode.deploymentPod("shop", "orders-api", BACKEND_A.getHostAddress());
+    onNode.deploymentPod("shop", "orders-api-canary", BACKEND_B.getHostAddress());
+    // At the addresses the node's rules translate: the real server accepts them, as they lie in
+    // its Service range.
+    cluster.service("shop", "orders-api", SERVICE_IP.getHostAddress());
+    cluster.service("shop", "empty-api", EMPTY_SERVICE_IP.getHostAddress());
   }
 
   @AfterAll
   static void removeNodeAndCluster() {
-    api.close();
+    if (api != null) {
+      api.close();
+    }
     node.close();
   }
 
   @Test
   @SuppressWarnings("try") // The backends only need to be listening, and to go at the end.
-  void clientOfAServiceHasOneLinkToEachBackendDeploymentWithExactBytes() {
+  void clientOfAServiceHasOneLinkToEachBackendDeploymentWithExactBytes() throws IOException {
     try (KubernetesNames names =
-            KubernetesNames.builder(new ClientBuilder().setBasePath(api.url()).build()).start();
+            KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
+                .start();
         LinkPipeline pipeline =
             LinkPipeline.open(
                 PipelineConfig.defaults(),
