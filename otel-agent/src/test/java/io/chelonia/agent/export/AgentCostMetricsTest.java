@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.time.Clock;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,19 +22,7 @@ class AgentCostMetricsTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    try (Telemetry telemetry =
-        Telemetry.start(
-            MetricsOptions.defaults(),
-            Map.of(),
-            Map.of(
-                "otel.metrics.exporter",
-                "prometheus",
-                "otel.exporter.prometheus.host",
-                "127.0.0.1",
-                "otel.exporter.prometheus.port",
-                String.valueOf(port)),
-            "test",
-            Clock.systemUTC())) {
+    try (Telemetry telemetry = SelfMetricsScrapeTest.start(port)) {
       // A collection after the listener is registered: it must show in jvm.gc.duration.
       System.gc();
       long rssBefore = ResidentMemory.bytes().orElseThrow();
