@@ -39,9 +39,15 @@ public final class SocketOwnerIterator implements AutoCloseable {
    * Checks the kernel, loads the program and attaches it.
    *
    * @throws KernelException with a one-line reason when the kernel, libbpf or the privileges are
-   *     not what the program needs
+   *     not what the program needs, or when this process is not in the host's PID namespace (the
+   *     program reports the host's process ids, which /proc here would not know)
    */
   public static SocketOwnerIterator open() {
+    if (!KernelSockets.inInitialPidNamespace()) {
+      throw new KernelException(
+          "not in the host's PID namespace: the owners iterator's process ids would not match"
+              + " this /proc");
+    }
     new KernelRequirements().verify();
     BpfObject object = BpfObject.open("chelonia_owners", objectBytes());
     try {
