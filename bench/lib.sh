@@ -253,7 +253,7 @@ hold_connections() {
     shard=$((shard + 1))
   done
 }
-HOLD_FIRST_PORT=7200
+HOLD_FIRST_PORT=${HOLD_FIRST_PORT:-7200}
 
 release_connections() {
   if ((${#HOLD_PIDS[@]} > 0)); then
