@@ -5,6 +5,7 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
 import io.chelonia.agent.kernel.KernelException;
+import io.chelonia.agent.kernel.KernelRequirements;
 import io.chelonia.agent.kernel.OwnedSocket;
 import io.chelonia.agent.kernel.SocketOwnerIterator;
 import io.chelonia.agent.lifecycle.DaemonThreads;
@@ -112,6 +113,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
   }
 
   private static Optional<SocketOwnerIterator> ownersIterator() {
+    try {
+      new KernelRequirements().verify();
+    } catch (KernelException e) {
+      // The harvest, opened next, stops the agent with this reason, in one line of its own.
+      return Optional.empty();
+    }
     try {
       return Optional.of(SocketOwnerIterator.open());
     } catch (KernelException e) {
