@@ -18,11 +18,15 @@ RESULTS_DIR="${BENCH_RESULTS:-$ROOT_DIR/bench/target/results}"
 mkdir -p "$RESULTS_DIR"
 # Two test hosts joined by a veth pair, apart from those of the unit tests (198.18.0.0/24).
 # BENCH_NS_PREFIX keeps two benchmark runs on one machine apart (at most 10 characters).
+# BENCH_NET (the first three octets of a /24) and BENCH_PORTS (FIRST-LAST, for the agent's
+# endpoints) do the same for addresses and ports.
 NS_PREFIX=${BENCH_NS_PREFIX:-chl-bench}
 NS_A=$NS_PREFIX-a
 NS_B=$NS_PREFIX-b
-ADDR_A=198.18.10.1
-ADDR_B=198.18.10.2
+BENCH_NET=${BENCH_NET:-198.18.10}
+ADDR_A=$BENCH_NET.1
+ADDR_B=$BENCH_NET.2
+BENCH_PORTS=${BENCH_PORTS:-20000-29999}
 AGENT_PID=
 
 ensure_built() {
@@ -78,10 +82,11 @@ start_and_wait() {
 # are added to them (JAVA_OPTS). Sets AGENT_PID, and AGENT_STARTUP_MS: from the start of the
 # launcher to the end of the first poll (probes attached, endpoint serving, kernel harvested once).
 agent_start() {
-  METRICS_PORT=$((20000 + RANDOM % 10000))
+  local first=${BENCH_PORTS%-*} span=$((${BENCH_PORTS#*-} - ${BENCH_PORTS%-*}))
+  METRICS_PORT=$((first + RANDOM % span))
   # The map page takes the next port: both must be free.
   while ss -Hltn "( sport = :$METRICS_PORT or sport = :$((METRICS_PORT + 1)) )" | grep -q .; do
-    METRICS_PORT=$((20000 + RANDOM % 10000))
+    METRICS_PORT=$((first + RANDOM % span))
   done
   MAP_PORT=$((METRICS_PORT + 1))
   local started
@@ -89,9 +94,15 @@ agent_start() {
   local env=(OTEL_EXPORTER_PROMETHEUS_PORT="$METRICS_PORT" CHELONIA_MAP_PORT="$MAP_PORT" CHELONIA_INCLUDE_LOOPBACK=true JAVA_OPTS="${AGENT_EXTRA_OPTS:-}")
   if [[ -n ${AGENT_JAVA_OPTS+set} ]]; then env+=(CHELONIA_JAVA_OPTS="$AGENT_JAVA_OPTS"); fi
   local launch=("$AGENT_LAUNCHER")
-  # Another build named by AGENT_JAR (an older one, to compare against) runs through java -jar,
-  # with AGENT_JAVA_OPTS (the JVM's defaults when unset): set both sides' options alike.
-  if [[ $AGENT_JAR != "$ROOT_DIR/otel-agent/target/chelonia-agent.jar" ]]; then
+  # Another build named by AGENT_JAR (an older one, to compare against) runs through its own
+  # launcher when the jar is a distribution's (DIST/lib/chelonia-agent.jar), as this build does;
+  # else through java -jar, with AGENT_JAVA_OPTS (the JVM's defaults when unset): then set both
+  # sides' options alike.
+  local other_launcher
+  other_launcher="$(dirname "$(dirname "$AGENT_JAR")")/bin/chelonia-agent"
+  if [[ $AGENT_JAR != "$ROOT_DIR/otel-agent/target/chelonia-agent.jar" && -x $other_launcher ]]; then
+    launch=("$other_launcher")
+  elif [[ $AGENT_JAR != "$ROOT_DIR/otel-agent/target/chelonia-agent.jar" ]]; then
     # shellcheck disable=SC2086  # AGENT_JAVA_OPTS is a list of options
     launch=(java ${AGENT_JAVA_OPTS:-} -jar "$AGENT_JAR")
   fi
@@ -242,7 +253,7 @@ hold_connections() {
     shard=$((shard + 1))
   done
 }
-HOLD_FIRST_PORT=7200
+HOLD_FIRST_PORT=${HOLD_FIRST_PORT:-7200}
 
 release_connections() {
   if ((${#HOLD_PIDS[@]} > 0)); then

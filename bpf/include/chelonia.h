@@ -88,6 +88,23 @@ struct socket_record {
 	__u8 state;              /* TCP state at the last update */
 };
 
+/*
+ * One TCP socket a process holds, as the owners iterator (owners.bpf.c) lists them: which process
+ * owns which end of a connection or which listening socket, in which network namespace. Addresses
+ * as in socket_record.
+ */
+struct socket_owner {
+	__u32 netns;  /* network namespace inode number */
+	__u32 pid;    /* tgid of a process holding the socket */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 sport;  /* local port, host order */
+	__u16 dport;  /* peer port, host order */
+	__u8 state;   /* TCP state: 10 (LISTEN) for a listening socket */
+	__u8 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
 /* A listening port in a network namespace: how the iterator names the server side. */
 struct listener_key {
 	__u32 netns;

@@ -145,6 +145,7 @@ struct file {
 
 struct task_struct {
 	struct task_struct *group_leader;
+	int tgid;
 	char comm[16];
 };
 

@@ -116,6 +116,8 @@ enum chelonia_stat btf_stat __attribute__((unused));
 enum chelonia_harvest_mode btf_harvest_mode __attribute__((unused));
 enum chelonia_dns_limits btf_dns_limits __attribute__((unused));
 struct dns_message btf_dns_message __attribute__((unused));
+/* owners.bpf.c writes it; kept here too, where the agent's test reads the shared structs' BTF. */
+struct socket_owner btf_socket_owner __attribute__((unused));
 
 static __always_inline void count(__u32 stat)
 {

@@ -3,7 +3,7 @@ package io.chelonia.agent.kernel;
 /**
  * The constants the kernel programs and the agent share, named once on this side: the values of the
  * enums in bpf/include/chelonia.h (which the object keeps in its BTF; a test checks every value
- * here against it) and the names of the maps and programs in chelonia.bpf.c.
+ * here against it) and the names of the maps and programs in chelonia.bpf.c and owners.bpf.c.
  */
 final class KernelConstants {
   private KernelConstants() {}
@@ -59,4 +59,8 @@ final class KernelConstants {
   static final String PROGRAM_HARVEST_PROCESSES = "harvest_processes";
   static final String PROGRAM_HARVEST_NAMESPACE = "harvest_namespace";
   static final String PROGRAM_DNS_ANSWER = "on_dns_answer";
+
+  // owners.bpf.c: an object of its own, with one program
+  static final String OWNERS_OBJECT_RESOURCE = "owners.bpf.o";
+  static final String OWNERS_PROGRAM = "list_socket_owners";
 }

@@ -61,6 +61,12 @@ class KernelConstantsTest {
   }
 
   @Test
+  void ownersProgramIsTheOwnersObjectsOneProgram(@TempDir Path ownersTemp) throws Exception {
+    ObjectBtf owners = ObjectBtf.read(ownersTemp, KernelConstants.OWNERS_OBJECT_RESOURCE);
+    assertThat(owners.functions).containsExactly(KernelConstants.OWNERS_PROGRAM);
+  }
+
+  @Test
   void harvestModesAndRolesUseTheSharedValues() {
     assertThat(Arrays.stream(HarvestMode.values()).map(mode -> (long) mode.kernelValue).toList())
         .containsExactlyElementsOf(btf.enums.get("chelonia_harvest_mode").values());

@@ -94,10 +94,15 @@ final class ObjectBtf {
 
   /** Copies the object off the class path and reads its BTF with bpftool. */
   static ObjectBtf read(Path temp) throws IOException, InterruptedException {
-    Path object = temp.resolve("chelonia.bpf.o");
-    try (InputStream in = KernelSockets.class.getResourceAsStream(KernelSockets.OBJECT_RESOURCE)) {
+    return read(temp, KernelSockets.OBJECT_RESOURCE);
+  }
+
+  /** The same for another object of the bpf module (owners.bpf.o). */
+  static ObjectBtf read(Path temp, String resource) throws IOException, InterruptedException {
+    Path object = temp.resolve(resource);
+    try (InputStream in = KernelSockets.class.getResourceAsStream(resource)) {
       if (in == null) {
-        fail("chelonia.bpf.o is not on the test class path: build the bpf module first");
+        fail("%s is not on the test class path: build the bpf module first", resource);
       }
       Files.copy(in, object);
     }

@@ -32,7 +32,8 @@ class SocketRecordLayoutTest {
     return List.of(
         Arguments.of("socket_record", SocketRecordLayout.LAYOUT),
         Arguments.of("harvest_settings", HarvestSettingsLayout.LAYOUT),
-        Arguments.of("dns_message", DnsMessageLayout.LAYOUT));
+        Arguments.of("dns_message", DnsMessageLayout.LAYOUT),
+        Arguments.of("socket_owner", SocketOwnerLayout.LAYOUT));
   }
 
   @ParameterizedTest(name = "{0}")

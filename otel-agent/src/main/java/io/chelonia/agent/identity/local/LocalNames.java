@@ -4,6 +4,10 @@ import io.chelonia.agent.identity.AddressText;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.kernel.KernelException;
+import io.chelonia.agent.kernel.KernelRequirements;
+import io.chelonia.agent.kernel.OwnedSocket;
+import io.chelonia.agent.kernel.SocketOwnerIterator;
 import io.chelonia.agent.lifecycle.DaemonThreads;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -20,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@code Process}, by command name) or, when that process runs in a container, the container (kind
  * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
  * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
- * background. The namespace of a process or container is the host name; an address of this machine
- * whose owner is not found is, like any unnamed address here, kind {@code Host} in namespace {@code
- * node}, so both ends of a link and every source name it alike.
+ * background from the kernel's list of the sockets processes hold (the owners iterator), or from
+ * /proc where that cannot be loaded. The namespace of a process or container is the host name; an
+ * address of this machine whose owner is not found is, like any unnamed address here, kind {@code
+ * Host} in namespace {@code node}, so both ends of a link and every source name it alike.
  */
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
@@ -46,6 +52,8 @@ public final class LocalNames implements NameSource, AutoCloseable {
 
   private final String hostName;
   private final ProcFs proc;
+  private final Optional<SocketOwnerIterator> kernel;
+  private final Optional<Supplier<List<OwnedSocket>>> ownedSockets;
   private final DockerNames docker;
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-local-names"));
@@ -71,8 +79,23 @@ public final class LocalNames implements NameSource, AutoCloseable {
    */
   private final Map<InetAddress, Long> recentlyLocal = new ConcurrentHashMap<>();
 
+  /** Owners from /proc alone. */
   LocalNames(String hostName, Path proc, Path dockerSocket, Duration refresh) {
+    this(hostName, proc, Optional.empty(), dockerSocket, refresh);
+  }
+
+  /**
+   * @param kernel the owners iterator, closed with this; without it the owners are read from /proc
+   */
+  LocalNames(
+      String hostName,
+      Path proc,
+      Optional<SocketOwnerIterator> kernel,
+      Path dockerSocket,
+      Duration refresh) {
     this.hostName = hostName;
+    this.kernel = kernel;
+    this.ownedSockets = kernel.map(iterator -> iterator::list);
     this.proc = new ProcFs(proc);
     this.docker = new DockerNames(dockerSocket);
     refreshOwners();
@@ -81,10 +104,27 @@ public final class LocalNames implements NameSource, AutoCloseable {
   }
 
   /**
-   * Reads this machine's /proc and Docker socket; the first owner index is built before returning.
+   * Reads this machine's sockets' owners (from the kernel, else from /proc), /proc and Docker
+   * socket; the first owner index is built before returning.
    */
   public static LocalNames start(String hostName, Duration refresh) {
-    return new LocalNames(hostName, Path.of("/proc"), DockerNames.DEFAULT_SOCKET, refresh);
+    return new LocalNames(
+        hostName, Path.of("/proc"), ownersIterator(), DockerNames.DEFAULT_SOCKET, refresh);
+  }
+
+  private static Optional<SocketOwnerIterator> ownersIterator() {
+    try {
+      new KernelRequirements().verify();
+    } catch (KernelException e) {
+      // The harvest, opened next, stops the agent with this reason, in one line of its own.
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(SocketOwnerIterator.open());
+    } catch (KernelException e) {
+      LOG.warn("socket owners read from /proc, at a higher cost: {}", e.getMessage());
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -186,7 +226,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
     lastRescanStart = now;
     Map<Long, Long> costs = new HashMap<>();
     try {
-      owners = owners.rescan(proc.root(), ready, costs);
+      owners = owners.rescan(proc.root(), ownedSockets, ready, costs);
       remember(owners);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
@@ -201,7 +241,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
 
   private void refreshOwners() {
     try {
-      owners = SocketOwners.scan(proc.root());
+      owners = SocketOwners.scan(proc.root(), ownedSockets);
       remember(owners);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
@@ -222,5 +262,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
+    try {
+      // A pass under way ends before its iterator closes.
+      background.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    kernel.ifPresent(SocketOwnerIterator::close);
   }
 }

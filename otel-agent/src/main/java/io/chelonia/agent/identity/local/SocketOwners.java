@@ -2,6 +2,7 @@ package io.chelonia.agent.identity.local;
 
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.kernel.Inodes;
+import io.chelonia.agent.kernel.OwnedSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -18,11 +19,14 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Which process owns which TCP socket on this machine, across network namespaces: an index built
- * from /proc (each namespace's net/tcp, net/tcp6 and local addresses, every process's socket
- * descriptors). Built off the poll thread and read as an immutable snapshot.
+ * from the kernel's list of the sockets processes hold (one pass of the owners iterator) and each
+ * namespace's local addresses, or, without that list, from /proc alone (each namespace's net/tcp
+ * and net/tcp6, every process's socket descriptors). Built off the poll thread and read as an
+ * immutable snapshot.
  *
  * <p>A connected socket is known by its whole four-tuple: Linux gives one local port to connections
  * towards different destinations, so the local address and port alone may belong to several
@@ -49,9 +53,17 @@ final class SocketOwners {
     return new SocketOwners(Map.of(), Map.of(), Map.of());
   }
 
-  /** Reads the whole machine; cost grows with processes and open descriptors. */
+  /** Reads the whole machine from /proc; cost grows with processes and open descriptors. */
   static SocketOwners scan(Path proc) {
-    return empty().rescan(proc, netns -> true, new HashMap<>());
+    return scan(proc, Optional.empty());
+  }
+
+  /**
+   * Reads the whole machine, the sockets' owners from the kernel's list when given (one pass over
+   * every process's files, far cheaper than reading them through /proc).
+   */
+  static SocketOwners scan(Path proc, Optional<Supplier<List<OwnedSocket>>> kernel) {
+    return empty().rescan(proc, kernel, netns -> true, new HashMap<>());
   }
 
   /**
@@ -63,13 +75,27 @@ final class SocketOwners {
    * @param costNanos filled with the time spent on each namespace read
    */
   SocketOwners rescan(Path proc, Set<Long> missed, Map<Long, Long> costNanos) {
+    return rescan(proc, Optional.empty(), missed, costNanos);
+  }
+
+  /** {@link #rescan(Path, Set, Map)}, the owners from the kernel's list when given. */
+  SocketOwners rescan(
+      Path proc,
+      Optional<Supplier<List<OwnedSocket>>> kernel,
+      Set<Long> missed,
+      Map<Long, Long> costNanos) {
     return rescan(
         proc,
+        kernel,
         netns -> missed.contains(netns) || !addressesByNamespace.containsKey(netns),
         costNanos);
   }
 
-  private SocketOwners rescan(Path proc, Predicate<Long> toRead, Map<Long, Long> costNanos) {
+  private SocketOwners rescan(
+      Path proc,
+      Optional<Supplier<List<OwnedSocket>>> kernel,
+      Predicate<Long> toRead,
+      Map<Long, Long> costNanos) {
     Map<Long, Path> namespaces = new HashMap<>();
     Map<Long, Integer> pids = new HashMap<>();
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
@@ -80,12 +106,21 @@ final class SocketOwners {
         }
         long started = System.nanoTime();
         namespaces.putIfAbsent(netns.getAsLong(), process);
-        socketInodes(process, Integer.parseInt(process.getFileName().toString()), pids);
+        if (kernel.isEmpty()) {
+          socketInodes(process, Integer.parseInt(process.getFileName().toString()), pids);
+        }
         costNanos.merge(netns.getAsLong(), System.nanoTime() - started, Long::sum);
       }
     } catch (IOException e) {
       return this;
     }
+    // After the walk: a process started meanwhile in a namespace found has its sockets listed.
+    long listStarted = System.nanoTime();
+    Optional<Map<Long, List<OwnedSocket>>> listed =
+        namespaces.isEmpty() ? Optional.empty() : kernel.map(list -> byNamespace(list.get()));
+    long listCost = System.nanoTime() - listStarted;
+    // One pass of the kernel's list serves every namespace read: each is charged with all of it.
+    namespaces.keySet().forEach(netns -> costNanos.merge(netns, listCost, Long::sum));
     // What was not read again is kept as it was.
     Map<Long, Set<InetAddress>> addresses = new HashMap<>(addressesByNamespace);
     Map<Long, List<Listener>> listeners = new HashMap<>(listenersByNamespace);
@@ -96,22 +131,18 @@ final class SocketOwners {
           addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
           Map<Connection, Integer> connections = new HashMap<>();
           List<Listener> listening = new ArrayList<>();
-          for (String table : List.of("net/tcp", "net/tcp6")) {
-            for (ProcNet.Entry entry :
-                ProcNet.tcpEntries(process.resolve(table), pids::containsKey)) {
-              // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
-              Integer pid = pids.get(entry.inode());
-              if (pid == null) {
-                continue;
-              }
-              if (entry.state().equals(LISTEN)) {
-                listening.add(new Listener(entry.local(), entry.localPort(), pid));
-              } else {
-                connections.putIfAbsent(
-                    new Connection(
-                        entry.local(), entry.localPort(), entry.remote(), entry.remotePort()),
-                    pid);
-              }
+          List<OwnedSocket> held =
+              listed.isPresent()
+                  ? listed.get().getOrDefault(netns, List.of())
+                  : procSockets(process, netns, pids);
+          for (OwnedSocket socket : held) {
+            if (socket.listening()) {
+              listening.add(new Listener(socket.local(), socket.localPort(), socket.pid()));
+            } else {
+              connections.putIfAbsent(
+                  new Connection(
+                      socket.local(), socket.localPort(), socket.remote(), socket.remotePort()),
+                  socket.pid());
             }
           }
           listeners.put(netns, List.copyOf(listening));
@@ -120,6 +151,41 @@ final class SocketOwners {
         });
     return new SocketOwners(
         Map.copyOf(addresses), Map.copyOf(listeners), Map.copyOf(connectionsByNs));
+  }
+
+  /**
+   * The sockets of a namespace's net/tcp and net/tcp6 that a process holds, with the first process
+   * found holding each (by socket inode).
+   */
+  private static List<OwnedSocket> procSockets(Path process, long netns, Map<Long, Integer> pids) {
+    List<OwnedSocket> held = new ArrayList<>();
+    for (String table : List.of("net/tcp", "net/tcp6")) {
+      for (ProcNet.Entry entry : ProcNet.tcpEntries(process.resolve(table), pids::containsKey)) {
+        // Sockets no descriptor holds (TIME_WAIT, orphans, not yet accepted) name nobody.
+        Integer pid = pids.get(entry.inode());
+        if (pid != null) {
+          held.add(
+              new OwnedSocket(
+                  netns,
+                  pid,
+                  entry.state().equals(LISTEN),
+                  entry.local(),
+                  entry.localPort(),
+                  entry.remote(),
+                  entry.remotePort()));
+        }
+      }
+    }
+    return held;
+  }
+
+  /** The kernel's list by socket namespace, each in the list's order (the processes' ids). */
+  private static Map<Long, List<OwnedSocket>> byNamespace(List<OwnedSocket> sockets) {
+    Map<Long, List<OwnedSocket>> byNamespace = new HashMap<>();
+    for (OwnedSocket socket : sockets) {
+      byNamespace.computeIfAbsent(socket.netns(), netns -> new ArrayList<>()).add(socket);
+    }
+    return byNamespace;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
+import io.chelonia.agent.kernel.SocketOwnerIterator;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.LinkPoll;
@@ -281,9 +282,14 @@ class LocalNamesKernelTest {
     }
   }
 
+  /** As the agent runs it: the owners from the kernel's owners iterator. */
   private static LocalNames localNames() {
     return new LocalNames(
-        HOST, Path.of("/proc"), Path.of("/nonexistent/docker.sock"), Duration.ofSeconds(60));
+        HOST,
+        Path.of("/proc"),
+        Optional.of(SocketOwnerIterator.open()),
+        Path.of("/nonexistent/docker.sock"),
+        Duration.ofSeconds(60));
   }
 
   private static LinkPipeline pipeline(LocalNames local) {
