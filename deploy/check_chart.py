@@ -3,6 +3,7 @@
 
 usage: check_chart.py RENDERED_DIR   (default.yaml, full-values.yaml, otlp-forward-values.yaml,
 as rendered by deploy/test with release name `chelonia` in namespace `chelonia`)"""
+import hashlib
 import json
 import os
 import sys
@@ -104,6 +105,61 @@ def check_metrics_proxy(objs, pod, port):
           svc["clusterIP"] == "None" and svc["ports"][0]["targetPort"] == "https-metrics", svc)
 
 
+def check_seccomp(objs, pod, agent, seccomp, kubelet_root):
+    """agent.seccompProfile: Localhost, the chart's profile installed on the node by an init container
+    running under the runtime's default profile; or RuntimeDefault, nothing written on the node."""
+    sc = agent["securityContext"]
+    init = pod.get("initContainers", [])
+    profile = read("helm/chelonia/files/seccomp/chelonia-agent.json")
+    annotations = objs[("DaemonSet", "chelonia-agent")]["spec"]["template"]["metadata"].get("annotations", {})
+    check("agent: no pod-level seccomp profile (the init container cannot run under the agent's)",
+          "seccompProfile" not in pod.get("securityContext", {}), pod.get("securityContext"))
+    if seccomp == "RuntimeDefault":
+        check("agent: seccomp RuntimeDefault, no init container, nothing written on the node",
+              sc.get("seccompProfile") == {"type": "RuntimeDefault"} and not init
+              and ("ConfigMap", "chelonia-seccomp") not in objs
+              and "chelonia.io/seccomp-profile-sha256" not in annotations, (sc.get("seccompProfile"), init))
+        return
+    check("agent: seccomp Localhost, the chart's profile",
+          sc.get("seccompProfile") == {"type": "Localhost", "localhostProfile": "chelonia/chelonia-agent.json"},
+          sc.get("seccompProfile"))
+    cm = objs.get(("ConfigMap", "chelonia-seccomp"), {}).get("data", {})
+    check("seccomp: ConfigMap is files/seccomp/chelonia-agent.json",
+          list(cm) == ["chelonia-agent.json"] and json.loads(cm["chelonia-agent.json"]) == json.loads(profile))
+    doc = json.loads(profile)
+    check("seccomp: default refuse (EPERM), x86_64 and aarch64, one allow list",
+          doc["defaultAction"] == "SCMP_ACT_ERRNO" and doc["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"]
+          and [r["action"] for r in doc["syscalls"]] == ["SCMP_ACT_ALLOW"]
+          and {"bpf", "clone3", "futex", "rseq", "execve"} <= set(doc["syscalls"][0]["names"]),
+          (doc["defaultAction"], doc["architectures"]))
+    check("seccomp: the pod template changes with the profile (sha256 annotation)",
+          annotations.get("chelonia.io/seccomp-profile-sha256") == hashlib.sha256(profile.encode()).hexdigest(),
+          annotations.get("chelonia.io/seccomp-profile-sha256"))
+    names = [c["name"] for c in init]
+    check("seccomp: one init container installs the profile", names == ["seccomp-profile"], names)
+    if names != ["seccomp-profile"]:
+        return
+    c = init[0]
+    isc = c["securityContext"]
+    check("seccomp installer: runtime's default profile, no capabilities, no escalation, read-only root",
+          isc.get("seccompProfile") == {"type": "RuntimeDefault"} and isc["capabilities"] == {"drop": ["ALL"]}
+          and isc.get("allowPrivilegeEscalation") is False and isc.get("privileged") is False
+          and isc.get("readOnlyRootFilesystem") is True, isc)
+    check("seccomp installer: the agent's image", c["image"] == agent["image"], c["image"])
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    check("seccomp installer: the ConfigMap read-only, the kubelet's directory for the profile writable",
+          volumes[mounts["/etc/chelonia/seccomp"]["name"]].get("configMap") == {"name": "chelonia-seccomp"}
+          and mounts["/etc/chelonia/seccomp"].get("readOnly") is True
+          and volumes[mounts["/host-seccomp"]["name"]].get("hostPath")
+          == {"path": f"{kubelet_root}/seccomp/chelonia", "type": "DirectoryOrCreate"}, sorted(mounts))
+    script = " ".join(c["command"] + c["args"])
+    check("seccomp installer: copies, then renames into place as chelonia-agent.json",
+          "cp /etc/chelonia/seccomp/chelonia-agent.json /host-seccomp/.chelonia-agent.json.new" in script
+          and "mv -f /host-seccomp/.chelonia-agent.json.new /host-seccomp/chelonia-agent.json" in script, script)
+    check("seccomp installer: small resources", c["resources"]["limits"] == {"memory": "32Mi"}, c["resources"])
+
+
 # No SYS_ADMIN: with hostPID the harvest reaches every network namespace without setns(2).
 MODERN = ["BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"]
 LEGACY = ["SYS_ADMIN", "SYS_RESOURCE", "SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"]
@@ -111,9 +167,10 @@ RULES = [{"apiGroups": [""], "resources": ["pods", "services", "nodes"], "verbs"
          {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]},
          {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch"]}]
 
-for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.yaml"),
-                                     ("full-values.yaml", LEGACY, True, "collector.yaml"),
-                                     ("otlp-forward-values.yaml", MODERN, False, "collector-otlp-forward.yaml")):
+for name, caps, docker, pipeline, seccomp, kubelet_root in (
+        ("default.yaml", MODERN, False, "collector.yaml", "Localhost", "/var/lib/kubelet"),
+        ("full-values.yaml", LEGACY, True, "collector.yaml", "Localhost", "/var/lib/k0s/kubelet"),
+        ("otlp-forward-values.yaml", MODERN, False, "collector-otlp-forward.yaml", "RuntimeDefault", None)):
     print(f"{name}:")
     objs = load(name)
     ds = objs[("DaemonSet", "chelonia-agent")]
@@ -126,7 +183,7 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     check("agent: capabilities", sc["capabilities"] == {"drop": ["ALL"], "add": caps}, sc["capabilities"])
     check("agent: privilege escalation only with SYS_ADMIN (legacy)",
           sc.get("allowPrivilegeEscalation") is ("SYS_ADMIN" in caps), sc.get("allowPrivilegeEscalation"))
-    check("agent: seccomp RuntimeDefault", sc.get("seccompProfile") == {"type": "RuntimeDefault"})
+    check_seccomp(objs, pod, c, seccomp, kubelet_root)
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
     host_mounts = {p: m for p, m in mounts.items() if "hostPath" in volumes[m["name"]]}

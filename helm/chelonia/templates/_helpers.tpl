@@ -82,3 +82,17 @@ app.kubernetes.io/managed-by: {{ (index . 0).Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Version | replace "+" "_" }}
 {{ include "chelonia.selector" . }}
 {{- end -}}
+
+{{/* agent.seccompProfile.type, checked: Localhost (the chart's profile) or RuntimeDefault. */}}
+{{- define "chelonia.seccompType" -}}
+{{- $type := .Values.agent.seccompProfile.type -}}
+{{- if not (has $type (list "Localhost" "RuntimeDefault")) -}}
+{{- fail (printf "agent.seccompProfile.type must be Localhost or RuntimeDefault, not %q" $type) -}}
+{{- end -}}
+{{- $type -}}
+{{- end -}}
+
+{{/* The chart's profile, relative to the kubelet's seccomp directory (<kubeletRoot>/seccomp). */}}
+{{- define "chelonia.seccompLocalhostProfile" -}}
+chelonia/chelonia-agent.json
+{{- end -}}

@@ -220,7 +220,8 @@ final class Libbpf {
           switch (errno) {
             case Errno.EPERM, Errno.EACCES ->
                 ": permission denied; run as root or grant CAP_BPF and CAP_PERFMON"
-                    + " (CAP_SYS_ADMIN on kernels before 5.8)";
+                    + " (CAP_SYS_ADMIN on kernels before 5.8), and allow bpf(2) in the"
+                    + " container's seccomp profile";
             default ->
                 ": the verifier's last lines are in the log above (logger "
                     + LIBBPF_LOG.getName()
