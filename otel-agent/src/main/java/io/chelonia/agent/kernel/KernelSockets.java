@@ -44,8 +44,8 @@ public final class KernelSockets implements AutoCloseable {
   private final BpfMap settings;
   private final BpfMap stats;
   private final BpfMap closedOverflow;
-  private final RingBuffer closedSockets;
-  private final RingBuffer dnsMessages;
+  private final RingBuffer<SocketSnapshot> closedSockets;
+  private final RingBuffer<DnsMessage> dnsMessages;
   private final HarvestPath path;
   private final BpfLink harvester;
   private final Map<String, BpfLink> attached = new LinkedHashMap<>();
@@ -56,8 +56,6 @@ public final class KernelSockets implements AutoCloseable {
   private final MemorySegment settingsValue;
   private final long maxSockets;
   private final int possibleCpus;
-  private Consumer<SocketSnapshot> closedSink = snapshot -> {};
-  private Consumer<DnsMessage> dnsSink = message -> {};
   private int pass;
   private boolean closed;
 
@@ -94,20 +92,19 @@ public final class KernelSockets implements AutoCloseable {
         }
       }
       this.closedSockets =
-          new RingBuffer(
+          new RingBuffer<>(
               object.map(KernelConstants.MAP_CLOSED_SOCKETS),
-              segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
+              segment -> SocketRecordLayout.decode(segment, 0));
     } catch (RuntimeException | Error e) {
       buffers.close();
       throw e;
     }
-    RingBuffer dns = null;
+    RingBuffer<DnsMessage> dns = null;
     try {
       if (dnsAnswers) {
         dns =
-            new RingBuffer(
-                object.map(KernelConstants.MAP_DNS_MESSAGES),
-                segment -> dnsSink.accept(DnsMessageLayout.decode(segment)));
+            new RingBuffer<>(
+                object.map(KernelConstants.MAP_DNS_MESSAGES), DnsMessageLayout::decode);
       }
       this.namespaces = new NetworkNamespaces(libc);
     } catch (RuntimeException | Error e) {
@@ -253,13 +250,8 @@ public final class KernelSockets implements AutoCloseable {
    * ring buffer carried, then those that found it full and waited in the overflow map.
    */
   public int drainClosed(Consumer<SocketSnapshot> sink) {
-    closedSink = sink;
-    int drained;
-    try {
-      drained = closedSockets.consume();
-    } finally {
-      closedSink = snapshot -> {};
-    }
+    List<SocketSnapshot> fromRing = closedSockets.drain();
+    fromRing.forEach(sink);
     List<SocketSnapshot> overflow = new ArrayList<>();
     closedOverflow.forEachValue(
         batch, (values, offset) -> overflow.add(SocketRecordLayout.decode(values, offset)));
@@ -267,23 +259,21 @@ public final class KernelSockets implements AutoCloseable {
       closedOverflow.delete(socket.cookie());
       sink.accept(socket);
     }
-    return drained + overflow.size();
+    return fromRing.size() + overflow.size();
   }
 
   /**
    * Hands every DNS answer received since the last call to the sink, in the order the kernel saw
-   * them; none when DNS answers are off.
+   * them; none when DNS answers are off. The ring is read first (its records copied), the sink
+   * called after: parsing never runs inside libbpf's callback.
    */
   public int drainDnsMessages(Consumer<DnsMessage> sink) {
     if (dnsMessages == null) {
       return 0;
     }
-    dnsSink = sink;
-    try {
-      return dnsMessages.consume();
-    } finally {
-      dnsSink = message -> {};
-    }
+    List<DnsMessage> messages = dnsMessages.drain();
+    messages.forEach(sink);
+    return messages.size();
   }
 
   /** Events the kernel programs could not record in place, since load. */
