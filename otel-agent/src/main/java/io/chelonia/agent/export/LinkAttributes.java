@@ -104,7 +104,7 @@ final class LinkAttributes {
                 builder
                     .put(SERVER_SERVICE_NAMESPACE, service.namespace())
                     .put(SERVER_SERVICE_NAME, service.name()));
-    builder.put(NETWORK_TRANSPORT, LinkKey.TRANSPORT);
+    builder.put(NETWORK_TRANSPORT, key.transport().value());
     builder.put(NETWORK_TYPE, key.networkType().value());
     builder.put(OBSERVER, key.observer().value());
     return new LinkAttributes(builder.build());

@@ -39,10 +39,11 @@ public final class LinkMetrics implements MetricProducer {
   public static final String ACTIVE = "chelonia.link.active";
   public static final String RETRANSMITS = "chelonia.link.retransmits";
   public static final String RTT = "chelonia.link.rtt";
+  public static final String DATAGRAMS = "chelonia.link.datagrams";
 
   /** The metrics whose new series are shown at zero first ({@link NewSeriesAtZero}). */
   static final Set<String> COUNTED =
-      Set.of(BYTES, CONNECTIONS, FAILURES, RETRANSMITS, RTT, CarettaLabels.METRIC);
+      Set.of(BYTES, CONNECTIONS, FAILURES, RETRANSMITS, RTT, DATAGRAMS, CarettaLabels.METRIC);
 
   private static final List<Double> RTT_BOUNDARIES_SECONDS =
       RttSummary.BOUNDARIES_MICROS.stream().map(LinkMetrics::seconds).toList();
@@ -85,6 +86,7 @@ public final class LinkMetrics implements MetricProducer {
     List<LongPointData> active = new ArrayList<>(size);
     List<LongPointData> retransmits = new ArrayList<>(size);
     List<HistogramPointData> rtt = new ArrayList<>(size);
+    List<LongPointData> datagrams = new ArrayList<>();
     List<LongPointData> caretta = new ArrayList<>(options.carettaCompatible() ? size : 0);
     List<Series> all = new ArrayList<>(current.admitted());
     if (current.overflow() != null) {
@@ -111,6 +113,25 @@ public final class LinkMetrics implements MetricProducer {
           LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
       bytes.add(
           LongPointData.create(s.startNanos(), now, attributes.receive, v.bytesServerToClient()));
+      if (s.attributes().udp()) {
+        // A UDP link has no connections, retransmits nor RTT: its datagrams instead.
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.transmit, v.datagramsClientToServer()));
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.receive, v.datagramsServerToClient()));
+        continue;
+      }
+      if (s.attributes().overflow()
+          && (v.datagramsClientToServer() > 0 || v.datagramsServerToClient() > 0)) {
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.transmit, v.datagramsClientToServer()));
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.receive, v.datagramsServerToClient()));
+      }
       connections.add(
           LongPointData.create(s.startNanos(), now, attributes.link, v.connectionsOpened()));
       for (Map.Entry<FailureReason, Long> failure : v.failures().entrySet()) {
@@ -122,7 +143,7 @@ public final class LinkMetrics implements MetricProducer {
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
       rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt(), options.rttBuckets()));
     }
-    List<MetricData> metrics = new ArrayList<>(7);
+    List<MetricData> metrics = new ArrayList<>(9);
     metrics.add(
         sum(
             resource,
@@ -166,6 +187,16 @@ public final class LinkMetrics implements MetricProducer {
             "s",
             MetricDataType.HISTOGRAM,
             HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
+    if (!datagrams.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DATAGRAMS,
+              "UDP datagrams carried by the link, by direction (transmit: client to server).",
+              "{datagram}",
+              true,
+              datagrams));
+    }
     if (options.carettaCompatible()) {
       metrics.add(
           new MetricDataRecord(

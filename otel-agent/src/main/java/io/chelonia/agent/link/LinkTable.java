@@ -5,6 +5,7 @@ import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.EndpointResolver;
 import io.chelonia.agent.kernel.SocketRole;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.kernel.UdpFlow;
 import io.chelonia.agent.tracing.ActualDestination;
 import io.chelonia.agent.tracing.ActualDestinations;
 import io.chelonia.agent.tracing.SocketPoll;
@@ -46,6 +47,7 @@ public final class LinkTable {
   private final PortRange ephemeralPorts;
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
+  private final Map<UdpFlow.Id, TrackedFlow> udpFlows = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
   private final LocalClients localClients = new LocalClients();
   private long polls;
@@ -101,9 +103,103 @@ public final class LinkTable {
         this::nameWhileWaiting,
         (tracked, latest, rttSamples, lastSeen) ->
             countReleased(tracked, latest, rttSamples, lastSeen, now));
+    for (UdpFlow flow : poll.udpFlows()) {
+      countFlow(flow, now, false);
+    }
+    for (UdpFlow flow : poll.udpFlowsEnded()) {
+      countFlow(flow, now, true);
+    }
     if (poll.complete()) {
       sweepLost();
     }
+  }
+
+  /**
+   * Adds what a UDP flow carried beyond what was counted. Its ends are named at first sight and
+   * asked again, as a socket's, while one is only an address; a flow held back for a name is not
+   * needed: its counters are cumulative in the kernel, so a renamed flow counts from then on under
+   * its new link. An ended flow is counted a last time and forgotten.
+   */
+  private void countFlow(UdpFlow flow, Instant now, boolean ended) {
+    TrackedFlow tracked = ended ? udpFlows.remove(flow.id()) : udpFlows.get(flow.id());
+    if (tracked == null) {
+      tracked = new TrackedFlow(flow.role() != SocketRole.SERVER);
+      tracked.key = udpKeyOf(flow, tracked.client);
+      tracked.settled =
+          resolver.isFinal(tracked.key.client()) && resolver.isFinal(tracked.key.server());
+      tracked.nextNaming = polls + 1;
+      if (!ended) {
+        udpFlows.put(flow.id(), tracked);
+      }
+    } else if (!tracked.settled && polls >= tracked.nextNaming) {
+      tracked.key = keepFinalEnds(tracked.key, udpKeyOf(flow, tracked.client));
+      tracked.settled =
+          resolver.isFinal(tracked.key.client()) && resolver.isFinal(tracked.key.server());
+      tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
+      tracked.nextNaming = polls + tracked.namingBackoff;
+    }
+    Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
+    long bytesSent = Math.max(0, flow.bytesSent() - tracked.bytesSent);
+    long bytesReceived = Math.max(0, flow.bytesReceived() - tracked.bytesReceived);
+    long datagramsSent = Math.max(0, flow.datagramsSent() - tracked.datagramsSent);
+    long datagramsReceived = Math.max(0, flow.datagramsReceived() - tracked.datagramsReceived);
+    tracked.bytesSent = Math.max(tracked.bytesSent, flow.bytesSent());
+    tracked.bytesReceived = Math.max(tracked.bytesReceived, flow.bytesReceived());
+    tracked.datagramsSent = Math.max(tracked.datagramsSent, flow.datagramsSent());
+    tracked.datagramsReceived = Math.max(tracked.datagramsReceived, flow.datagramsReceived());
+    if (tracked.client) {
+      link.bytesClientToServer += bytesSent;
+      link.bytesServerToClient += bytesReceived;
+      link.datagramsClientToServer += datagramsSent;
+      link.datagramsServerToClient += datagramsReceived;
+    } else {
+      link.bytesClientToServer += bytesReceived;
+      link.bytesServerToClient += bytesSent;
+      link.datagramsClientToServer += datagramsReceived;
+      link.datagramsServerToClient += datagramsSent;
+    }
+    link.lastSeen = now;
+  }
+
+  /**
+   * A UDP flow's link: the client is the end that sent first. A peer that is a Service stays the
+   * server end (the backend that answered is not looked up for UDP).
+   */
+  private LinkKey udpKeyOf(UdpFlow flow, boolean client) {
+    Endpoint local =
+        resolver.resolve(
+            new EndpointQuery(
+                flow.localAddress(),
+                true,
+                flow.pid(),
+                flow.comm(),
+                flow.cgroupId(),
+                flow.netns(),
+                flow.localPort(),
+                !client,
+                flow.remoteAddress(),
+                flow.remotePort()));
+    Endpoint remote =
+        resolver.resolve(
+            new EndpointQuery(
+                flow.remoteAddress(),
+                false,
+                0,
+                "",
+                0,
+                flow.netns(),
+                flow.remotePort(),
+                client,
+                flow.localAddress(),
+                flow.localPort()));
+    NetworkType type = NetworkType.of(flow.remoteAddress());
+    if (!client) {
+      return new LinkKey(
+          remote, local, flow.localPort(), type, Observer.SERVER, Optional.empty(), Transport.UDP);
+    }
+    Optional<Endpoint> service = remote.isService() ? Optional.of(remote) : Optional.empty();
+    return new LinkKey(
+        local, remote, flow.remotePort(), type, Observer.CLIENT, service, Transport.UDP);
   }
 
   private void fold(SocketSnapshot socket, Instant now) {
@@ -231,7 +327,8 @@ public final class LinkTable {
         asked.serverPort(),
         asked.networkType(),
         asked.observer(),
-        asked.service());
+        asked.service(),
+        asked.transport());
   }
 
   /** Both ends have their final names, and a Service's backend is known or known to be none. */
@@ -380,7 +477,7 @@ public final class LinkTable {
   /** The table's own figures now; sockets waiting for a name count as followed. */
   public TableCounters counters() {
     return new TableCounters(
-        sockets.size() + namingWait.size(),
+        sockets.size() + namingWait.size() + udpFlows.size(),
         links.size(),
         unknownRoleSockets,
         lostSockets,
@@ -416,11 +513,30 @@ public final class LinkTable {
     }
   }
 
+  /** One UDP flow: what of its cumulative counters was counted already. */
+  private static final class TrackedFlow {
+    final boolean client;
+    LinkKey key;
+    boolean settled;
+    long nextNaming;
+    long namingBackoff = 1;
+    long bytesSent;
+    long bytesReceived;
+    long datagramsSent;
+    long datagramsReceived;
+
+    TrackedFlow(boolean client) {
+      this.client = client;
+    }
+  }
+
   private static final class Totals {
     final Instant firstSeen;
     Instant lastSeen;
     long bytesClientToServer;
     long bytesServerToClient;
+    long datagramsClientToServer;
+    long datagramsServerToClient;
     long opened;
     long active;
     long retransmits;
@@ -442,7 +558,9 @@ public final class LinkTable {
               active,
               failures,
               retransmits,
-              rtt.summary()),
+              rtt.summary(),
+              datagramsClientToServer,
+              datagramsServerToClient),
           firstSeen,
           lastSeen);
     }

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param failures failed connections by reason
  * @param retransmits segments retransmitted on the link's sockets
  * @param rtt smoothed-RTT samples
+ * @param datagramsClientToServer UDP datagrams the client sent (client side) or the server received
+ * @param datagramsServerToClient UDP datagrams in the other direction
  */
 public record LinkTotals(
     long bytesClientToServer,
@@ -22,12 +24,35 @@ public record LinkTotals(
     long activeConnections,
     Map<FailureReason, Long> failures,
     long retransmits,
-    RttSummary rtt) {
+    RttSummary rtt,
+    long datagramsClientToServer,
+    long datagramsServerToClient) {
 
   public static final LinkTotals ZERO = new LinkTotals(0, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY);
 
   public LinkTotals {
     failures = Map.copyOf(failures);
+  }
+
+  /** A TCP link's totals: no datagrams. */
+  public LinkTotals(
+      long bytesClientToServer,
+      long bytesServerToClient,
+      long connectionsOpened,
+      long activeConnections,
+      Map<FailureReason, Long> failures,
+      long retransmits,
+      RttSummary rtt) {
+    this(
+        bytesClientToServer,
+        bytesServerToClient,
+        connectionsOpened,
+        activeConnections,
+        failures,
+        retransmits,
+        rtt,
+        0,
+        0);
   }
 
   public long failureCount() {
@@ -46,12 +71,22 @@ public record LinkTotals(
         activeConnections + other.activeConnections,
         sum,
         retransmits + other.retransmits,
-        rtt.combine(other.rtt));
+        rtt.combine(other.rtt),
+        datagramsClientToServer + other.datagramsClientToServer,
+        datagramsServerToClient + other.datagramsServerToClient);
   }
 
   /** The same totals with nothing open: what a link leaves behind when it expires. */
   public LinkTotals closed() {
     return new LinkTotals(
-        bytesClientToServer, bytesServerToClient, connectionsOpened, 0, failures, retransmits, rtt);
+        bytesClientToServer,
+        bytesServerToClient,
+        connectionsOpened,
+        0,
+        failures,
+        retransmits,
+        rtt,
+        datagramsClientToServer,
+        datagramsServerToClient);
   }
 }

@@ -59,7 +59,7 @@ public final class LinkJson {
                 node.putObject("service")
                     .put("namespace", service.namespace())
                     .put("name", service.name()));
-    node.put("transport", LinkKey.TRANSPORT);
+    node.put("transport", key.transport().value());
     node.put("network_type", key.networkType().value());
     node.put("observer", key.observer().value());
     return node;

@@ -13,6 +13,7 @@ import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
+import io.chelonia.agent.link.Transport;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -300,6 +301,92 @@ class LinkMetricsTest {
     // Ids are 32-bit FNV-1a, printed unsigned: the published test vectors of "" and "a".
     assertThat(CarettaLabels.id("")).isEqualTo("2166136261");
     assertThat(CarettaLabels.id("a")).isEqualTo("3826002220");
+  }
+
+  @Test
+  void aUdpLinkHasBytesAndDatagramsEachWayAndNoConnectionSeries() {
+    LinkKey udp =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    metrics.publish(
+        List.of(
+            new Link(
+                udp,
+                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 2),
+                FIRST_SEEN,
+                NOW),
+            link(8080, 100, 200)),
+        List.of());
+
+    Map<String, MetricData> byName = produce();
+
+    Attributes transmit =
+        hostToExternal(53, "transmit").toBuilder().put("network.transport", "udp").build();
+    Attributes receive =
+        hostToExternal(53, "receive").toBuilder().put("network.transport", "udp").build();
+    assertThat(byName.get(LinkMetrics.DATAGRAMS))
+        .hasUnit("{datagram}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isMonotonic()
+                    .isCumulative()
+                    .hasPointsSatisfying(
+                        point -> point.hasValue(1).hasAttributes(transmit),
+                        point -> point.hasValue(2).hasAttributes(receive)));
+    assertThat(byName.get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point -> point.hasValue(35).hasAttributes(transmit),
+                    point -> point.hasValue(51).hasAttributes(receive),
+                    linkBytes(8080, "transmit", 100),
+                    linkBytes(8080, "receive", 200)));
+    // The connection series are the TCP link's only.
+    for (String tcpOnly :
+        List.of(
+            LinkMetrics.CONNECTIONS,
+            LinkMetrics.ACTIVE,
+            LinkMetrics.RETRANSMITS,
+            LinkMetrics.RTT)) {
+      assertThat(byName.get(tcpOnly).getData().getPoints()).as(tcpOnly).hasSize(1);
+    }
+  }
+
+  @Test
+  void aTcpOnlyMapHasNoDatagramsMetricAndCarettaStaysTcp() {
+    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
+    LinkKey udp =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    compatible.publish(
+        List.of(
+            new Link(
+                udp,
+                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 1),
+                FIRST_SEEN,
+                NOW),
+            link(3550, 2000, 537)),
+        List.of());
+    metrics.publish(List.of(link(8080, 1, 1)), List.of());
+
+    assertThat(produce()).doesNotContainKey(LinkMetrics.DATAGRAMS);
+    assertThat(produce(compatible).get(CarettaLabels.METRIC))
+        .hasLongGaugeSatisfying(
+            gauge ->
+                gauge.hasPointsSatisfying(
+                    point -> point.hasValue(2000).hasAttribute(stringKey("server_port"), "3550")));
   }
 
   /** A link with two RTT samples, 150 and 250 µs, both in the (100, 250] µs bucket. */
