@@ -23,6 +23,11 @@ final class DnsNameMetrics {
 
   private DnsNameMetrics() {}
 
+  /** A response code as DNS people write it: NOERROR, NXDOMAIN..., else its number. */
+  static String rcodeName(int rcode) {
+    return RCODE_NAMES.getOrDefault(rcode, Integer.toString(rcode));
+  }
+
   static void register(Meter meter, Supplier<DnsNameCounters> counters) {
     meter
         .counterBuilder("chelonia.agent.dns.answers")

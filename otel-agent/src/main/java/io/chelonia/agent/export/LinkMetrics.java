@@ -40,10 +40,20 @@ public final class LinkMetrics implements MetricProducer {
   public static final String RETRANSMITS = "chelonia.link.retransmits";
   public static final String RTT = "chelonia.link.rtt";
   public static final String DATAGRAMS = "chelonia.link.datagrams";
+  public static final String DNS_ANSWERS = "chelonia.link.dns.answers";
+  public static final String DNS_UNANSWERED = "chelonia.link.dns.unanswered";
 
   /** The metrics whose new series are shown at zero first ({@link NewSeriesAtZero}). */
   static final Set<String> COUNTED =
-      Set.of(BYTES, CONNECTIONS, FAILURES, RETRANSMITS, RTT, DATAGRAMS, CarettaLabels.METRIC);
+      Set.of(
+          BYTES,
+          CONNECTIONS,
+          FAILURES,
+          RETRANSMITS,
+          RTT,
+          DATAGRAMS,
+          DNS_ANSWERS,
+          CarettaLabels.METRIC);
 
   private static final List<Double> RTT_BOUNDARIES_SECONDS =
       RttSummary.BOUNDARIES_MICROS.stream().map(LinkMetrics::seconds).toList();
@@ -87,6 +97,8 @@ public final class LinkMetrics implements MetricProducer {
     List<LongPointData> retransmits = new ArrayList<>(size);
     List<HistogramPointData> rtt = new ArrayList<>(size);
     List<LongPointData> datagrams = new ArrayList<>();
+    List<LongPointData> dnsAnswers = new ArrayList<>();
+    List<LongPointData> dnsUnanswered = new ArrayList<>();
     List<LongPointData> caretta = new ArrayList<>(options.carettaCompatible() ? size : 0);
     List<Series> all = new ArrayList<>(current.admitted());
     if (current.overflow() != null) {
@@ -121,6 +133,15 @@ public final class LinkMetrics implements MetricProducer {
         datagrams.add(
             LongPointData.create(
                 s.startNanos(), now, attributes.receive, v.datagramsServerToClient()));
+        if (s.attributes().dnsClient()) {
+          for (Map.Entry<Integer, Long> answer : v.dnsAnswers().entrySet()) {
+            dnsAnswers.add(
+                LongPointData.create(
+                    s.startNanos(), now, attributes.dnsAnswer(answer.getKey()), answer.getValue()));
+          }
+          dnsUnanswered.add(
+              LongPointData.create(s.startNanos(), now, attributes.link, v.dnsUnanswered()));
+        }
         continue;
       }
       if (s.attributes().overflow()
@@ -196,6 +217,26 @@ public final class LinkMetrics implements MetricProducer {
               "{datagram}",
               true,
               datagrams));
+    }
+    if (!dnsAnswers.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DNS_ANSWERS,
+              "DNS answers the client received from the resolver, by response code.",
+              "{answer}",
+              true,
+              dnsAnswers));
+    }
+    if (!dnsUnanswered.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DNS_UNANSWERED,
+              "DNS queries the client sent that got no answer (so far): queries less answers.",
+              "{query}",
+              false,
+              dnsUnanswered));
     }
     if (options.carettaCompatible()) {
       metrics.add(

@@ -21,10 +21,12 @@ import java.util.Set;
  * <p>Poll thread only.
  */
 final class SeriesAdmission {
+  private static final int DNS_PORT = 53;
+
   private final MetricsOptions options;
   private final SeriesAttributes overflowAttributes =
       new SeriesAttributes(
-          LinkAttributes.overflow(), null, Observer.CLIENT, true, Transport.TCP, true);
+          LinkAttributes.overflow(), null, Observer.CLIENT, true, Transport.TCP, true, false);
   private final Map<LinkKey, SeriesAttributes> admitted = new HashMap<>();
   private final Set<LinkKey> overflowed = new HashSet<>();
   private LinkTotals retiredOverflow = LinkTotals.ZERO;
@@ -82,7 +84,11 @@ final class SeriesAdmission {
             caretta(key) ? CarettaLabels.of(key) : null,
             key.observer(),
             exported,
-            key.transport());
+            key.transport(),
+            false,
+            key.transport() == Transport.UDP
+                && key.serverPort() == DNS_PORT
+                && key.observer() == Observer.CLIENT);
     admitted.put(key, attributes);
     return attributes;
   }

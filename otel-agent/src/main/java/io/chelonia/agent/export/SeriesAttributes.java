@@ -13,6 +13,7 @@ import io.opentelemetry.api.common.Attributes;
  *     other end's agent exports them ({@link Observers#ONCE}), Caretta's gauge only is
  * @param transport the link's: a UDP link has bytes and datagrams, no connection series
  * @param overflow the overflow series, which sums links of both transports
+ * @param dnsClient a UDP link to port 53 seen by its client: it has the DNS health series
  */
 record SeriesAttributes(
     LinkAttributes link,
@@ -20,17 +21,8 @@ record SeriesAttributes(
     Observer observer,
     boolean linkMetrics,
     Transport transport,
-    boolean overflow) {
-
-  /** A link's series. */
-  SeriesAttributes(
-      LinkAttributes link,
-      Attributes caretta,
-      Observer observer,
-      boolean linkMetrics,
-      Transport transport) {
-    this(link, caretta, observer, linkMetrics, transport, false);
-  }
+    boolean overflow,
+    boolean dnsClient) {
 
   /** A UDP link's: bytes and datagrams only. */
   boolean udp() {

@@ -9,6 +9,7 @@ import io.chelonia.agent.kernel.UdpFlow;
 import io.chelonia.agent.tracing.ActualDestination;
 import io.chelonia.agent.tracing.ActualDestinations;
 import io.chelonia.agent.tracing.SocketPoll;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll adds
@@ -41,6 +43,8 @@ public final class LinkTable {
 
   /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
   static final int MAX_NAMING_BACKOFF = 64;
+
+  private static final int DNS_PORT = 53;
 
   private final EndpointResolver resolver;
   private final ActualDestinations destinations;
@@ -123,7 +127,11 @@ public final class LinkTable {
   private void countFlow(UdpFlow flow, Instant now, boolean ended) {
     TrackedFlow tracked = ended ? udpFlows.remove(flow.id()) : udpFlows.get(flow.id());
     if (tracked == null) {
-      tracked = new TrackedFlow(flow.role() != SocketRole.SERVER);
+      tracked =
+          new TrackedFlow(
+              flow.role() != SocketRole.SERVER,
+              new FlowPlace(
+                  flow.netns(), flow.localPort(), flow.remoteAddress(), flow.remotePort()));
       tracked.key = udpKeyOf(flow, tracked.client);
       tracked.settled =
           resolver.isFinal(tracked.key.client()) && resolver.isFinal(tracked.key.server());
@@ -513,9 +521,46 @@ public final class LinkTable {
     }
   }
 
+  /**
+   * Counts DNS answers on the UDP link of the client socket that received them: the flow of that
+   * socket (its namespace and port) with the resolver's port 53, when it is followed. Call after
+   * {@link #apply}: a query and its answer are read in the same poll, the answer first.
+   *
+   * @return how many answers matched no followed flow (a socket the filter leaves out, a flow
+   *     already forgotten): not counted on any link
+   */
+  public int countDnsAnswers(List<ResolverAnswer> answers) {
+    if (answers.isEmpty()) {
+      return 0;
+    }
+    Map<FlowPlace, TrackedFlow> byPlace = new HashMap<>();
+    for (TrackedFlow flow : udpFlows.values()) {
+      if (flow.client && flow.place.peerPort() == DNS_PORT) {
+        byPlace.put(flow.place, flow);
+      }
+    }
+    int unmatched = 0;
+    for (ResolverAnswer answer : answers) {
+      TrackedFlow flow =
+          byPlace.get(
+              new FlowPlace(answer.netns(), answer.clientPort(), answer.resolver(), DNS_PORT));
+      Totals link = flow == null ? null : links.get(flow.key);
+      if (link == null) {
+        unmatched++;
+        continue;
+      }
+      link.dnsAnswers.merge(answer.rcode(), 1L, Long::sum);
+    }
+    return unmatched;
+  }
+
+  /** Where a UDP flow is: its socket's namespace and port, its peer. */
+  private record FlowPlace(long netns, int localPort, InetAddress peer, int peerPort) {}
+
   /** One UDP flow: what of its cumulative counters was counted already. */
   private static final class TrackedFlow {
     final boolean client;
+    final FlowPlace place;
     LinkKey key;
     boolean settled;
     long nextNaming;
@@ -525,8 +570,9 @@ public final class LinkTable {
     long datagramsSent;
     long datagramsReceived;
 
-    TrackedFlow(boolean client) {
+    TrackedFlow(boolean client, FlowPlace place) {
       this.client = client;
+      this.place = place;
     }
   }
 
@@ -537,6 +583,7 @@ public final class LinkTable {
     long bytesServerToClient;
     long datagramsClientToServer;
     long datagramsServerToClient;
+    final Map<Integer, Long> dnsAnswers = new TreeMap<>();
     long opened;
     long active;
     long retransmits;
@@ -560,7 +607,8 @@ public final class LinkTable {
               retransmits,
               rtt.summary(),
               datagramsClientToServer,
-              datagramsServerToClient),
+              datagramsServerToClient,
+              dnsAnswers),
           firstSeen,
           lastSeen);
     }

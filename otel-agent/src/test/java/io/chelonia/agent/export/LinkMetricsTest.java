@@ -359,6 +359,75 @@ class LinkMetricsTest {
   }
 
   @Test
+  void aClientsLinkToPort53HasItsAnswersByResponseCodeAndItsQueriesWithoutAnswer() {
+    LinkKey dns =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    LinkKey other =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            5353,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    metrics.publish(
+        List.of(
+            new Link(
+                dns,
+                new LinkTotals(
+                    300, 500, 0, 0, Map.of(), 0, RttSummary.EMPTY, 8, 7, Map.of(0, 5L, 3, 2L)),
+                FIRST_SEEN,
+                NOW),
+            new Link(
+                other,
+                new LinkTotals(1, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 0),
+                FIRST_SEEN,
+                NOW)),
+        List.of());
+
+    Map<String, MetricData> byName = produce();
+
+    Attributes link =
+        hostToExternal(53, "transmit").toBuilder()
+            .remove(LinkAttributes.DIRECTION)
+            .put("network.transport", "udp")
+            .build();
+    assertThat(byName.get(LinkMetrics.DNS_ANSWERS))
+        .hasUnit("{answer}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isMonotonic()
+                    .hasPointsSatisfying(
+                        point ->
+                            point
+                                .hasValue(5)
+                                .hasAttributes(
+                                    link.toBuilder().put("dns.response_code", "NOERROR").build()),
+                        point ->
+                            point
+                                .hasValue(2)
+                                .hasAttributes(
+                                    link.toBuilder()
+                                        .put("dns.response_code", "NXDOMAIN")
+                                        .build())));
+    // Only the link to port 53 has it: 8 queries, 7 answers.
+    assertThat(byName.get(LinkMetrics.DNS_UNANSWERED))
+        .hasUnit("{query}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isNotMonotonic()
+                    .hasPointsSatisfying(point -> point.hasValue(1).hasAttributes(link)));
+  }
+
+  @Test
   void aTcpOnlyMapHasNoDatagramsMetricAndCarettaStaysTcp() {
     LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
     LinkKey udp =

@@ -206,6 +206,68 @@ class UdpLinksKernelTest {
   }
 
   @Test
+  void answersByResponseCodeAndQueriesWithoutAnswerAreOnTheLinkToTheResolver() {
+    pipeline.close();
+    pipeline =
+        LinkPipeline.open(
+            PipelineConfig.defaults()
+                .withKernel(KernelOptions.defaults().withUdp(true).withDnsAnswers(true)),
+            new AddressResolver(),
+            Set.of(),
+            Clock.systemUTC());
+    pipeline.poll();
+    // Through glibc: one name that exists, one that does not (dnsmasq is authoritative for the
+    // domain: NXDOMAIN); then a query of its own to B's IPv6 address, where no resolver listens.
+    Command.Result asked =
+        Command.run(
+            Duration.ofSeconds(30),
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                hosts.nameA(),
+                "python3",
+                "-c",
+                """
+                import socket, sys
+                for name in sys.argv[1:3]:
+                    try:
+                        socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_DGRAM)
+                        print("found", name)
+                    except socket.gaierror:
+                        print("not found", name)
+                s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+                s.settimeout(2)
+                s.connect((sys.argv[3], 53))
+                s.send(bytes.fromhex("43210100000100000000000003617069086368656c6f6e696104746573740000010001"))
+                try:
+                    s.recv(512)
+                    print("answered")
+                except OSError:
+                    print("no answer")
+                """,
+                NAME,
+                "nope.chelonia.test",
+                hosts.ipv6B().getHostAddress()));
+    assertThat(asked.stdout())
+        .as(asked.output())
+        .contains("found " + NAME, "not found nope.chelonia.test", "no answer");
+
+    pipeline.poll();
+
+    Link resolver = udpLink(53, Observer.CLIENT, "198.18.43.2");
+    assertThat(resolver.totals().datagramsClientToServer()).isEqualTo(2);
+    assertThat(resolver.totals().datagramsServerToClient()).isEqualTo(2);
+    assertThat(resolver.totals().dnsAnswers()).isEqualTo(java.util.Map.of(0, 1L, 3, 1L));
+    assertThat(resolver.totals().dnsUnanswered()).isZero();
+    Link silent = udpLink(53, Observer.CLIENT, "2001:db8:43::2");
+    assertThat(silent.totals().datagramsClientToServer()).isEqualTo(1);
+    assertThat(silent.totals().datagramsServerToClient()).isZero();
+    assertThat(silent.totals().dnsAnswers()).isEmpty();
+    assertThat(silent.totals().dnsUnanswered()).isEqualTo(1);
+  }
+
+  @Test
   void withUdpOffTheKernelRunsOnlyTheProgramsOfTheTcpPath() {
     int port = PORTS.getAndIncrement();
     try (KernelSockets off = KernelSockets.open(KernelOptions.defaults())) {
@@ -258,12 +320,18 @@ class UdpLinksKernelTest {
 
   /** The one UDP link to this port, seen from this end, among this test's hosts' addresses. */
   private Link udpLink(int port, Observer observer) {
+    return udpLink(port, observer, "");
+  }
+
+  /** The same, to a server whose name starts with {@code server}. */
+  private Link udpLink(int port, Observer observer, String server) {
     List<Link> matching = new ArrayList<>();
     for (Link link : pipeline.table().links()) {
       LinkKey key = link.key();
       if (key.transport() == Transport.UDP
           && key.serverPort() == port
           && key.observer() == observer
+          && key.server().name().startsWith(server)
           && (ours(key.client()) || ours(key.server()))) {
         matching.add(link);
       }
