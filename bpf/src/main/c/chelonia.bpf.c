@@ -974,11 +974,24 @@ static __always_inline bool is_udp(struct sock *sk)
 	return family == AF_INET || family == AF_INET6;
 }
 
+/* A send that failed leaves no peer behind for a later send() on a connected socket. */
+static __always_inline void forget_send_peer(struct sock *sk)
+{
+	struct udp_pending *p = bpf_sk_storage_get(&udp_pending, sk, 0, 0);
+
+	if (p)
+		p->send.family = 0;
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
 {
-	if (!sk || !is_udp(sk) || ret < 0)
+	if (!sk || !is_udp(sk))
 		return 0;
+	if (ret < 0) {
+		forget_send_peer(sk);
+		return 0;
+	}
 	count_datagram(sk, ret, true);
 	return 0;
 }
