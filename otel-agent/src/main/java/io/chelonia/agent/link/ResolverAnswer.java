@@ -2,6 +2,7 @@ package io.chelonia.agent.link;
 
 import io.chelonia.agent.kernel.DnsMessage;
 import java.net.InetAddress;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,13 @@ public record ResolverAnswer(long netns, int clientPort, InetAddress resolver, i
   private static final int FLAGS_LOW = 3;
   private static final int QR = 0x80;
   private static final int RCODE = 0x0f;
+  private static final Map<Integer, String> RCODE_NAMES =
+      Map.of(0, "NOERROR", 1, "FORMERR", 2, "SERVFAIL", 3, "NXDOMAIN", 4, "NOTIMP", 5, "REFUSED");
+
+  /** A response code as DNS people write it: NOERROR, NXDOMAIN..., else its number. */
+  public static String rcodeName(int rcode) {
+    return RCODE_NAMES.getOrDefault(rcode, Integer.toString(rcode));
+  }
 
   /**
    * The answer in a message, if it is a UDP datagram with a whole DNS header that says "response";

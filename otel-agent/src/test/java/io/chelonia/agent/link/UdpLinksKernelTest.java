@@ -265,6 +265,13 @@ class UdpLinksKernelTest {
     assertThat(silent.totals().datagramsServerToClient()).isZero();
     assertThat(silent.totals().dnsAnswers()).isEmpty();
     assertThat(silent.totals().dnsUnanswered()).isEqualTo(1);
+    // links --json says the same.
+    com.fasterxml.jackson.databind.node.ObjectNode json =
+        new io.chelonia.agent.map.LinkJson().toJson(java.time.Instant.EPOCH, resolver);
+    assertThat(json.path("transport").asText()).isEqualTo("udp");
+    assertThat(json.path("datagrams_client_to_server").asLong()).isEqualTo(2);
+    assertThat(json.path("dns_answers").toString()).isEqualTo("{\"NOERROR\":1,\"NXDOMAIN\":1}");
+    assertThat(json.path("dns_unanswered").asLong()).isZero();
   }
 
   @Test
