@@ -128,7 +128,7 @@ struct udp_flow_key {
 	__u64 cookie;   /* the socket's cookie */
 	__u8 peer[16];  /* IPv4 in the first 4 bytes */
 	__u16 peer_port; /* host order */
-	__u16 family;   /* AF_INET or AF_INET6: the peer address's, as the datagram carried it */
+	__u16 family;   /* AF_INET or AF_INET6: the peer's; AF_INET for a v4-mapped peer too */
 	__u32 pad;
 };
 

@@ -830,6 +830,29 @@ static __always_inline void leave_peer4(struct bpf_sock_addr *ctx, bool send)
 	peer->family = AF_INET;
 }
 
+/* ::ffff:a.b.c.d, an IPv4 peer of a dual-stack socket (address in network order). */
+static __always_inline bool v4_mapped(const __u32 *address)
+{
+	return address[0] == 0 && address[1] == 0 && address[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * An IPv4 peer is one peer whichever way the kernel wrote it: a dual-stack socket reads it
+ * v4-mapped (recvmsg6) but sends to it through udp_sendmsg (sendmsg4), so it is kept as IPv4.
+ */
+static __always_inline void set_peer(struct udp_peer *peer, const __u32 *address, __u16 port)
+{
+	__builtin_memset(peer->address, 0, sizeof(peer->address));
+	if (v4_mapped(address)) {
+		__builtin_memcpy(peer->address, &address[3], 4);
+		peer->family = AF_INET;
+	} else {
+		__builtin_memcpy(peer->address, address, 16);
+		peer->family = AF_INET6;
+	}
+	peer->port = port;
+}
+
 static __always_inline void leave_peer6(struct bpf_sock_addr *ctx, bool send)
 {
 	struct udp_peer *peer;
@@ -844,9 +867,7 @@ static __always_inline void leave_peer6(struct bpf_sock_addr *ctx, bool send)
 	address[1] = ctx->user_ip6[1];
 	address[2] = ctx->user_ip6[2];
 	address[3] = ctx->user_ip6[3];
-	__builtin_memcpy(peer->address, address, 16);
-	peer->port = bpf_ntohs(ctx->user_port);
-	peer->family = AF_INET6;
+	set_peer(peer, address, bpf_ntohs(ctx->user_port));
 }
 
 /* The cgroup sock_addr programs never refuse a call: 1 lets it go on unchanged. */
@@ -899,7 +920,15 @@ static __always_inline bool peer_of(struct sock *sk, bool send, struct udp_flow_
 	key->family = skc->skc_family;
 	key->peer_port = bpf_ntohs(skc->skc_dport);
 	if (key->family == AF_INET6) {
-		bpf_probe_read_kernel(key->peer, 16, &skc->skc_v6_daddr);
+		__u32 daddr[4];
+
+		bpf_probe_read_kernel(daddr, 16, &skc->skc_v6_daddr);
+		if (v4_mapped(daddr)) {
+			__builtin_memcpy(key->peer, &daddr[3], 4);
+			key->family = AF_INET;
+		} else {
+			__builtin_memcpy(key->peer, daddr, 16);
+		}
 	} else {
 		__be32 daddr = skc->skc_daddr;
 
@@ -923,7 +952,14 @@ static __always_inline struct udp_flow *new_flow(struct sock *sk, struct udp_flo
 	bpf_probe_read_kernel_str(flow.comm, sizeof(flow.comm), task->group_leader->comm);
 	flow.local_port = skc->skc_num;
 	if (skc->skc_family == AF_INET6) {
-		bpf_probe_read_kernel(flow.local, 16, &skc->skc_v6_rcv_saddr);
+		__u32 saddr[4];
+
+		bpf_probe_read_kernel(saddr, 16, &skc->skc_v6_rcv_saddr);
+		/* Written in the peer's family: a dual-stack socket's IPv4 side is the mapped tail. */
+		if (key->family == AF_INET)
+			__builtin_memcpy(flow.local, &saddr[3], 4);
+		else
+			__builtin_memcpy(flow.local, saddr, 16);
 	} else {
 		__be32 saddr = skc->skc_rcv_saddr;
 

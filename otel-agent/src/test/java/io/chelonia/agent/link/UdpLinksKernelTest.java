@@ -134,6 +134,30 @@ class UdpLinksKernelTest {
   }
 
   @Test
+  void aDualStackServerSocketSeesItsIpv4ClientAsOnePeerBothWays() {
+    int port = PORTS.getAndIncrement();
+    // Bound to "::": it reads the client's address v4-mapped and sends back through IPv4.
+    UdpExchange.run(
+        hosts.nameA(),
+        hosts.nameB(),
+        InetAddress.ofLiteral("::"),
+        hosts.ipv4B(),
+        port,
+        4,
+        300,
+        700,
+        false);
+
+    pipeline.poll();
+
+    Link server = udpLink(port, Observer.SERVER);
+    assertThat(server.key().client()).isEqualTo(Endpoint.external("198.18.43.1"));
+    assertThat(server.key().networkType()).isEqualTo(NetworkType.IPV4);
+    assertExchange(server, 4, 300, 700);
+    assertExchange(udpLink(port, Observer.CLIENT), 4, 300, 700);
+  }
+
+  @Test
   void ipv6ExchangeIsCountedAsIpv6() {
     int port = PORTS.getAndIncrement();
     UdpExchange.run(hosts.nameA(), hosts.nameB(), hosts.ipv6B(), port, 3, 77, 88, true);

@@ -21,6 +21,7 @@ public final class UdpExchange {
       """
       import socket, sys
       address, port, count, reply = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+      # "::" without IPV6_V6ONLY (Linux's default): a dual-stack socket, IPv4 peers v4-mapped.
       s = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_DGRAM)
       s.bind((address, port))
       s.settimeout(20)
@@ -63,6 +64,23 @@ public final class UdpExchange {
       int request,
       int reply,
       boolean connected) {
+    run(clientNs, serverNs, server, server, port, count, request, reply, connected);
+  }
+
+  /**
+   * The same with the server bound to {@code bound} (the wildcard {@code ::}, say), the client
+   * sending to {@code server}.
+   */
+  public static void run(
+      String clientNs,
+      String serverNs,
+      InetAddress bound,
+      InetAddress server,
+      int port,
+      int count,
+      int request,
+      int reply,
+      boolean connected) {
     String address = server.getHostAddress();
     try {
       Process serverProcess =
@@ -72,7 +90,7 @@ public final class UdpExchange {
                       "python3",
                       "-c",
                       SERVER,
-                      address,
+                      bound.getHostAddress(),
                       Integer.toString(port),
                       Integer.toString(count),
                       Integer.toString(reply)))
