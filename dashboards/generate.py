@@ -164,6 +164,11 @@ BYTES = "chelonia_link_bytes_total"
 TX = ',network_io_direction="transmit"'
 RX = ',network_io_direction="receive"'
 EXT = ',server_k8s_namespace_name="external"'
+# An external end named (from a DNS answer with --dns-names, reverse DNS or a CIDR group), not an
+# address: IPv4 dotted or IPv6 (hex digits and colons).
+NAMED = ',server_k8s_workload_name!~"[0-9.]+|[0-9a-fA-F:]+"'
+NOT_NOERROR = ',dns_response_code!="NOERROR"'
+DNS_CLIENT = "client_k8s_namespace_name, client_k8s_workload_name, server_k8s_workload_name, server_port"
 ZONES = "client_cloud_availability_zone, server_cloud_availability_zone"
 ZONE_COLUMNS = {"client_cloud_availability_zone": "client zone", "server_cloud_availability_zone": "server zone"}
 BOTH_ZONES_KNOWN = ',client_cloud_availability_zone!="",server_cloud_availability_zone!=""'
@@ -231,7 +236,7 @@ def service_map():
         units={"client→server": "Bps", "server→client": "Bps", "new connections/s": "cps"},
         sort="client→server", h=12)
     return dashboard("chelonia-service-map", "Chelonia / Service map", [graph, links],
-                     "Workloads and the TCP links between them, from the kernel (Chelonia).")
+                     "Workloads and the TCP (and, with --udp, UDP) links between them, from the kernel (Chelonia).")
 
 
 AGENT = 'job="chelonia-agent",k8s_cluster_name=~"$cluster"'
@@ -322,6 +327,31 @@ def links_dashboard():
          "Value #ext_bytes": "bytes/s", "Value #ext_conns": "new connections/s"},
         "Servers outside the cluster (namespace external: named by CIDR group, reverse DNS or address), with who talks to them.",
         units={"bytes/s": "Bps", "new connections/s": "cps"}, sort="bytes/s", h=10)
+    by_name = "client_k8s_namespace_name, client_k8s_workload_name, server_k8s_workload_name, server_port, network_transport"
+    external_names = table(
+        "External destinations by DNS name", [
+            target("name_bytes", f"sum by ({by_name}) ({once(BYTES, extra=EXT + NAMED)})"),
+            target("name_datagrams", f"sum by ({by_name}) ({once('chelonia_link_datagrams_total', extra=EXT + NAMED)})"),
+        ],
+        {"client_k8s_namespace_name": "client namespace", "client_k8s_workload_name": "client",
+         "server_k8s_workload_name": "destination (DNS name)", "server_port": "port",
+         "network_transport": "transport", "Value #name_bytes": "bytes/s", "Value #name_datagrams": "datagrams/s"},
+        ("Servers outside the cluster known by a name rather than an address: the name the workload "
+         "resolved (agents with --dns-names), else reverse DNS or a CIDR group; TCP and UDP (--udp) links."),
+        units={"bytes/s": "Bps"}, sort="bytes/s", w=12, h=10)
+    dns_errors = table(
+        "DNS errors by client and resolver", [
+            target("dns_errors", f"sum by ({DNS_CLIENT}, dns_response_code) "
+                                 f"({once('chelonia_link_dns_answers_total', fn='increase', window='$__range', extra=NOT_NOERROR)})"),
+            target("dns_unanswered", f"sum by ({DNS_CLIENT}) ({once('chelonia_link_dns_unanswered', fn=None)}) > 0"),
+        ],
+        {"client_k8s_namespace_name": "client namespace", "client_k8s_workload_name": "client",
+         "server_k8s_workload_name": "resolver", "server_port": "port", "dns_response_code": "response code",
+         "Value #dns_errors": "answers in range", "Value #dns_unanswered": "queries without answer"},
+        ("Per client and resolver (UDP links to port 53, agents with --udp): answers other than NOERROR "
+         "received in the time range, by response code (NXDOMAIN, SERVFAIL..., agents with --dns-names "
+         "too), and the queries sent that got no answer over the link's life."),
+        sort="answers in range", w=12, x=12, h=10)
     zone_pairs = table(
         "Bytes by zone pair",
         [target("zone_bytes", f"sum by ({ZONES}) ({unknown_zone(unknown_zone(once(BYTES), 'client'), 'server')})")],
@@ -337,9 +367,10 @@ def links_dashboard():
         "The 20 links carrying the most bytes per second between two different known zones.",
         units={"bytes/s": "Bps"}, sort="bytes/s", w=12, x=12, h=10)
     return dashboard("chelonia-links", "Chelonia / Links",
-                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external, zone_pairs,
-                      cross_zone_links] + agent_cost(),
-                     "Top talkers, failed connections, RTT and retransmits per link, external destinations,"
+                     [top, top_ts, failed, failed_ts, rtt, rtt_ts, retrans_ts, external, external_names,
+                      dns_errors, zone_pairs, cross_zone_links] + agent_cost(),
+                     "Top talkers, failed connections, RTT and retransmits per link, external destinations"
+                     " (by DNS name too), DNS errors per client and resolver,"
                      " bytes by zone pair and the top cross-zone links;"
                      " what the agents cost their nodes.")
 

@@ -36,7 +36,9 @@ enum chelonia_stat {
 	STAT_CLOSE_LATE = 4,        /* closes seen only by tcp_destroy_sock or the harvest */
 	STAT_STORAGE_FAILED = 5,    /* socket storage could not be created (socket option memory) */
 	STAT_DNS_RING_FULL = 6,     /* DNS answers that found their ring buffer full */
-	STAT_COUNT = 7,
+	STAT_UDP_FLOWS_FULL = 7,    /* UDP datagrams of a new flow that found the flow map full */
+	STAT_UDP_NO_PEER = 8,       /* UDP datagrams read by recv() on an unconnected socket: no peer */
+	STAT_COUNT = 9,
 };
 
 /* What kind of pass the harvest iterator makes; set by the agent before each pass. */
@@ -133,6 +135,40 @@ struct dns_message {
 	__u8 resolver[16];   /* the answering server's address: the datagram's source */
 	__u8 protocol;       /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 payload[DNS_PAYLOAD_MAX];
+};
+
+/*
+ * One UDP socket's traffic with one peer (the peer's address and port): connected sockets have
+ * one peer, unconnected ones as many as they send to or receive from.
+ */
+struct udp_flow_key {
+	__u64 cookie;   /* the socket's cookie */
+	__u8 peer[16];  /* IPv4 in the first 4 bytes */
+	__u16 peer_port; /* host order */
+	__u16 family;   /* AF_INET or AF_INET6: the peer's; AF_INET for a v4-mapped peer too */
+	__u32 pad;
+};
+
+/*
+ * Cumulative counters of one UDP flow since its entry was created, with who owns the socket.
+ * Counted per sendmsg/recvmsg call that moved a datagram (sock_send_length, sock_recv_length).
+ * The agent deletes an entry once it stayed unchanged for a while; the next datagram starts a
+ * new one, whose role is again decided by its first datagram.
+ */
+struct udp_flow {
+	struct udp_flow_key key;
+	__u64 cgroup_id;          /* cgroup v2 id of the socket's owner */
+	__u64 bytes_sent;         /* payload bytes sent to the peer */
+	__u64 bytes_received;     /* payload bytes received from the peer */
+	__u64 datagrams_sent;
+	__u64 datagrams_received;
+	__u32 netns;              /* network namespace inode of the socket */
+	__u32 pid;                /* tgid of the task that moved the flow's first datagram */
+	__u8 local[16];           /* the socket's bound address: all zeros for a wildcard socket */
+	char comm[16];            /* that task's process name */
+	__u16 local_port;         /* host order */
+	__u8 role;                /* enum chelonia_role: client if the first datagram was sent */
+	__u8 pad[5];
 };
 
 #endif

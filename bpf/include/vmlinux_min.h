@@ -126,6 +126,8 @@ struct sock {
 	int sk_err_soft;
 	u32 sk_max_ack_backlog;
 	u8 sk_shutdown;
+	u16 sk_type;
+	u16 sk_protocol;
 	unsigned long sk_flags;
 	struct sock_cgroup_data sk_cgrp_data;
 };
@@ -257,6 +259,23 @@ struct ipv6hdr {
 	__u8 hop_limit;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+/* The UAPI context of cgroup sock_addr programs (sendmsg4/6, recvmsg4/6): addresses in network order. */
+struct bpf_sock;
+struct bpf_sock_addr {
+	__u32 user_family;
+	__u32 user_ip4;
+	__u32 user_ip6[4];
+	__u32 user_port;
+	__u32 family;
+	__u32 type;
+	__u32 protocol;
+	__u32 msg_src_ip4;
+	__u32 msg_src_ip6[4];
+	union {
+		struct bpf_sock *sk;
+		__u64 : 64;
+	} __attribute__((aligned(8)));
 };
 /* The head of a UDP or TCP header: the ports. */
 struct l4_ports {

@@ -118,6 +118,39 @@ enum chelonia_dns_limits btf_dns_limits __attribute__((unused));
 struct dns_message btf_dns_message __attribute__((unused));
 /* owners.bpf.c writes it; kept here too, where the agent's test reads the shared structs' BTF. */
 struct socket_owner btf_socket_owner __attribute__((unused));
+struct udp_flow btf_udp_flow __attribute__((unused));
+
+/* UDP flows; sized by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct udp_flow_key);
+	__type(value, struct udp_flow);
+} udp_flows SEC(".maps");
+
+/*
+ * The peer an unconnected UDP socket's current sendmsg names, or its current recvmsg reports: left
+ * by the cgroup sock_addr programs, which run inside udp_sendmsg / udp_recvmsg and know the
+ * address, for the length tracepoint that fires when that same call returns, which knows the
+ * length. Kept in the socket's own storage: freed with it.
+ */
+struct udp_peer {
+	__u8 address[16];
+	__u16 port;   /* host order */
+	__u16 family; /* 0: none waiting */
+};
+
+struct udp_pending {
+	struct udp_peer send;
+	struct udp_peer receive;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct udp_pending);
+} udp_pending SEC(".maps");
 
 static __always_inline void count(__u32 stat)
 {
@@ -761,6 +794,254 @@ int on_dns_answer(struct __sk_buff *skb)
 	m->protocol = protocol;
 	bpf_ringbuf_submit(m, 0);
 	return SK_PASS;
+}
+
+/*
+ * UDP links (optional): a UDP flow is one socket's traffic with one peer. The length tracepoints
+ * fire on every sendmsg and recvmsg call of every socket (TCP's too: they leave after reading the
+ * protocol), after the call, with the bytes it moved. A connected socket names its peer itself;
+ * for an unconnected one the cgroup sendmsg/recvmsg programs, which run only for UDP calls that
+ * carry an address, leave the peer in the socket's storage for the tracepoint that follows.
+ */
+#define MSG_PEEK 2
+#define MSG_ERRQUEUE 0x2000
+#define UDP_CONNECTED 1 /* TCP_ESTABLISHED: what ip4_datagram_connect sets */
+
+static __always_inline struct udp_peer *pending_peer(struct bpf_sock *sk, bool send)
+{
+	struct udp_pending *p = bpf_sk_storage_get(&udp_pending, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!p)
+		return 0;
+	return send ? &p->send : &p->receive;
+}
+
+static __always_inline void leave_peer4(struct bpf_sock_addr *ctx, bool send)
+{
+	struct udp_peer *peer;
+	__u32 address = ctx->user_ip4;
+
+	if (ctx->protocol != IPPROTO_UDP || !ctx->sk)
+		return;
+	peer = pending_peer(ctx->sk, send);
+	if (!peer)
+		return;
+	__builtin_memset(peer->address, 0, sizeof(peer->address));
+	__builtin_memcpy(peer->address, &address, 4);
+	peer->port = bpf_ntohs(ctx->user_port);
+	peer->family = AF_INET;
+}
+
+/* ::ffff:a.b.c.d, an IPv4 peer of a dual-stack socket (address in network order). */
+static __always_inline bool v4_mapped(const __u32 *address)
+{
+	return address[0] == 0 && address[1] == 0 && address[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * An IPv4 peer is one peer whichever way the kernel wrote it: a dual-stack socket reads it
+ * v4-mapped (recvmsg6) but sends to it through udp_sendmsg (sendmsg4), so it is kept as IPv4.
+ */
+static __always_inline void set_peer(struct udp_peer *peer, const __u32 *address, __u16 port)
+{
+	__builtin_memset(peer->address, 0, sizeof(peer->address));
+	if (v4_mapped(address)) {
+		__builtin_memcpy(peer->address, &address[3], 4);
+		peer->family = AF_INET;
+	} else {
+		__builtin_memcpy(peer->address, address, 16);
+		peer->family = AF_INET6;
+	}
+	peer->port = port;
+}
+
+static __always_inline void leave_peer6(struct bpf_sock_addr *ctx, bool send)
+{
+	struct udp_peer *peer;
+	__u32 address[4];
+
+	if (ctx->protocol != IPPROTO_UDP || !ctx->sk)
+		return;
+	peer = pending_peer(ctx->sk, send);
+	if (!peer)
+		return;
+	address[0] = ctx->user_ip6[0];
+	address[1] = ctx->user_ip6[1];
+	address[2] = ctx->user_ip6[2];
+	address[3] = ctx->user_ip6[3];
+	set_peer(peer, address, bpf_ntohs(ctx->user_port));
+}
+
+/* The cgroup sock_addr programs never refuse a call: 1 lets it go on unchanged. */
+SEC("cgroup/sendmsg4")
+int on_udp_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	leave_peer4(ctx, true);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int on_udp_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	leave_peer6(ctx, true);
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int on_udp_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	leave_peer4(ctx, false);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int on_udp_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	leave_peer6(ctx, false);
+	return 1;
+}
+
+/* The flow's peer: the one a sock_addr program left for this call, else the connected peer. */
+static __always_inline bool peer_of(struct sock *sk, bool send, struct udp_flow_key *key)
+{
+	struct udp_pending *p = bpf_sk_storage_get(&udp_pending, sk, 0, 0);
+	struct udp_peer *left = 0;
+	struct sock_common *skc = &sk->__sk_common;
+
+	if (p)
+		left = send ? &p->send : &p->receive;
+	if (left && left->family) {
+		__builtin_memcpy(key->peer, left->address, 16);
+		key->peer_port = left->port;
+		key->family = left->family;
+		left->family = 0;
+		return true;
+	}
+	if (skc->skc_state != UDP_CONNECTED)
+		return false;
+	key->family = skc->skc_family;
+	key->peer_port = bpf_ntohs(skc->skc_dport);
+	if (key->family == AF_INET6) {
+		__u32 daddr[4];
+
+		bpf_probe_read_kernel(daddr, 16, &skc->skc_v6_daddr);
+		if (v4_mapped(daddr)) {
+			__builtin_memcpy(key->peer, &daddr[3], 4);
+			key->family = AF_INET;
+		} else {
+			__builtin_memcpy(key->peer, daddr, 16);
+		}
+	} else {
+		__be32 daddr = skc->skc_daddr;
+
+		__builtin_memcpy(key->peer, &daddr, 4);
+	}
+	return true;
+}
+
+static __always_inline struct udp_flow *new_flow(struct sock *sk, struct udp_flow_key *key,
+						 bool send)
+{
+	struct sock_common *skc = &sk->__sk_common;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct udp_flow flow = {};
+	long err;
+
+	flow.key = *key;
+	flow.cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
+	flow.netns = netns_of(sk);
+	flow.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_probe_read_kernel_str(flow.comm, sizeof(flow.comm), task->group_leader->comm);
+	flow.local_port = skc->skc_num;
+	if (skc->skc_family == AF_INET6) {
+		__u32 saddr[4];
+
+		bpf_probe_read_kernel(saddr, 16, &skc->skc_v6_rcv_saddr);
+		/* Written in the peer's family: a dual-stack socket's IPv4 side is the mapped tail. */
+		if (key->family == AF_INET)
+			__builtin_memcpy(flow.local, &saddr[3], 4);
+		else
+			__builtin_memcpy(flow.local, saddr, 16);
+	} else {
+		__be32 saddr = skc->skc_rcv_saddr;
+
+		__builtin_memcpy(flow.local, &saddr, 4);
+	}
+	/* Who sent first dialled: the other end is the server (the socket on the port asked for). */
+	flow.role = send ? ROLE_CLIENT : ROLE_SERVER;
+	err = bpf_map_update_elem(&udp_flows, key, &flow, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU created it first */) {
+		count(STAT_UDP_FLOWS_FULL);
+		return 0;
+	}
+	return bpf_map_lookup_elem(&udp_flows, key);
+}
+
+static __always_inline void count_datagram(struct sock *sk, int length, bool send)
+{
+	struct udp_flow_key key = {};
+	struct udp_flow *flow;
+
+	if (!peer_of(sk, send, &key)) {
+		count(STAT_UDP_NO_PEER);
+		return;
+	}
+	key.cookie = bpf_get_socket_cookie(sk);
+	flow = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!flow)
+		flow = new_flow(sk, &key, send);
+	if (!flow)
+		return;
+	if (send) {
+		__sync_fetch_and_add(&flow->bytes_sent, length);
+		__sync_fetch_and_add(&flow->datagrams_sent, 1);
+	} else {
+		__sync_fetch_and_add(&flow->bytes_received, length);
+		__sync_fetch_and_add(&flow->datagrams_received, 1);
+	}
+}
+
+/* A UDP socket of IPv4 or IPv6; everything else (TCP, Unix, netlink) leaves here. */
+static __always_inline bool is_udp(struct sock *sk)
+{
+	__u16 family;
+
+	if (sk->sk_protocol != IPPROTO_UDP)
+		return false;
+	family = sk->__sk_common.skc_family;
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* A send that failed leaves no peer behind for a later send() on a connected socket. */
+static __always_inline void forget_send_peer(struct sock *sk)
+{
+	struct udp_pending *p = bpf_sk_storage_get(&udp_pending, sk, 0, 0);
+
+	if (p)
+		p->send.family = 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_send_length, struct sock *sk, int ret, int flags)
+{
+	if (!sk || !is_udp(sk))
+		return 0;
+	if (ret < 0) {
+		forget_send_peer(sk);
+		return 0;
+	}
+	count_datagram(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_recv_length, struct sock *sk, int ret, int flags)
+{
+	/* A peek leaves the datagram for the read that follows; the error queue holds no data. */
+	if (!sk || !is_udp(sk) || ret < 0 || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
+		return 0;
+	count_datagram(sk, ret, false);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

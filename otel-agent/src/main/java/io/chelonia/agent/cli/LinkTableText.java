@@ -4,6 +4,7 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPoll;
+import io.chelonia.agent.link.Transport;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,11 @@ record LinkTableText(String summary, String columns, List<String> rows) {
                     String.format(
                         ROW,
                         label(link.key().client()),
-                        label(link.key().server()) + ":" + link.key().serverPort(),
+                        label(link.key().server())
+                            + ":"
+                            + link.key().serverPort()
+                            // As services(5) writes it: a UDP port reads 53/udp.
+                            + (link.key().transport() == Transport.UDP ? "/udp" : ""),
                         link.key().observer().value(),
                         link.totals().bytesClientToServer(),
                         link.totals().bytesServerToClient(),

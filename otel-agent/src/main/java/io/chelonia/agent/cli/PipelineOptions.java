@@ -60,6 +60,16 @@ final class PipelineOptions {
   boolean serviceBackends;
 
   @Option(
+      names = "--udp",
+      negatable = true,
+      fallbackValue = "true",
+      defaultValue = "${env:CHELONIA_UDP:-false}",
+      description =
+          "Map UDP links too (bytes and datagrams each way); adds a program to every sendmsg and"
+              + " recvmsg call, TCP's too, see README (default: ${DEFAULT-VALUE}).")
+  boolean udp;
+
+  @Option(
       names = "--max-sockets",
       defaultValue = "${env:CHELONIA_MAX_SOCKETS:-" + KernelOptions.DEFAULT_MAX_SOCKETS + "}",
       description =
@@ -90,7 +100,7 @@ final class PipelineOptions {
     return new PipelineConfig(
         Duration.ofMillis(Math.round(pollIntervalSeconds * 1000)),
         Duration.ofSeconds(linkIdleExpirySeconds),
-        new KernelOptions(maxSockets, maxListeners, ringBufferBytes),
+        new KernelOptions(maxSockets, maxListeners, ringBufferBytes, false, udp),
         includeLoopback,
         includeSelf,
         serviceBackends);

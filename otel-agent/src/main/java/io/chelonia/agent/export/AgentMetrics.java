@@ -18,6 +18,8 @@ final class AgentMetrics {
   private static final Attributes CLOSE_LATE = Attributes.of(REASON, "close_late");
   private static final Attributes STORAGE_FAILED = Attributes.of(REASON, "storage_failed");
   private static final Attributes DNS_RING_FULL = Attributes.of(REASON, "dns_ring_full");
+  private static final Attributes UDP_FLOWS_FULL = Attributes.of(REASON, "udp_flows_full");
+  private static final Attributes UDP_NO_PEER = Attributes.of(REASON, "udp_no_peer");
 
   private final DoubleHistogram pollDuration;
 
@@ -67,6 +69,8 @@ final class AgentMetrics {
               m.record(stats.kernel().closeLate(), CLOSE_LATE);
               m.record(stats.kernel().storageFailed(), STORAGE_FAILED);
               m.record(stats.kernel().dnsRingFull(), DNS_RING_FULL);
+              m.record(stats.kernel().udpFlowsFull(), UDP_FLOWS_FULL);
+              m.record(stats.kernel().udpNoPeer(), UDP_NO_PEER);
             });
     meter
         .upDownCounterBuilder("chelonia.agent.kernel.programs")

@@ -1,10 +1,10 @@
 package io.chelonia.agent.export;
 
 import io.chelonia.agent.identity.dns.DnsNameCounters;
+import io.chelonia.agent.link.ResolverAnswer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -14,14 +14,17 @@ import java.util.function.Supplier;
 final class DnsNameMetrics {
   private static final AttributeKey<String> RCODE = AttributeKey.stringKey("rcode");
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  private static final Map<Integer, String> RCODE_NAMES =
-      Map.of(0, "NOERROR", 1, "FORMERR", 2, "SERVFAIL", 3, "NXDOMAIN", 4, "NOTIMP", 5, "REFUSED");
   private static final Attributes EVICTED = Attributes.of(REASON, "evicted");
   private static final Attributes EXPIRED = Attributes.of(REASON, "expired");
   private static final Attributes MALFORMED = Attributes.of(REASON, "malformed");
   private static final Attributes CUT = Attributes.of(REASON, "cut");
 
   private DnsNameMetrics() {}
+
+  /** A response code as DNS people write it: NOERROR, NXDOMAIN..., else its number. */
+  static String rcodeName(int rcode) {
+    return ResolverAnswer.rcodeName(rcode);
+  }
 
   static void register(Meter meter, Supplier<DnsNameCounters> counters) {
     meter
@@ -71,6 +74,6 @@ final class DnsNameMetrics {
   }
 
   private static String name(int rcode) {
-    return RCODE_NAMES.getOrDefault(rcode, Integer.toString(rcode));
+    return rcodeName(rcode);
   }
 }

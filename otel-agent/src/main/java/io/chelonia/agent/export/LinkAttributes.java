@@ -8,6 +8,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The attribute sets of one link, built once when the link is first exported and reused at every
@@ -57,6 +58,9 @@ final class LinkAttributes {
   static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("network.io.direction");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
+  /** A DNS answer's response code, as the semantic conventions' {@code dns.*} would name it. */
+  static final AttributeKey<String> DNS_RESPONSE_CODE = AttributeKey.stringKey("dns.response_code");
+
   /** What the SDK puts on the series that collects attribute sets past the cardinality limit. */
   static final AttributeKey<Boolean> OVERFLOW = AttributeKey.booleanKey("otel.metric.overflow");
 
@@ -67,6 +71,9 @@ final class LinkAttributes {
   final Attributes transmit;
   final Attributes receive;
   private final Map<FailureReason, Attributes> failures = new EnumMap<>(FailureReason.class);
+
+  /** Built at first need; exporter threads may ask at once. */
+  private final Map<Integer, Attributes> dnsAnswers = new ConcurrentHashMap<>();
 
   private LinkAttributes(Attributes link) {
     this.link = link;
@@ -104,7 +111,7 @@ final class LinkAttributes {
                 builder
                     .put(SERVER_SERVICE_NAMESPACE, service.namespace())
                     .put(SERVER_SERVICE_NAME, service.name()));
-    builder.put(NETWORK_TRANSPORT, LinkKey.TRANSPORT);
+    builder.put(NETWORK_TRANSPORT, key.transport().value());
     builder.put(NETWORK_TYPE, key.networkType().value());
     builder.put(OBSERVER, key.observer().value());
     return new LinkAttributes(builder.build());
@@ -117,6 +124,12 @@ final class LinkAttributes {
 
   Attributes failure(FailureReason reason) {
     return failures.get(reason);
+  }
+
+  Attributes dnsAnswer(int rcode) {
+    return dnsAnswers.computeIfAbsent(
+        rcode,
+        code -> link.toBuilder().put(DNS_RESPONSE_CODE, DnsNameMetrics.rcodeName(code)).build());
   }
 
   private static void topology(

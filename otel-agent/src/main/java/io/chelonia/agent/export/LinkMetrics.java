@@ -39,10 +39,21 @@ public final class LinkMetrics implements MetricProducer {
   public static final String ACTIVE = "chelonia.link.active";
   public static final String RETRANSMITS = "chelonia.link.retransmits";
   public static final String RTT = "chelonia.link.rtt";
+  public static final String DATAGRAMS = "chelonia.link.datagrams";
+  public static final String DNS_ANSWERS = "chelonia.link.dns.answers";
+  public static final String DNS_UNANSWERED = "chelonia.link.dns.unanswered";
 
   /** The metrics whose new series are shown at zero first ({@link NewSeriesAtZero}). */
   static final Set<String> COUNTED =
-      Set.of(BYTES, CONNECTIONS, FAILURES, RETRANSMITS, RTT, CarettaLabels.METRIC);
+      Set.of(
+          BYTES,
+          CONNECTIONS,
+          FAILURES,
+          RETRANSMITS,
+          RTT,
+          DATAGRAMS,
+          DNS_ANSWERS,
+          CarettaLabels.METRIC);
 
   private static final List<Double> RTT_BOUNDARIES_SECONDS =
       RttSummary.BOUNDARIES_MICROS.stream().map(LinkMetrics::seconds).toList();
@@ -85,6 +96,9 @@ public final class LinkMetrics implements MetricProducer {
     List<LongPointData> active = new ArrayList<>(size);
     List<LongPointData> retransmits = new ArrayList<>(size);
     List<HistogramPointData> rtt = new ArrayList<>(size);
+    List<LongPointData> datagrams = new ArrayList<>();
+    List<LongPointData> dnsAnswers = new ArrayList<>();
+    List<LongPointData> dnsUnanswered = new ArrayList<>();
     List<LongPointData> caretta = new ArrayList<>(options.carettaCompatible() ? size : 0);
     List<Series> all = new ArrayList<>(current.admitted());
     if (current.overflow() != null) {
@@ -111,6 +125,34 @@ public final class LinkMetrics implements MetricProducer {
           LongPointData.create(s.startNanos(), now, attributes.transmit, v.bytesClientToServer()));
       bytes.add(
           LongPointData.create(s.startNanos(), now, attributes.receive, v.bytesServerToClient()));
+      if (s.attributes().udp()) {
+        // A UDP link has no connections, retransmits nor RTT: its datagrams instead.
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.transmit, v.datagramsClientToServer()));
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.receive, v.datagramsServerToClient()));
+        if (s.attributes().dnsClient()) {
+          for (Map.Entry<Integer, Long> answer : v.dnsAnswers().entrySet()) {
+            dnsAnswers.add(
+                LongPointData.create(
+                    s.startNanos(), now, attributes.dnsAnswer(answer.getKey()), answer.getValue()));
+          }
+          dnsUnanswered.add(
+              LongPointData.create(s.startNanos(), now, attributes.link, v.dnsUnanswered()));
+        }
+        continue;
+      }
+      if (s.attributes().overflow()
+          && (v.datagramsClientToServer() > 0 || v.datagramsServerToClient() > 0)) {
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.transmit, v.datagramsClientToServer()));
+        datagrams.add(
+            LongPointData.create(
+                s.startNanos(), now, attributes.receive, v.datagramsServerToClient()));
+      }
       connections.add(
           LongPointData.create(s.startNanos(), now, attributes.link, v.connectionsOpened()));
       for (Map.Entry<FailureReason, Long> failure : v.failures().entrySet()) {
@@ -122,7 +164,7 @@ public final class LinkMetrics implements MetricProducer {
       retransmits.add(LongPointData.create(s.startNanos(), now, attributes.link, v.retransmits()));
       rtt.add(rttPoint(s.startNanos(), now, attributes.link, v.rtt(), options.rttBuckets()));
     }
-    List<MetricData> metrics = new ArrayList<>(7);
+    List<MetricData> metrics = new ArrayList<>(9);
     metrics.add(
         sum(
             resource,
@@ -166,6 +208,36 @@ public final class LinkMetrics implements MetricProducer {
             "s",
             MetricDataType.HISTOGRAM,
             HistogramData.create(AggregationTemporality.CUMULATIVE, rtt)));
+    if (!datagrams.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DATAGRAMS,
+              "UDP datagrams carried by the link, by direction (transmit: client to server).",
+              "{datagram}",
+              true,
+              datagrams));
+    }
+    if (!dnsAnswers.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DNS_ANSWERS,
+              "DNS answers the client received from the resolver, by response code.",
+              "{answer}",
+              true,
+              dnsAnswers));
+    }
+    if (!dnsUnanswered.isEmpty()) {
+      metrics.add(
+          sum(
+              resource,
+              DNS_UNANSWERED,
+              "DNS queries the client sent that got no answer (so far): queries less answers.",
+              "{query}",
+              false,
+              dnsUnanswered));
+    }
     if (options.carettaCompatible()) {
       metrics.add(
           new MetricDataRecord(

@@ -4,6 +4,7 @@ import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
 import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.Transport;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +21,12 @@ import java.util.Set;
  * <p>Poll thread only.
  */
 final class SeriesAdmission {
+  private static final int DNS_PORT = 53;
+
   private final MetricsOptions options;
   private final SeriesAttributes overflowAttributes =
-      new SeriesAttributes(LinkAttributes.overflow(), null, Observer.CLIENT, true);
+      new SeriesAttributes(
+          LinkAttributes.overflow(), null, Observer.CLIENT, true, Transport.TCP, true, false);
   private final Map<LinkKey, SeriesAttributes> admitted = new HashMap<>();
   private final Set<LinkKey> overflowed = new HashSet<>();
   private LinkTotals retiredOverflow = LinkTotals.ZERO;
@@ -45,7 +49,7 @@ final class SeriesAdmission {
       // Left to the client's agent: no series, unless Caretta's gauge (both roles, as Caretta
       // exports them) needs one.
       boolean exported = options.observers().exports(link.key());
-      if (!exported && !options.carettaCompatible()) {
+      if (!exported && !caretta(link.key())) {
         continue;
       }
       SeriesAttributes attributes = admitted.get(link.key());
@@ -77,11 +81,21 @@ final class SeriesAdmission {
     SeriesAttributes attributes =
         new SeriesAttributes(
             LinkAttributes.of(key),
-            options.carettaCompatible() ? CarettaLabels.of(key) : null,
+            caretta(key) ? CarettaLabels.of(key) : null,
             key.observer(),
-            exported);
+            exported,
+            key.transport(),
+            false,
+            key.transport() == Transport.UDP
+                && key.serverPort() == DNS_PORT
+                && key.observer() == Observer.CLIENT);
     admitted.put(key, attributes);
     return attributes;
+  }
+
+  /** Caretta's gauge is TCP's only, as Caretta's own map is. */
+  private boolean caretta(LinkKey key) {
+    return options.carettaCompatible() && key.transport() == Transport.TCP;
   }
 
   static long nanos(Instant instant) {

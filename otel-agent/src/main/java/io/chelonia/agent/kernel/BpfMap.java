@@ -60,6 +60,11 @@ final class BpfMap {
     }
   }
 
+  /** Takes one entry out, its value read as it goes into {@code value}; false if there was none. */
+  boolean takeOut(MemorySegment key, MemorySegment value) {
+    return libbpf.lookupAndDelete(fd, name, key, value);
+  }
+
   /** Writes one value of an array map whose key is a u32 index. */
   void update(int index, MemorySegment value) {
     try (Arena call = Arena.ofConfined()) {

@@ -32,7 +32,9 @@ final class KernelConstants {
   static final int STAT_CLOSE_LATE = 4;
   static final int STAT_STORAGE_FAILED = 5;
   static final int STAT_DNS_RING_FULL = 6;
-  static final int STAT_COUNT = 7;
+  static final int STAT_UDP_FLOWS_FULL = 7;
+  static final int STAT_UDP_NO_PEER = 8;
+  static final int STAT_COUNT = 9;
 
   // enum chelonia_harvest_mode
   static final int HARVEST_CHANGED = 0;
@@ -51,6 +53,8 @@ final class KernelConstants {
   static final String MAP_TRACKED_SOCKETS = "tracked_sockets";
   static final String MAP_STATS = "stats";
   static final String MAP_DNS_MESSAGES = "dns_messages";
+  static final String MAP_UDP_FLOWS = "udp_flows";
+  static final String MAP_UDP_PENDING = "udp_pending";
 
   // Programs
   static final String PROGRAM_STATE_CHANGE = "on_state_change";
@@ -59,6 +63,12 @@ final class KernelConstants {
   static final String PROGRAM_HARVEST_PROCESSES = "harvest_processes";
   static final String PROGRAM_HARVEST_NAMESPACE = "harvest_namespace";
   static final String PROGRAM_DNS_ANSWER = "on_dns_answer";
+  static final String PROGRAM_UDP_SEND_LENGTH = "on_send_length";
+  static final String PROGRAM_UDP_RECV_LENGTH = "on_recv_length";
+  static final String PROGRAM_UDP_SENDMSG4 = "on_udp_sendmsg4";
+  static final String PROGRAM_UDP_SENDMSG6 = "on_udp_sendmsg6";
+  static final String PROGRAM_UDP_RECVMSG4 = "on_udp_recvmsg4";
+  static final String PROGRAM_UDP_RECVMSG6 = "on_udp_recvmsg6";
 
   // owners.bpf.c: an object of its own, with one program
   static final String OWNERS_OBJECT_RESOURCE = "owners.bpf.o";

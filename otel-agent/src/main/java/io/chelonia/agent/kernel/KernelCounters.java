@@ -16,6 +16,10 @@ import java.util.Map;
  * @param storageFailed sockets whose record could not be created (socket option memory)
  * @param dnsRingFull DNS answers not copied because their ring buffer was full (names from DNS
  *     only)
+ * @param udpFlowsFull UDP datagrams not counted because their new flow found the flow map full (UDP
+ *     links only)
+ * @param udpNoPeer UDP datagrams not counted because an unconnected socket read them without asking
+ *     for the sender's address (recv or read): no peer to count them for
  * @param recursionMisses per attached program (by name, the keys are every program attached): runs
  *     the kernel skipped because the program was already running on that CPU
  */
@@ -27,9 +31,11 @@ public record KernelCounters(
     long closeLate,
     long storageFailed,
     long dnsRingFull,
+    long udpFlowsFull,
+    long udpNoPeer,
     Map<String, Long> recursionMisses) {
   /** Before the first poll. */
-  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0, 0, Map.of());
+  public static final KernelCounters NONE = new KernelCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of());
 
   public KernelCounters {
     recursionMisses = Map.copyOf(recursionMisses);

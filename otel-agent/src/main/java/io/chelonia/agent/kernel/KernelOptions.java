@@ -13,9 +13,13 @@ package io.chelonia.agent.kernel;
  *     cgroup_skb program to the root cgroup v2, which runs for every packet delivered to a socket
  *     (see README, "Names from DNS answers", for what it costs); off, the program is not even
  *     loaded
+ * @param udp count UDP flows (UDP links): attaches the tracepoints sock_send_length and
+ *     sock_recv_length, which run for every sendmsg and recvmsg call of every socket, TCP's too,
+ *     and cgroup sendmsg/recvmsg programs on the root cgroup v2 for the peers of unconnected
+ *     sockets (see README, "UDP links", for what it costs); off, none of them is even loaded
  */
 public record KernelOptions(
-    int maxSockets, int maxListeners, int ringBufferBytes, boolean dnsAnswers) {
+    int maxSockets, int maxListeners, int ringBufferBytes, boolean dnsAnswers, boolean udp) {
   public static final int DEFAULT_MAX_SOCKETS = 0;
   public static final int DEFAULT_MAX_LISTENERS = 8_192;
   public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
@@ -24,9 +28,12 @@ public record KernelOptions(
   /** Ring buffer for DNS answers: about 800 answers of the largest size copied. */
   public static final int DNS_RING_BUFFER_BYTES = 1 << 20;
 
-  /** Without DNS answers. */
+  /** UDP flows at once: entries idle for a few polls are taken out by the agent. */
+  public static final int UDP_FLOWS = 16_384;
+
+  /** Without DNS answers nor UDP. */
   public KernelOptions(int maxSockets, int maxListeners, int ringBufferBytes) {
-    this(maxSockets, maxListeners, ringBufferBytes, false);
+    this(maxSockets, maxListeners, ringBufferBytes, false, false);
   }
 
   public KernelOptions {
@@ -47,7 +54,11 @@ public record KernelOptions(
   }
 
   public KernelOptions withDnsAnswers(boolean dnsAnswers) {
-    return new KernelOptions(maxSockets, maxListeners, ringBufferBytes, dnsAnswers);
+    return new KernelOptions(maxSockets, maxListeners, ringBufferBytes, dnsAnswers, udp);
+  }
+
+  public KernelOptions withUdp(boolean udp) {
+    return new KernelOptions(maxSockets, maxListeners, ringBufferBytes, dnsAnswers, udp);
   }
 
   public static KernelOptions defaults() {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +34,17 @@ public final class KernelSockets implements AutoCloseable {
           KernelConstants.PROGRAM_DESTROY,
           KernelConstants.PROGRAM_ERROR_REPORT);
 
+  /** The programs of UDP links: tracepoints, then cgroup programs on the root cgroup v2. */
+  static final List<String> UDP_TRACEPOINTS =
+      List.of(KernelConstants.PROGRAM_UDP_SEND_LENGTH, KernelConstants.PROGRAM_UDP_RECV_LENGTH);
+
+  static final List<String> UDP_CGROUP_PROGRAMS =
+      List.of(
+          KernelConstants.PROGRAM_UDP_SENDMSG4,
+          KernelConstants.PROGRAM_UDP_SENDMSG6,
+          KernelConstants.PROGRAM_UDP_RECVMSG4,
+          KernelConstants.PROGRAM_UDP_RECVMSG6);
+
   private static final int BATCH_CAPACITY = 1024;
   private static final int PAGE = 4096;
 
@@ -44,25 +56,28 @@ public final class KernelSockets implements AutoCloseable {
   private final BpfMap settings;
   private final BpfMap stats;
   private final BpfMap closedOverflow;
-  private final RingBuffer closedSockets;
-  private final RingBuffer dnsMessages;
+  private final BpfMap udpFlows;
+  private final RingBuffer<SocketSnapshot> closedSockets;
+  private final RingBuffer<DnsMessage> dnsMessages;
   private final HarvestPath path;
   private final BpfLink harvester;
   private final Map<String, BpfLink> attached = new LinkedHashMap<>();
   private final NetworkNamespaces namespaces;
   private final Arena buffers;
   private final BpfMap.BatchBuffers batch;
+  private final BpfMap.BatchBuffers udpBatch;
+  private final MemorySegment udpKey;
+  private final MemorySegment udpValue;
   private final MemorySegment readBuffer;
   private final MemorySegment settingsValue;
   private final long maxSockets;
   private final int possibleCpus;
-  private Consumer<SocketSnapshot> closedSink = snapshot -> {};
-  private Consumer<DnsMessage> dnsSink = message -> {};
   private int pass;
   private boolean closed;
 
   /** Links belong to the object, which the caller closes if this fails; the rest is closed here. */
-  private KernelSockets(BpfObject object, HarvestPath path, long maxSockets, boolean dnsAnswers) {
+  private KernelSockets(
+      BpfObject object, HarvestPath path, long maxSockets, boolean dnsAnswers, boolean udp) {
     Libbpf libbpf = Libbpf.get();
     this.libc = LibC.get();
     this.object = object;
@@ -71,6 +86,7 @@ public final class KernelSockets implements AutoCloseable {
     this.settings = object.map(KernelConstants.MAP_HARVEST_SETTINGS);
     this.stats = object.map(KernelConstants.MAP_STATS);
     this.closedOverflow = object.map(KernelConstants.MAP_CLOSED_OVERFLOW);
+    this.udpFlows = udp ? object.map(KernelConstants.MAP_UDP_FLOWS) : null;
     this.possibleCpus = libbpf.possibleCpus();
     this.buffers = Arena.ofShared();
     try {
@@ -78,6 +94,16 @@ public final class KernelSockets implements AutoCloseable {
       this.batch =
           new BpfMap.BatchBuffers(buffers, BATCH_CAPACITY, Long.BYTES, SocketRecordLayout.size());
       this.readBuffer = buffers.allocate(SocketRecordLayout.size() * RECORDS_PER_READ, 8);
+      this.udpBatch =
+          udp
+              ? new BpfMap.BatchBuffers(
+                  buffers,
+                  BATCH_CAPACITY,
+                  UdpFlowLayout.KEY.byteSize(),
+                  UdpFlowLayout.LAYOUT.byteSize())
+              : null;
+      this.udpKey = buffers.allocate(UdpFlowLayout.KEY);
+      this.udpValue = buffers.allocate(UdpFlowLayout.LAYOUT);
       // Settings first: the programs read the socket limit from the first event on.
       writeSettings(0, HarvestMode.CHANGED);
       for (String program : EVENT_PROGRAMS) {
@@ -85,29 +111,40 @@ public final class KernelSockets implements AutoCloseable {
       }
       this.harvester = object.attachIterator(path.program);
       attached.put(path.program, harvester);
-      if (dnsAnswers) {
+      if (udp) {
+        for (String program : UDP_TRACEPOINTS) {
+          attached.put(program, object.attach(program));
+        }
+      }
+      if (dnsAnswers || udp) {
         CgroupRoot.warnIfOwnNamespace();
+        List<String> cgroupPrograms = new ArrayList<>();
+        if (dnsAnswers) {
+          cgroupPrograms.add(KernelConstants.PROGRAM_DNS_ANSWER);
+        }
+        if (udp) {
+          cgroupPrograms.addAll(UDP_CGROUP_PROGRAMS);
+        }
         try (Fd root = libc.openReadOnly(CgroupRoot.find())) {
-          attached.put(
-              KernelConstants.PROGRAM_DNS_ANSWER,
-              object.attachCgroup(KernelConstants.PROGRAM_DNS_ANSWER, root));
+          for (String program : cgroupPrograms) {
+            attached.put(program, object.attachCgroup(program, root));
+          }
         }
       }
       this.closedSockets =
-          new RingBuffer(
+          new RingBuffer<>(
               object.map(KernelConstants.MAP_CLOSED_SOCKETS),
-              segment -> closedSink.accept(SocketRecordLayout.decode(segment, 0)));
+              segment -> SocketRecordLayout.decode(segment, 0));
     } catch (RuntimeException | Error e) {
       buffers.close();
       throw e;
     }
-    RingBuffer dns = null;
+    RingBuffer<DnsMessage> dns = null;
     try {
       if (dnsAnswers) {
         dns =
-            new RingBuffer(
-                object.map(KernelConstants.MAP_DNS_MESSAGES),
-                segment -> dnsSink.accept(DnsMessageLayout.decode(segment)));
+            new RingBuffer<>(
+                object.map(KernelConstants.MAP_DNS_MESSAGES), DnsMessageLayout::decode);
       }
       this.namespaces = new NetworkNamespaces(libc);
     } catch (RuntimeException | Error e) {
@@ -138,9 +175,22 @@ public final class KernelSockets implements AutoCloseable {
         object.skip(KernelConstants.PROGRAM_DNS_ANSWER);
         object.setMaxEntries(KernelConstants.MAP_DNS_MESSAGES, PAGE);
       }
+      if (options.udp()) {
+        object.setMaxEntries(KernelConstants.MAP_UDP_FLOWS, KernelOptions.UDP_FLOWS);
+      } else {
+        // Off: none of them is loaded, so the TCP path runs exactly the programs it runs without.
+        for (String program : UDP_TRACEPOINTS) {
+          object.skip(program);
+        }
+        for (String program : UDP_CGROUP_PROGRAMS) {
+          object.skip(program);
+        }
+        object.setMaxEntries(KernelConstants.MAP_UDP_FLOWS, 1);
+      }
       object.load();
       KernelSockets kernel =
-          new KernelSockets(object, path, options.maxSockets(), options.dnsAnswers());
+          new KernelSockets(
+              object, path, options.maxSockets(), options.dnsAnswers(), options.udp());
       if (path == HarvestPath.PROCESSES) {
         // Listening ports first, so the first discovery can tell the servers among older sockets.
         kernel.harvestProcesses(HarvestMode.LISTENERS, socket -> {});
@@ -253,13 +303,8 @@ public final class KernelSockets implements AutoCloseable {
    * ring buffer carried, then those that found it full and waited in the overflow map.
    */
   public int drainClosed(Consumer<SocketSnapshot> sink) {
-    closedSink = sink;
-    int drained;
-    try {
-      drained = closedSockets.consume();
-    } finally {
-      closedSink = snapshot -> {};
-    }
+    List<SocketSnapshot> fromRing = closedSockets.drain();
+    fromRing.forEach(sink);
     List<SocketSnapshot> overflow = new ArrayList<>();
     closedOverflow.forEachValue(
         batch, (values, offset) -> overflow.add(SocketRecordLayout.decode(values, offset)));
@@ -267,23 +312,55 @@ public final class KernelSockets implements AutoCloseable {
       closedOverflow.delete(socket.cookie());
       sink.accept(socket);
     }
-    return drained + overflow.size();
+    return fromRing.size() + overflow.size();
   }
 
   /**
    * Hands every DNS answer received since the last call to the sink, in the order the kernel saw
-   * them; none when DNS answers are off.
+   * them; none when DNS answers are off. The ring is read first (its records copied), the sink
+   * called after: parsing never runs inside libbpf's callback.
    */
   public int drainDnsMessages(Consumer<DnsMessage> sink) {
     if (dnsMessages == null) {
       return 0;
     }
-    dnsSink = sink;
-    try {
-      return dnsMessages.consume();
-    } finally {
-      dnsSink = message -> {};
+    List<DnsMessage> messages = dnsMessages.drain();
+    messages.forEach(sink);
+    return messages.size();
+  }
+
+  /** Whether UDP flows are counted (the UDP programs are attached). */
+  public boolean countsUdp() {
+    return udpFlows != null;
+  }
+
+  /**
+   * Every UDP flow the kernel holds now, with its cumulative counters; none when UDP is off. A flow
+   * stays until {@link #takeOut} takes it.
+   */
+  public List<UdpFlow> udpFlows() {
+    if (udpFlows == null) {
+      return List.of();
     }
+    List<UdpFlow> flows = new ArrayList<>();
+    udpFlows.forEachValue(
+        udpBatch, (values, offset) -> flows.add(UdpFlowLayout.decode(values, offset)));
+    return flows;
+  }
+
+  /**
+   * Takes an idle flow's entry out of the kernel, reading its counters as it goes: what a datagram
+   * added since {@code flow} was read is in the result. Empty if the entry was gone.
+   */
+  public Optional<UdpFlow> takeOut(UdpFlow flow) {
+    if (udpFlows == null) {
+      return Optional.empty();
+    }
+    UdpFlowLayout.writeKey(flow, udpKey);
+    if (!udpFlows.takeOut(udpKey, udpValue)) {
+      return Optional.empty();
+    }
+    return Optional.of(UdpFlowLayout.decode(udpValue, 0));
   }
 
   /** Events the kernel programs could not record in place, since load. */
@@ -296,6 +373,8 @@ public final class KernelSockets implements AutoCloseable {
         stat(KernelConstants.STAT_CLOSE_LATE),
         stat(KernelConstants.STAT_STORAGE_FAILED),
         stat(KernelConstants.STAT_DNS_RING_FULL),
+        stat(KernelConstants.STAT_UDP_FLOWS_FULL),
+        stat(KernelConstants.STAT_UDP_NO_PEER),
         recursionMisses());
   }
 

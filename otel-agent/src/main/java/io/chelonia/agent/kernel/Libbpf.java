@@ -78,6 +78,7 @@ final class Libbpf {
   private final MethodHandle mapLookupBatch;
   private final MethodHandle mapLookupElem;
   private final MethodHandle mapDeleteElem;
+  private final MethodHandle mapLookupAndDeleteElem;
   private final MethodHandle mapUpdateElem;
   private final MethodHandle objGetInfoByFd;
   private final MethodHandle enableStats;
@@ -125,6 +126,8 @@ final class Libbpf {
             ADDRESS);
     mapLookupElem = libbpf.function("bpf_map_lookup_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     mapDeleteElem = libbpf.function("bpf_map_delete_elem", JAVA_INT, JAVA_INT, ADDRESS);
+    mapLookupAndDeleteElem =
+        libbpf.function("bpf_map_lookup_and_delete_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     mapUpdateElem =
         libbpf.function("bpf_map_update_elem", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
     objGetInfoByFd =
@@ -385,6 +388,23 @@ final class Libbpf {
     }
     if (rc < 0) {
       throw KernelException.cannot("delete from map " + mapName, rc);
+    }
+    return true;
+  }
+
+  /**
+   * Takes one entry out of a hash map, reading its value as it is deleted: nothing a program adds
+   * between a read and a delete is lost. Returns false if there was none.
+   */
+  boolean lookupAndDelete(Fd map, String mapName, MemorySegment key, MemorySegment value) {
+    int number = map.number();
+    int rc =
+        NativeCalls.callInt(() -> (int) mapLookupAndDeleteElem.invokeExact(number, key, value));
+    if (rc == -Errno.ENOENT) {
+      return false;
+    }
+    if (rc < 0) {
+      throw KernelException.cannot("take an entry out of map " + mapName, rc);
     }
     return true;
   }

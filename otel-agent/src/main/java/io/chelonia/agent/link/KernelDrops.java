@@ -15,6 +15,9 @@ import java.util.Map;
  * @param storageFailed sockets whose record could not be created
  * @param dnsRingFull DNS answers not copied because their ring buffer was full (their names are not
  *     learned)
+ * @param udpFlowsFull UDP datagrams not counted: their new flow found the flow map full
+ * @param udpNoPeer UDP datagrams not counted: an unconnected socket read them without the sender's
+ *     address
  * @param recursionMisses per attached program (every program attached is a key): runs the kernel
  *     skipped because the program was already running on that CPU
  */
@@ -26,9 +29,11 @@ public record KernelDrops(
     long closeLate,
     long storageFailed,
     long dnsRingFull,
+    long udpFlowsFull,
+    long udpNoPeer,
     Map<String, Long> recursionMisses) {
   /** Before the first poll. */
-  public static final KernelDrops NONE = new KernelDrops(0, 0, 0, 0, 0, 0, 0, Map.of());
+  public static final KernelDrops NONE = new KernelDrops(0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of());
 
   public KernelDrops {
     recursionMisses = Map.copyOf(recursionMisses);
@@ -47,6 +52,8 @@ public record KernelDrops(
         kernel.closeLate(),
         kernel.storageFailed(),
         kernel.dnsRingFull(),
+        kernel.udpFlowsFull(),
+        kernel.udpNoPeer(),
         kernel.recursionMisses());
   }
 

@@ -14,6 +14,7 @@ import io.chelonia.agent.tracing.SocketTracer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -95,9 +96,15 @@ public final class LinkPipeline implements AutoCloseable {
   /** Harvests the kernel, folds the harvest into the link table and expires idle links. */
   public LinkPoll poll() {
     long started = System.nanoTime();
-    tracer.drainDnsMessages(dnsMessages);
+    List<ResolverAnswer> answers = new ArrayList<>();
+    tracer.drainDnsMessages(
+        message -> {
+          dnsMessages.accept(message);
+          ResolverAnswer.of(message).ifPresent(answers::add);
+        });
     SocketPoll harvest = tracer.poll();
     table.apply(harvest);
+    table.countDnsAnswers(answers);
     List<Link> expired = table.expireIdle(harvest.time(), config.linkIdleExpiry());
     List<Link> links = table.links();
     return new LinkPoll(

@@ -5,9 +5,11 @@ import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.EndpointResolver;
 import io.chelonia.agent.kernel.SocketRole;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.kernel.UdpFlow;
 import io.chelonia.agent.tracing.ActualDestination;
 import io.chelonia.agent.tracing.ActualDestinations;
 import io.chelonia.agent.tracing.SocketPoll;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Folds socket polls into links. Keeps, per socket, the counters already counted, so each poll adds
@@ -41,11 +44,14 @@ public final class LinkTable {
   /** The longest wait, in polls, between two attempts to name a socket's unnamed end. */
   static final int MAX_NAMING_BACKOFF = 64;
 
+  private static final int DNS_PORT = 53;
+
   private final EndpointResolver resolver;
   private final ActualDestinations destinations;
   private final PortRange ephemeralPorts;
   private final Map<Long, TrackedSocket> sockets = new HashMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
+  private final Map<UdpFlow.Id, TrackedFlow> udpFlows = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
   private final LocalClients localClients = new LocalClients();
   private long polls;
@@ -101,9 +107,107 @@ public final class LinkTable {
         this::nameWhileWaiting,
         (tracked, latest, rttSamples, lastSeen) ->
             countReleased(tracked, latest, rttSamples, lastSeen, now));
+    for (UdpFlow flow : poll.udpFlows()) {
+      countFlow(flow, now, false);
+    }
+    for (UdpFlow flow : poll.udpFlowsEnded()) {
+      countFlow(flow, now, true);
+    }
     if (poll.complete()) {
       sweepLost();
     }
+  }
+
+  /**
+   * Adds what a UDP flow carried beyond what was counted. Its ends are named at first sight and
+   * asked again, as a socket's, while one is only an address; a flow held back for a name is not
+   * needed: its counters are cumulative in the kernel, so a renamed flow counts from then on under
+   * its new link. An ended flow is counted a last time and forgotten.
+   */
+  private void countFlow(UdpFlow flow, Instant now, boolean ended) {
+    TrackedFlow tracked = ended ? udpFlows.remove(flow.id()) : udpFlows.get(flow.id());
+    if (tracked == null) {
+      tracked =
+          new TrackedFlow(
+              flow.role() != SocketRole.SERVER,
+              new FlowPlace(
+                  flow.netns(), flow.localPort(), flow.remoteAddress(), flow.remotePort()));
+      tracked.key = udpKeyOf(flow, tracked.client);
+      tracked.settled =
+          resolver.isFinal(tracked.key.client()) && resolver.isFinal(tracked.key.server());
+      tracked.nextNaming = polls + 1;
+      if (!ended) {
+        udpFlows.put(flow.id(), tracked);
+      }
+    } else if (!tracked.settled && polls >= tracked.nextNaming) {
+      tracked.key = keepFinalEnds(tracked.key, udpKeyOf(flow, tracked.client));
+      tracked.settled =
+          resolver.isFinal(tracked.key.client()) && resolver.isFinal(tracked.key.server());
+      tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
+      tracked.nextNaming = polls + tracked.namingBackoff;
+    }
+    Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
+    long bytesSent = Math.max(0, flow.bytesSent() - tracked.bytesSent);
+    long bytesReceived = Math.max(0, flow.bytesReceived() - tracked.bytesReceived);
+    long datagramsSent = Math.max(0, flow.datagramsSent() - tracked.datagramsSent);
+    long datagramsReceived = Math.max(0, flow.datagramsReceived() - tracked.datagramsReceived);
+    tracked.bytesSent = Math.max(tracked.bytesSent, flow.bytesSent());
+    tracked.bytesReceived = Math.max(tracked.bytesReceived, flow.bytesReceived());
+    tracked.datagramsSent = Math.max(tracked.datagramsSent, flow.datagramsSent());
+    tracked.datagramsReceived = Math.max(tracked.datagramsReceived, flow.datagramsReceived());
+    if (tracked.client) {
+      link.bytesClientToServer += bytesSent;
+      link.bytesServerToClient += bytesReceived;
+      link.datagramsClientToServer += datagramsSent;
+      link.datagramsServerToClient += datagramsReceived;
+    } else {
+      link.bytesClientToServer += bytesReceived;
+      link.bytesServerToClient += bytesSent;
+      link.datagramsClientToServer += datagramsReceived;
+      link.datagramsServerToClient += datagramsSent;
+    }
+    link.lastSeen = now;
+  }
+
+  /**
+   * A UDP flow's link: the client is the end that sent first. A peer that is a Service stays the
+   * server end (the backend that answered is not looked up for UDP).
+   */
+  private LinkKey udpKeyOf(UdpFlow flow, boolean client) {
+    Endpoint local =
+        resolver.resolve(
+            new EndpointQuery(
+                flow.localAddress(),
+                true,
+                flow.pid(),
+                flow.comm(),
+                flow.cgroupId(),
+                flow.netns(),
+                flow.localPort(),
+                !client,
+                flow.remoteAddress(),
+                flow.remotePort()));
+    Endpoint remote =
+        resolver.resolve(
+            new EndpointQuery(
+                flow.remoteAddress(),
+                false,
+                0,
+                "",
+                0,
+                flow.netns(),
+                flow.remotePort(),
+                client,
+                flow.localAddress(),
+                flow.localPort()));
+    NetworkType type = NetworkType.of(flow.remoteAddress());
+    if (!client) {
+      return new LinkKey(
+          remote, local, flow.localPort(), type, Observer.SERVER, Optional.empty(), Transport.UDP);
+    }
+    Optional<Endpoint> service = remote.isService() ? Optional.of(remote) : Optional.empty();
+    return new LinkKey(
+        local, remote, flow.remotePort(), type, Observer.CLIENT, service, Transport.UDP);
   }
 
   private void fold(SocketSnapshot socket, Instant now) {
@@ -231,7 +335,8 @@ public final class LinkTable {
         asked.serverPort(),
         asked.networkType(),
         asked.observer(),
-        asked.service());
+        asked.service(),
+        asked.transport());
   }
 
   /** Both ends have their final names, and a Service's backend is known or known to be none. */
@@ -380,7 +485,7 @@ public final class LinkTable {
   /** The table's own figures now; sockets waiting for a name count as followed. */
   public TableCounters counters() {
     return new TableCounters(
-        sockets.size() + namingWait.size(),
+        sockets.size() + namingWait.size() + udpFlows.size(),
         links.size(),
         unknownRoleSockets,
         lostSockets,
@@ -416,11 +521,69 @@ public final class LinkTable {
     }
   }
 
+  /**
+   * Counts DNS answers on the UDP link of the client socket that received them: the flow of that
+   * socket (its namespace and port) with the resolver's port 53, when it is followed. Call after
+   * {@link #apply}: a query and its answer are read in the same poll, the answer first.
+   *
+   * @return how many answers matched no followed flow (a socket the filter leaves out, a flow
+   *     already forgotten): not counted on any link
+   */
+  public int countDnsAnswers(List<ResolverAnswer> answers) {
+    if (answers.isEmpty()) {
+      return 0;
+    }
+    Map<FlowPlace, TrackedFlow> byPlace = new HashMap<>();
+    for (TrackedFlow flow : udpFlows.values()) {
+      if (flow.client && flow.place.peerPort() == DNS_PORT) {
+        byPlace.put(flow.place, flow);
+      }
+    }
+    int unmatched = 0;
+    for (ResolverAnswer answer : answers) {
+      TrackedFlow flow =
+          byPlace.get(
+              new FlowPlace(answer.netns(), answer.clientPort(), answer.resolver(), DNS_PORT));
+      Totals link = flow == null ? null : links.get(flow.key);
+      if (link == null) {
+        unmatched++;
+        continue;
+      }
+      link.dnsAnswers.merge(answer.rcode(), 1L, Long::sum);
+    }
+    return unmatched;
+  }
+
+  /** Where a UDP flow is: its socket's namespace and port, its peer. */
+  private record FlowPlace(long netns, int localPort, InetAddress peer, int peerPort) {}
+
+  /** One UDP flow: what of its cumulative counters was counted already. */
+  private static final class TrackedFlow {
+    final boolean client;
+    final FlowPlace place;
+    LinkKey key;
+    boolean settled;
+    long nextNaming;
+    long namingBackoff = 1;
+    long bytesSent;
+    long bytesReceived;
+    long datagramsSent;
+    long datagramsReceived;
+
+    TrackedFlow(boolean client, FlowPlace place) {
+      this.client = client;
+      this.place = place;
+    }
+  }
+
   private static final class Totals {
     final Instant firstSeen;
     Instant lastSeen;
     long bytesClientToServer;
     long bytesServerToClient;
+    long datagramsClientToServer;
+    long datagramsServerToClient;
+    final Map<Integer, Long> dnsAnswers = new TreeMap<>();
     long opened;
     long active;
     long retransmits;
@@ -442,7 +605,10 @@ public final class LinkTable {
               active,
               failures,
               retransmits,
-              rtt.summary()),
+              rtt.summary(),
+              datagramsClientToServer,
+              datagramsServerToClient,
+              dnsAnswers),
           firstSeen,
           lastSeen);
     }

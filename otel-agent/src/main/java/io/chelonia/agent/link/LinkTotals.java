@@ -14,6 +14,10 @@ import java.util.Map;
  * @param failures failed connections by reason
  * @param retransmits segments retransmitted on the link's sockets
  * @param rtt smoothed-RTT samples
+ * @param datagramsClientToServer UDP datagrams the client sent (client side) or the server received
+ * @param datagramsServerToClient UDP datagrams in the other direction
+ * @param dnsAnswers on a UDP link to port 53 seen by its client: the DNS answers it received, by
+ *     response code (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN...); empty elsewhere
  */
 public record LinkTotals(
     long bytesClientToServer,
@@ -22,12 +26,69 @@ public record LinkTotals(
     long activeConnections,
     Map<FailureReason, Long> failures,
     long retransmits,
-    RttSummary rtt) {
+    RttSummary rtt,
+    long datagramsClientToServer,
+    long datagramsServerToClient,
+    Map<Integer, Long> dnsAnswers) {
 
   public static final LinkTotals ZERO = new LinkTotals(0, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY);
 
   public LinkTotals {
     failures = Map.copyOf(failures);
+    dnsAnswers = Map.copyOf(dnsAnswers);
+  }
+
+  /** A link's totals without DNS answers. */
+  public LinkTotals(
+      long bytesClientToServer,
+      long bytesServerToClient,
+      long connectionsOpened,
+      long activeConnections,
+      Map<FailureReason, Long> failures,
+      long retransmits,
+      RttSummary rtt,
+      long datagramsClientToServer,
+      long datagramsServerToClient) {
+    this(
+        bytesClientToServer,
+        bytesServerToClient,
+        connectionsOpened,
+        activeConnections,
+        failures,
+        retransmits,
+        rtt,
+        datagramsClientToServer,
+        datagramsServerToClient,
+        Map.of());
+  }
+
+  /**
+   * Queries a DNS client sent that got no answer (yet): its datagrams to the resolver less those
+   * back, never below zero. Meaningful on a UDP link to port 53 seen by its client.
+   */
+  public long dnsUnanswered() {
+    return Math.max(0, datagramsClientToServer - datagramsServerToClient);
+  }
+
+  /** A TCP link's totals: no datagrams. */
+  public LinkTotals(
+      long bytesClientToServer,
+      long bytesServerToClient,
+      long connectionsOpened,
+      long activeConnections,
+      Map<FailureReason, Long> failures,
+      long retransmits,
+      RttSummary rtt) {
+    this(
+        bytesClientToServer,
+        bytesServerToClient,
+        connectionsOpened,
+        activeConnections,
+        failures,
+        retransmits,
+        rtt,
+        0,
+        0);
   }
 
   public long failureCount() {
@@ -46,12 +107,33 @@ public record LinkTotals(
         activeConnections + other.activeConnections,
         sum,
         retransmits + other.retransmits,
-        rtt.combine(other.rtt));
+        rtt.combine(other.rtt),
+        datagramsClientToServer + other.datagramsClientToServer,
+        datagramsServerToClient + other.datagramsServerToClient,
+        mergedAnswers(other));
+  }
+
+  private Map<Integer, Long> mergedAnswers(LinkTotals other) {
+    if (other.dnsAnswers.isEmpty()) {
+      return dnsAnswers;
+    }
+    Map<Integer, Long> sum = new java.util.TreeMap<>(dnsAnswers);
+    other.dnsAnswers.forEach((rcode, count) -> sum.merge(rcode, count, Long::sum));
+    return sum;
   }
 
   /** The same totals with nothing open: what a link leaves behind when it expires. */
   public LinkTotals closed() {
     return new LinkTotals(
-        bytesClientToServer, bytesServerToClient, connectionsOpened, 0, failures, retransmits, rtt);
+        bytesClientToServer,
+        bytesServerToClient,
+        connectionsOpened,
+        0,
+        failures,
+        retransmits,
+        rtt,
+        datagramsClientToServer,
+        datagramsServerToClient,
+        dnsAnswers);
   }
 }

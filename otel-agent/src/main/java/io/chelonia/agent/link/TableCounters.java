@@ -3,7 +3,7 @@ package io.chelonia.agent.link;
 /**
  * The link table's own figures after a poll.
  *
- * @param trackedSockets sockets followed now
+ * @param trackedSockets sockets and UDP flows followed now
  * @param links links in the table now
  * @param unknownRoleSockets sockets whose role neither the kernel nor the ephemeral port range
  *     could tell, since start

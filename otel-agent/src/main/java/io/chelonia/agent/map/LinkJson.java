@@ -7,14 +7,20 @@ import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkKey;
 import io.chelonia.agent.link.LinkTotals;
+import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.ResolverAnswer;
+import io.chelonia.agent.link.Transport;
 import java.time.Instant;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One link as a JSON object: the {@code links --json} line and an element of {@code /api/links}.
  * Field names are part of the documented interface (README, "The links --json view").
  */
 public final class LinkJson {
+  private static final int DNS_PORT = 53;
+
   private final ObjectMapper mapper = new ObjectMapper();
 
   /** The link as it stood at the poll of {@code time}. */
@@ -29,6 +35,17 @@ public final class LinkJson {
         totals.activeConnections(),
         totals.failures(),
         totals.retransmits());
+    if (link.key().transport() == Transport.UDP) {
+      node.put("datagrams_client_to_server", totals.datagramsClientToServer());
+      node.put("datagrams_server_to_client", totals.datagramsServerToClient());
+      if (link.key().serverPort() == DNS_PORT && link.key().observer() == Observer.CLIENT) {
+        ObjectNode answers = node.putObject("dns_answers");
+        // By response code, NOERROR first: the same order at every poll.
+        new TreeMap<>(totals.dnsAnswers())
+            .forEach((rcode, count) -> answers.put(ResolverAnswer.rcodeName(rcode), count));
+        node.put("dns_unanswered", totals.dnsUnanswered());
+      }
+    }
     ObjectNode rtt = node.putObject("rtt");
     rtt.put("samples", totals.rtt().samples());
     rtt.put("mean_us", totals.rtt().meanMicros());
@@ -59,7 +76,7 @@ public final class LinkJson {
                 node.putObject("service")
                     .put("namespace", service.namespace())
                     .put("name", service.name()));
-    node.put("transport", LinkKey.TRANSPORT);
+    node.put("transport", key.transport().value());
     node.put("network_type", key.networkType().value());
     node.put("observer", key.observer().value());
     return node;

@@ -8,6 +8,7 @@ import io.chelonia.agent.link.FailureReason;
 import io.chelonia.agent.link.LinkKey;
 import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
+import io.chelonia.agent.link.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -36,7 +37,8 @@ public final class PrometheusLinks implements LinkSource {
   static final String LINK_LABELS =
       "client_k8s_namespace_name, client_k8s_workload_kind,"
           + " client_k8s_workload_name, server_k8s_namespace_name, server_k8s_workload_kind,"
-          + " server_k8s_workload_name, server_port, network_type, chelonia_observer";
+          + " server_k8s_workload_name, server_port, network_transport, network_type,"
+          + " chelonia_observer";
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final int QUOTED_BODY_CHARS = 120;
 
@@ -207,6 +209,12 @@ public final class PrometheusLinks implements LinkSource {
         byValue(NetworkType.values(), NetworkType::value, labels.path("network_type").asText(""));
     Optional<Observer> observer =
         byValue(Observer.values(), Observer::value, labels.path("chelonia_observer").asText(""));
+    // Series from agents older than UDP links carry no transport: theirs is TCP.
+    Optional<Transport> transport =
+        byValue(
+            Transport.values(),
+            Transport::value,
+            labels.path("network_transport").asText(Transport.TCP.value()));
     int port;
     try {
       port = Integer.parseInt(labels.path("server_port").asText(""));
@@ -214,6 +222,7 @@ public final class PrometheusLinks implements LinkSource {
       return Optional.empty();
     }
     if (networkType.isEmpty()
+        || transport.isEmpty()
         || observer.isEmpty()
         || !labels.has("client_k8s_workload_name")
         || !labels.has("server_k8s_workload_name")) {
@@ -225,7 +234,9 @@ public final class PrometheusLinks implements LinkSource {
             endpoint(labels, "server"),
             port,
             networkType.get(),
-            observer.get()));
+            observer.get(),
+            Optional.empty(),
+            transport.get()));
   }
 
   private static Endpoint endpoint(JsonNode labels, String end) {

@@ -2,6 +2,7 @@ package io.chelonia.agent.tracing;
 
 import io.chelonia.agent.kernel.SocketRole;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.kernel.UdpFlow;
 import java.util.Set;
 
 /**
@@ -31,6 +32,14 @@ public record SocketFilter(
       return false;
     }
     return includeSelf || !isSelf(socket);
+  }
+
+  /** The same rules for a UDP flow: its peer, and the process that moved its first datagram. */
+  public boolean keeps(UdpFlow flow) {
+    if (!includeLoopback && flow.remoteAddress().isLoopbackAddress()) {
+      return false;
+    }
+    return includeSelf || flow.pid() == 0 || flow.pid() != selfPid;
   }
 
   private boolean isSelf(SocketSnapshot socket) {

@@ -2,6 +2,7 @@ package io.chelonia.agent.tracing;
 
 import io.chelonia.agent.kernel.KernelCounters;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.kernel.UdpFlow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.List;
  * @param complete every open socket held by a process is in {@code live}, changed or not: a socket
  *     missing from complete harvests is gone or held by no process (waiting to be accepted, or
  *     closing after its process let go of it)
+ * @param udpFlows UDP flows whose counters moved since the last poll (UDP links only), cumulative
+ * @param udpFlowsEnded UDP flows idle long enough to be taken out of the kernel, with their final
+ *     counters: each is handed over once, and a later datagram starts a new flow
  */
 public record SocketPoll(
     Instant time,
@@ -28,10 +32,26 @@ public record SocketPoll(
     KernelCounters kernel,
     int namespaces,
     Duration duration,
-    boolean complete) {
+    boolean complete,
+    List<UdpFlow> udpFlows,
+    List<UdpFlow> udpFlowsEnded) {
 
   public SocketPoll {
     live = List.copyOf(live);
     closed = List.copyOf(closed);
+    udpFlows = List.copyOf(udpFlows);
+    udpFlowsEnded = List.copyOf(udpFlowsEnded);
+  }
+
+  /** A poll without UDP flows. */
+  public SocketPoll(
+      Instant time,
+      List<SocketSnapshot> live,
+      List<SocketSnapshot> closed,
+      KernelCounters kernel,
+      int namespaces,
+      Duration duration,
+      boolean complete) {
+    this(time, live, closed, kernel, namespaces, duration, complete, List.of(), List.of());
   }
 }

@@ -7,6 +7,7 @@ import io.chelonia.agent.kernel.HarvestPath;
 import io.chelonia.agent.kernel.KernelException;
 import io.chelonia.agent.kernel.KernelSockets;
 import io.chelonia.agent.kernel.SocketSnapshot;
+import io.chelonia.agent.kernel.UdpFlow;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,7 @@ public final class SocketTracer implements AutoCloseable {
   private final Clock clock;
   private final long ownNamespace;
   private final Set<Long> unreachableNamespaces = new HashSet<>();
+  private final UdpFlowWatch udpFlows = new UdpFlowWatch(UdpFlowWatch.DEFAULT_IDLE_POLLS);
   private long polls;
   private int namespacesSeen;
 
@@ -82,6 +84,9 @@ public final class SocketTracer implements AutoCloseable {
           case PROCESSES -> harvestProcesses(mode, sink);
           case NAMESPACES -> harvestNamespaces(mode, sink);
         };
+    UdpFlowWatch.Harvest udp = udpFlows.harvest(kernel.udpFlows(), kernel::takeOut);
+    List<UdpFlow> udpMoved = udp.moved().stream().filter(filter::keeps).toList();
+    List<UdpFlow> udpEnded = udp.ended().stream().filter(filter::keeps).toList();
     return new SocketPoll(
         clock.instant(),
         live,
@@ -89,7 +94,9 @@ public final class SocketTracer implements AutoCloseable {
         kernel.counters(),
         namespaceCount,
         Duration.ofNanos(System.nanoTime() - started),
-        mode == HarvestMode.ALL);
+        mode == HarvestMode.ALL,
+        udpMoved,
+        udpEnded);
   }
 
   private void keep(SocketSnapshot socket, List<SocketSnapshot> into) {

@@ -32,6 +32,12 @@ class CommandOptionsTest {
   }
 
   @Test
+  void udpLinksAreOffByDefaultAndTurnedOnByTheirSwitch() {
+    assertThat(parse(new LinksCommand()).pipelineOptions.toConfig().kernel().udp()).isFalse();
+    assertThat(parse(new RunCommand(), "--udp").pipelineOptions.toConfig().kernel().udp()).isTrue();
+  }
+
+  @Test
   void withoutOptionsThePipelineRunsWithItsDefaults() {
     LinksCommand links = parse(new LinksCommand());
     assertThat(links.pipelineOptions.toConfig()).isEqualTo(PipelineConfig.defaults());

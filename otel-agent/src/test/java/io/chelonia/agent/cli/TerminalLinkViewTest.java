@@ -12,6 +12,7 @@ import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
 import io.chelonia.agent.link.TableCounters;
+import io.chelonia.agent.link.Transport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -116,6 +117,35 @@ class TerminalLinkViewTest {
   private static int port(String row) {
     String server = row.split("\\s+")[1];
     return Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+  }
+
+  @Test
+  void aUdpLinksPortReadsWithItsTransport() {
+    LinkKey dns =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.host("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            java.util.Optional.empty(),
+            Transport.UDP);
+    StringWriter appended = new StringWriter();
+    new TextLinkView(new PrintWriter(appended))
+        .onPoll(
+            poll(
+                T0,
+                List.of(
+                    new Link(
+                        dns,
+                        new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 1),
+                        T0,
+                        T0),
+                    link(Endpoint.host("198.18.0.1"), 8080, 100))));
+    assertThat(appended.toString())
+        .contains("198.18.0.2:53/udp")
+        .contains("198.18.0.2:8080 ")
+        .doesNotContain("8080/udp");
   }
 
   private static LinkPoll poll(Instant time, List<Link> links) {

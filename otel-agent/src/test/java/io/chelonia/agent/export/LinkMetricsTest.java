@@ -13,6 +13,7 @@ import io.chelonia.agent.link.LinkTotals;
 import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
+import io.chelonia.agent.link.Transport;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -300,6 +301,161 @@ class LinkMetricsTest {
     // Ids are 32-bit FNV-1a, printed unsigned: the published test vectors of "" and "a".
     assertThat(CarettaLabels.id("")).isEqualTo("2166136261");
     assertThat(CarettaLabels.id("a")).isEqualTo("3826002220");
+  }
+
+  @Test
+  void aUdpLinkHasBytesAndDatagramsEachWayAndNoConnectionSeries() {
+    LinkKey udp =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    metrics.publish(
+        List.of(
+            new Link(
+                udp,
+                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 2),
+                FIRST_SEEN,
+                NOW),
+            link(8080, 100, 200)),
+        List.of());
+
+    Map<String, MetricData> byName = produce();
+
+    Attributes transmit =
+        hostToExternal(53, "transmit").toBuilder().put("network.transport", "udp").build();
+    Attributes receive =
+        hostToExternal(53, "receive").toBuilder().put("network.transport", "udp").build();
+    assertThat(byName.get(LinkMetrics.DATAGRAMS))
+        .hasUnit("{datagram}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isMonotonic()
+                    .isCumulative()
+                    .hasPointsSatisfying(
+                        point -> point.hasValue(1).hasAttributes(transmit),
+                        point -> point.hasValue(2).hasAttributes(receive)));
+    assertThat(byName.get(LinkMetrics.BYTES))
+        .hasLongSumSatisfying(
+            sum ->
+                sum.hasPointsSatisfying(
+                    point -> point.hasValue(35).hasAttributes(transmit),
+                    point -> point.hasValue(51).hasAttributes(receive),
+                    linkBytes(8080, "transmit", 100),
+                    linkBytes(8080, "receive", 200)));
+    // The connection series are the TCP link's only.
+    for (String tcpOnly :
+        List.of(
+            LinkMetrics.CONNECTIONS,
+            LinkMetrics.ACTIVE,
+            LinkMetrics.RETRANSMITS,
+            LinkMetrics.RTT)) {
+      assertThat(byName.get(tcpOnly).getData().getPoints()).as(tcpOnly).hasSize(1);
+    }
+  }
+
+  @Test
+  void aClientsLinkToPort53HasItsAnswersByResponseCodeAndItsQueriesWithoutAnswer() {
+    LinkKey dns =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    LinkKey other =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            5353,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    metrics.publish(
+        List.of(
+            new Link(
+                dns,
+                new LinkTotals(
+                    300, 500, 0, 0, Map.of(), 0, RttSummary.EMPTY, 8, 7, Map.of(0, 5L, 3, 2L)),
+                FIRST_SEEN,
+                NOW),
+            new Link(
+                other,
+                new LinkTotals(1, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 0),
+                FIRST_SEEN,
+                NOW)),
+        List.of());
+
+    Map<String, MetricData> byName = produce();
+
+    Attributes link =
+        hostToExternal(53, "transmit").toBuilder()
+            .remove(LinkAttributes.DIRECTION)
+            .put("network.transport", "udp")
+            .build();
+    assertThat(byName.get(LinkMetrics.DNS_ANSWERS))
+        .hasUnit("{answer}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isMonotonic()
+                    .hasPointsSatisfying(
+                        point ->
+                            point
+                                .hasValue(5)
+                                .hasAttributes(
+                                    link.toBuilder().put("dns.response_code", "NOERROR").build()),
+                        point ->
+                            point
+                                .hasValue(2)
+                                .hasAttributes(
+                                    link.toBuilder()
+                                        .put("dns.response_code", "NXDOMAIN")
+                                        .build())));
+    // Only the link to port 53 has it: 8 queries, 7 answers.
+    assertThat(byName.get(LinkMetrics.DNS_UNANSWERED))
+        .hasUnit("{query}")
+        .hasLongSumSatisfying(
+            sum ->
+                sum.isNotMonotonic()
+                    .hasPointsSatisfying(point -> point.hasValue(1).hasAttributes(link)));
+  }
+
+  @Test
+  void aTcpOnlyMapHasNoDatagramsMetricAndCarettaStaysTcp() {
+    LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
+    LinkKey udp =
+        new LinkKey(
+            Endpoint.host("198.18.0.1"),
+            Endpoint.external("198.18.0.2"),
+            53,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.empty(),
+            Transport.UDP);
+    compatible.publish(
+        List.of(
+            new Link(
+                udp,
+                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 1),
+                FIRST_SEEN,
+                NOW),
+            link(3550, 2000, 537)),
+        List.of());
+    metrics.publish(List.of(link(8080, 1, 1)), List.of());
+
+    assertThat(produce()).doesNotContainKey(LinkMetrics.DATAGRAMS);
+    assertThat(produce(compatible).get(CarettaLabels.METRIC))
+        .hasLongGaugeSatisfying(
+            gauge ->
+                gauge.hasPointsSatisfying(
+                    point -> point.hasValue(2000).hasAttribute(stringKey("server_port"), "3550")));
   }
 
   /** A link with two RTT samples, 150 and 250 µs, both in the (100, 250] µs bucket. */

@@ -33,7 +33,9 @@ class SocketRecordLayoutTest {
         Arguments.of("socket_record", SocketRecordLayout.LAYOUT),
         Arguments.of("harvest_settings", HarvestSettingsLayout.LAYOUT),
         Arguments.of("dns_message", DnsMessageLayout.LAYOUT),
-        Arguments.of("socket_owner", SocketOwnerLayout.LAYOUT));
+        Arguments.of("socket_owner", SocketOwnerLayout.LAYOUT),
+        Arguments.of("udp_flow_key", UdpFlowLayout.KEY),
+        Arguments.of("udp_flow", UdpFlowLayout.LAYOUT));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -71,6 +71,40 @@ class PrometheusLinksTest {
 
   @TempDir Path temp;
 
+  @Test
+  void aUdpLinkIsKeptApartFromTheTcpLinkBetweenTheSameEndsAndPort() throws Exception {
+    String udp = LINK_A.replace("network_transport=\"tcp\"", "network_transport=\"udp\"");
+    String node =
+        """
+        chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="transmit"} 1000
+        chelonia_link_bytes_total{%1$s,chelonia_observer="client",network_io_direction="receive"} 2000
+        chelonia_link_bytes_total{%2$s,chelonia_observer="client",network_io_direction="transmit"} 30
+        chelonia_link_bytes_total{%2$s,chelonia_observer="client",network_io_direction="receive"} 40
+        """
+            .formatted(LINK_A, udp);
+    try (FixedHttpServer node1 = FixedHttpServer.start(0, 200, TEXT, node);
+        PrometheusProcess prometheus = PrometheusProcess.start(temp, List.of(node1.target()))) {
+      PrometheusLinks links = new PrometheusLinks(prometheus.uri(), Duration.ofSeconds(1));
+      List<LinkRow> rows =
+          Await.until(
+              Duration.ofSeconds(60),
+              Duration.ofMillis(250),
+              () -> {
+                List<LinkRow> now = links.snapshot().rows();
+                return now.size() == 2 ? Optional.of(now) : Optional.empty();
+              },
+              () -> "the node's series not read within 60 s: " + prometheus.logText());
+
+      assertThat(rows)
+          .extracting(
+              row -> row.json().path("transport").asText(),
+              row -> row.json().path("bytes_client_to_server").asLong())
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple("tcp", 1000L),
+              org.assertj.core.groups.Tuple.tuple("udp", 30L));
+    }
+  }
+
   private final ObjectMapper json = new ObjectMapper();
 
   @Test

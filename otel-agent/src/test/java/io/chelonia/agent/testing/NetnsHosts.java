@@ -35,16 +35,35 @@ public final class NetnsHosts implements AutoCloseable {
 
   private final String nameA;
   private final String nameB;
+  private final InetAddress ipv4A;
+  private final InetAddress ipv4B;
+  private final InetAddress ipv6A;
+  private final InetAddress ipv6B;
   private boolean closed;
 
-  private NetnsHosts(String nameA, String nameB) {
+  private NetnsHosts(String nameA, String nameB, List<InetAddress> addresses) {
     this.nameA = nameA;
     this.nameB = nameB;
+    this.ipv4A = addresses.get(0);
+    this.ipv4B = addresses.get(1);
+    this.ipv6A = addresses.get(2);
+    this.ipv6B = addresses.get(3);
   }
 
   public static NetnsHosts create() {
-    String prefix = "chl-" + ProcessHandle.current().pid() + "-" + INSTANCES.getAndIncrement();
-    NetnsHosts hosts = new NetnsHosts(prefix + "-a", prefix + "-b");
+    return create("chl", List.of(IPV4_A, IPV4_B, IPV6_A, IPV6_B));
+  }
+
+  /**
+   * Hosts with addresses of their own: a test that counts links by their ends uses addresses no
+   * other test on the machine uses (kernel tests see every socket of the machine).
+   *
+   * @param addresses IPv4 of A, of B (in one /30), IPv6 of A, of B (in one /64)
+   */
+  public static NetnsHosts create(String namePrefix, List<InetAddress> addresses) {
+    String prefix =
+        namePrefix + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.getAndIncrement();
+    NetnsHosts hosts = new NetnsHosts(prefix + "-a", prefix + "-b", addresses);
     try {
       hosts.setUp();
       return hosts;
@@ -61,8 +80,8 @@ public final class NetnsHosts implements AutoCloseable {
     ip("netns", "add", nameB);
     // Created inside A with its peer moved to B, so no name is ever taken in the root namespace.
     ip("-n", nameA, "link", "add", LINK, "type", "veth", "peer", "name", LINK, "netns", nameB);
-    configureHost(nameA, IPV4_A, IPV6_A);
-    configureHost(nameB, IPV4_B, IPV6_B);
+    configureHost(nameA, ipv4A, ipv6A);
+    configureHost(nameB, ipv4B, ipv6B);
   }
 
   private static void configureHost(String ns, InetAddress ipv4, InetAddress ipv6) {
@@ -82,19 +101,19 @@ public final class NetnsHosts implements AutoCloseable {
   }
 
   public InetAddress ipv4A() {
-    return IPV4_A;
+    return ipv4A;
   }
 
   public InetAddress ipv4B() {
-    return IPV4_B;
+    return ipv4B;
   }
 
   public InetAddress ipv6A() {
-    return IPV6_A;
+    return ipv6A;
   }
 
   public InetAddress ipv6B() {
-    return IPV6_B;
+    return ipv6B;
   }
 
   /** The namespace's inode number, which is how the kernel identifies a network namespace. */

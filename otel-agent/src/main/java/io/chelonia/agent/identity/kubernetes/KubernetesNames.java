@@ -43,6 +43,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
   @Override
   public Optional<Endpoint> name(EndpointQuery query) {
+    if (query.local() && query.address().isAnyLocalAddress()) {
+      return podOfCgroup(query.cgroupId());
+    }
     String address = query.address().getHostAddress();
     List<V1Pod> podsAt = cluster.podsAt(address);
     if (!podsAt.isEmpty()) {
@@ -86,6 +89,21 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     return Optional.of(
         NodeTopology.place(
             new Endpoint(Endpoint.NAMESPACE_NODE, KIND_NODE, node), cluster.node(node)));
+  }
+
+  /**
+   * A UDP socket bound to no address that never connected has no address of its own: its pod is the
+   * one whose cgroup it belongs to; empty while the cgroups are not walked yet, or for no pod's.
+   */
+  private Optional<Endpoint> podOfCgroup(long cgroupId) {
+    if (cgroupId == 0 || !cluster.cgroups().knows(cgroupId)) {
+      return Optional.empty();
+    }
+    return cluster
+        .cgroups()
+        .podUid(cgroupId)
+        .flatMap(cluster::podWithUid)
+        .flatMap(this::workloadOf);
   }
 
   /** The pod's workload, in the zone and region of the pod's node. */

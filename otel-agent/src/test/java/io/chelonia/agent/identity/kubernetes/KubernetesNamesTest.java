@@ -265,6 +265,9 @@ class KubernetesNamesTest {
     EndpointQuery fromExporter = local("198.19.2.12", 41000, inode(container));
     await("exporter's cgroup known", () -> names.name(fromExporter).isPresent());
     assertThat(names.name(fromExporter)).contains(exporter);
+    // A UDP socket of that cgroup bound to no address (never connected): its pod by the cgroup.
+    assertThat(names.name(local("0.0.0.0", 41001, inode(container)))).contains(exporter);
+    assertThat(names.name(local("::", 41001, inode(container)))).contains(exporter);
     // The kubelet's socket is in no pod: the node.
     EndpointQuery fromKubelet = local("198.19.2.12", 42000, inode(kubelet));
     await("kubelet's cgroup known", () -> names.name(fromKubelet).isPresent());
