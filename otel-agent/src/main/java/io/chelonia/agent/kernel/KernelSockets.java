@@ -117,7 +117,6 @@ public final class KernelSockets implements AutoCloseable {
         }
       }
       if (dnsAnswers || udp) {
-        CgroupRoot.warnIfOwnNamespace();
         List<String> cgroupPrograms = new ArrayList<>();
         if (dnsAnswers) {
           cgroupPrograms.add(KernelConstants.PROGRAM_DNS_ANSWER);
