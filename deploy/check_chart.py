@@ -134,6 +134,10 @@ for name, caps, docker, pipeline in (("default.yaml", MODERN, False, "collector.
     want_host = {"/sys/kernel/btf", "/run/netns"} | ({"/var/run/docker.sock"} if docker else set())
     check("agent: host paths", set(host_mounts) == want_host, sorted(host_mounts))
     env = env_of(c)
+    want = {"CHELONIA_RTT_BUCKETS": "explicit", "CHELONIA_OBSERVERS": "all", "CHELONIA_SCRAPE_INTERVAL": "30"} if docker \
+        else {"CHELONIA_RTT_BUCKETS": "none", "CHELONIA_OBSERVERS": "once", "CHELONIA_SCRAPE_INTERVAL": "0"}
+    check("agent: RTT buckets, observers and scrape interval from the values",
+          {k: env.get(k) for k in want} == want, {k: env.get(k) for k in want})
     check("agent: node name from the downward API",
           env.get("CHELONIA_NODE_NAME") == {"fieldRef": {"fieldPath": "spec.nodeName"}}, env.get("CHELONIA_NODE_NAME"))
     # The vendor variant's values also turn mTLS between agents and Collector on.

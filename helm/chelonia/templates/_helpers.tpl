@@ -82,3 +82,15 @@ app.kubernetes.io/managed-by: {{ (index . 0).Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Version | replace "+" "_" }}
 {{ include "chelonia.selector" . }}
 {{- end -}}
+
+{{/*
+One of a few words, else the render fails naming the value: the agent would refuse the word at
+start, a CrashLoopBackOff on every node. Arguments: (list "agent.x" .Values.agent.x (list "a" "b")).
+*/}}
+{{- define "chelonia.oneOf" -}}
+{{- $name := index . 0 -}}{{- $value := index . 1 -}}{{- $allowed := index . 2 -}}
+{{- if not (has $value $allowed) -}}
+{{- fail (printf "%s must be one of %s, was %v" $name (join ", " $allowed) $value) -}}
+{{- end -}}
+{{- $value -}}
+{{- end -}}
