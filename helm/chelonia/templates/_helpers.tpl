@@ -33,6 +33,16 @@ app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 {{- end -}}
 
 {{/* The Collector's receivers on TLS (collector.tls), merged over its configuration. */}}
+{{/*
+The remote-write exporter's headers, merged over collector.yaml (another --config); empty when
+there are none or the pipeline is not remote write.
+*/}}
+{{- define "chelonia.remoteWriteHeaders" -}}
+{{- if and .Values.collector.remoteWriteHeaders (eq .Values.collector.pipeline "prometheusRemoteWrite") -}}
+{{- dict "exporters" (dict "prometheus_remote_write" (dict "http" (dict "headers" .Values.collector.remoteWriteHeaders))) | toYaml -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "chelonia.collectorTls" -}}
 {{- if .Values.collector.tls.enabled -}}
 {{- $tls := dict "cert_file" "/tls/tls.crt" "key_file" "/tls/tls.key" -}}
