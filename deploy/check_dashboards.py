@@ -321,7 +321,8 @@ def rate_divisors(at):
         check(f"[exact] {name}: one series with two samples or more in the range", len(series) == 1 and len(series[0][1]) >= 2,
               [(m.get("__name__"), len(s)) for m, s in series])
         times = [t for t, _ in series[0][1]] if series else [0, 1]
-        divisors[name] = times[-1] - times[0]
+        # Timestamps are whole milliseconds; their difference as floats of epoch seconds is not.
+        divisors[name] = round(times[-1] - times[0], 3)
         print(f"  VictoriaMetrics rate() of {name}: divided by the {divisors[name]:.3f} s its samples span, not {WINDOW} s")
     return divisors
 
