@@ -45,7 +45,7 @@ def check_collector_tls(objs, pod, agent, tls):
     col = objs[("Deployment", "chelonia-collector")]["spec"]["template"]["spec"]
     if not tls:
         check("collector: no TLS unless asked", "tls.yaml" not in cm and not otlp_env
-              and col["containers"][0]["args"] == ["--config=/conf/collector.yaml"], otlp_env)
+              and "--config=/conf/tls.yaml" not in col["containers"][0]["args"], otlp_env)
         return
     check("agent: trusts the Collector's CA, presents its client certificate", otlp_env == {
         "OTEL_EXPORTER_OTLP_CERTIFICATE": "/etc/chelonia/collector-ca/ca.crt",
@@ -191,6 +191,10 @@ for name, caps, docker, pipeline, seccomp, kubelet_root in (
     want_host = {"/sys/kernel/btf", "/run/netns"} | ({"/var/run/docker.sock"} if docker else set())
     check("agent: host paths", set(host_mounts) == want_host, sorted(host_mounts))
     env = env_of(c)
+    want = {"CHELONIA_RTT_BUCKETS": "explicit", "CHELONIA_OBSERVERS": "all", "CHELONIA_SCRAPE_INTERVAL": "30"} if docker \
+        else {"CHELONIA_RTT_BUCKETS": "none", "CHELONIA_OBSERVERS": "once", "CHELONIA_SCRAPE_INTERVAL": "0"}
+    check("agent: RTT buckets, observers and scrape interval from the values",
+          {k: env.get(k) for k in want} == want, {k: env.get(k) for k in want})
     check("agent: node name from the downward API",
           env.get("CHELONIA_NODE_NAME") == {"fieldRef": {"fieldPath": "spec.nodeName"}}, env.get("CHELONIA_NODE_NAME"))
     # The vendor variant's values also turn mTLS between agents and Collector on.
@@ -236,6 +240,12 @@ for name, caps, docker, pipeline, seccomp, kubelet_root in (
     if pipeline == "collector.yaml":
         want = ("http://mimir.example.com/api/v1/push" if docker else "http://prometheus.monitoring.svc:9090/api/v1/write")
         check("collector: remote-write endpoint", cenv.get("PROMETHEUS_REMOTE_WRITE_ENDPOINT") == want, cenv.get("PROMETHEUS_REMOTE_WRITE_ENDPOINT"))
+        # Full values: Mimir's tenant header, merged over the pipeline; none by default.
+        headers = {"exporters": {"prometheus_remote_write": {"http": {"headers": {"X-Scope-OrgID": "ci-tenant"}}}}}
+        overlay = yaml.safe_load(cm["data"].get("remote-write.yaml", "{}")) or {}
+        check("collector: remote-write headers merged over the pipeline only when set",
+              (overlay == headers and "--config=/conf/remote-write.yaml" in col["args"]) if docker
+              else (overlay == {} and "--config=/conf/remote-write.yaml" not in col["args"]), (overlay, col["args"]))
     else:
         check("collector: vendor endpoint and token from a Secret", cenv.get("OTLP_FORWARD_ENDPOINT") == "otlp.vendor.example.com:4317"
               and cenv.get("OTLP_FORWARD_AUTH_HEADER") == {"secretKeyRef": {"name": "vendor-otlp-token", "key": "authorization"}})

@@ -2,7 +2,11 @@
 """Evaluates every PromQL query of the dashboards against a real Prometheus fed by the agent, and
 checks that each panel gets the fields it needs.
 
-usage: check_dashboards.py PROMETHEUS_URL DASHBOARD_DIR SEND_BYTES REPLY_BYTES CONNECTIONS REFUSED
+usage: check_dashboards.py URL DASHBOARD_DIR SEND_BYTES REPLY_BYTES CONNECTIONS REFUSED [BACKEND]
+
+URL is a Prometheus (BACKEND prometheus, the default) or a VictoriaMetrics (BACKEND
+victoriametrics) that the Collector remote-writes to: the same queries, the same checks, and the
+same exact values but for rate(), which the two define differently (below).
 
 Runs after deploy/test's pipeline traffic (check_pipeline.py): `checkout` -> `orders-api`:8080
 (3 connections), 2 refused attempts to 198.19.77.2:9, one unanswered connection to
@@ -32,7 +36,17 @@ host's namespace, workload checkout), $__rate_interval = 2m and $__range = 10m; 
 ("exact") with $__rate_interval = $__range = 10m at the time of the agent's last sample, where
 rate() and increase() are exact (no extrapolation: the links appeared within the range, their first
 sample is 0, and the range ends on a sample), and the values are asserted exactly: the bytes/s, new
-connections/s and failures of the traffic (every link of it was born within the range)."""
+connections/s and failures of the traffic (every link of it was born within the range).
+
+VictoriaMetrics (MetricsQL) computes rate() without Prometheus' extrapolation to the range's ends
+and divides by the time its samples span, not by the range: rate(x[d]) at t is (the last sample in
+(t-d, t] minus the sample before that window, or the window's first sample when there is none,
+as here) / (the time between those two samples). Prometheus' rate() over the same range divides the
+same increase by d (its extrapolation adds nothing here: the series start at 0 and the range ends
+on a sample). So in the exact scenario VictoriaMetrics' rate of a link born within the range is its
+total over the span of its own samples, which is what is asserted there (that span read from the
+raw samples, x[d] at the same time); increase() is the same in both (the first sample is 0, which
+VictoriaMetrics, with no sample before the window, takes as the counter's start)."""
 import importlib.util
 import json
 import os
@@ -45,6 +59,9 @@ from promql import Prometheus
 
 url, dash_dir = sys.argv[1], sys.argv[2]
 send, reply, conns, refused = map(int, sys.argv[3:7])
+BACKEND = sys.argv[7] if len(sys.argv) > 7 else "prometheus"
+if BACKEND not in ("prometheus", "victoriametrics"):
+    sys.exit(f"check_dashboards.py: BACKEND must be prometheus or victoriametrics, was {BACKEND}")
 WINDOW = 600  # $__range and, in the exact scenario, $__rate_interval, in seconds
 prom = Prometheus(url)
 host = socket.gethostname()
@@ -79,6 +96,21 @@ def queried(board):
     return [panel for panel in board["panels"] if panel.get("targets")]
 
 
+def range_query(expr, now):
+    """The panel's range query. VictoriaMetrics 1.79 now and then answered one with no series (seen
+    on "Failed connections per second", whose series were seconds old) when the same query a second
+    later, and its instant queries, had them: there it is asked again, for at most 5 s, and the
+    wait is printed."""
+    result = prom.query_range(expr, now - 600, now, 5)
+    started = time.monotonic()
+    while BACKEND == "victoriametrics" and not result and time.monotonic() - started < 5:
+        time.sleep(1)
+        result = prom.query_range(expr, now - 600, now, 5)
+    if BACKEND == "victoriametrics" and time.monotonic() - started >= 1:
+        print(f"  VictoriaMetrics: the range query had series {time.monotonic() - started:.0f} s later: {bool(result)}")
+    return result
+
+
 def frames_of(panel, values, now):
     frames = []
     targets = panel["targets"]
@@ -88,7 +120,7 @@ def frames_of(panel, values, now):
         if t.get("instant", True):
             rows = [dict(labels, **{value_name: v}) for labels, v in prom.query(expr, at=now)]
         else:
-            rows = [dict(labels, **{value_name: vals[-1]}) for labels, vals in prom.query_range(expr, now - 600, now, 5)]
+            rows = [dict(labels, **{value_name: vals[-1]}) for labels, vals in range_query(expr, now)]
         frames.append({"refId": t["refId"], "rows": rows, "expr": expr})
     return frames
 
@@ -281,30 +313,55 @@ def close_to(value, want):
     return value is not None and abs(value - want) <= 1e-9 * max(1.0, abs(want))
 
 
-def check_exact(board_name, panel, frames):
+LINK_SELECTOR = 'client_k8s_workload_name="checkout",server_port="8080",chelonia_observer="client"'
+RATE_SERIES = {
+    "bytes": f'chelonia_link_bytes_total{{{LINK_SELECTOR},network_io_direction="transmit"}}',
+    "connections": f"chelonia_link_connections_total{{{LINK_SELECTOR}}}",
+    "unanswered": 'chelonia_link_connection_failures_total{server_address="198.19.77.99"}',
+}
+
+
+def rate_divisors(at):
+    """What rate() divides an increase by, per series of RATE_SERIES (see the module's docstring)."""
+    if BACKEND == "prometheus":
+        return {name: WINDOW for name in RATE_SERIES}
+    divisors = {}
+    for name, selector in RATE_SERIES.items():
+        series = prom.samples(selector, WINDOW, at)
+        check(f"[exact] {name}: one series with two samples or more in the range", len(series) == 1 and len(series[0][1]) >= 2,
+              [(m.get("__name__"), len(s)) for m, s in series])
+        times = [t for t, _ in series[0][1]] if series else [0, 1]
+        # Timestamps are whole milliseconds; their difference as floats of epoch seconds is not.
+        divisors[name] = round(times[-1] - times[0], 3)
+        print(f"  VictoriaMetrics rate() of {name}: divided by the {divisors[name]:.3f} s its samples span, not {WINDOW} s")
+    return divisors
+
+
+def check_exact(board_name, panel, frames, span):
     """Exact values of the "exact" scenario (see the module's docstring)."""
     t = panel["title"]
     link = {"client": "checkout", "server": "orders-api", "port": "8080"}
-    both = conns * (send + reply) / WINDOW
+    both = conns * (send + reply) / span["bytes"]
     if panel["type"] == "nodeGraph":
         nodes = next((f for f in frames if "id" in fields(f) and "source" not in fields(f)), {"rows": []})
         edges = next((f for f in frames if "source" in fields(f)), {"rows": []})
         by_id = {r["id"]: r for r in nodes["rows"]}
         for node in (CHECKOUT, ORDERS):
             r = by_id.get(node, {})
-            check(f"[exact] node {node}: {both:.4f} B/s, {conns}/{WINDOW} connections/s",
-                  close_to(r.get("mainstat"), both) and close_to(r.get("secondarystat"), conns / WINDOW), r)
+            check(f"[exact] node {node}: {both:.4f} B/s, {conns}/{span['connections']:.3f} connections/s",
+                  close_to(r.get("mainstat"), both) and close_to(r.get("secondarystat"), conns / span["connections"]), r)
         by_edge = {r["id"]: r for r in edges["rows"]}
         e = by_edge.get(f"{CHECKOUT} -> {ORDERS}", {})
         check(f"[exact] edge checkout -> orders-api: {both:.4f} B/s", close_to(e.get("mainstat"), both), e)
         e = by_edge.get(f"{CHECKOUT} -> {EXTERNAL}", {})
         check("[exact] edge checkout -> 198.19.77.99: 1 failure in the range",
-              close_to(e.get("detail__failures_per_s"), 1 / WINDOW), e)
+              close_to(e.get("detail__failures_per_s"), 1 / span["unanswered"]), e)
     elif t == "Links":
         r = row_of(frames[0], **link) or {}
         check("[exact] Links: checkout -> orders-api:8080 bytes/s each way, new connections/s",
-              close_to(r.get("client→server"), conns * send / WINDOW) and close_to(r.get("server→client"), conns * reply / WINDOW)
-              and close_to(r.get("new connections/s"), conns / WINDOW) and r.get("open connections") == 0, r)
+              close_to(r.get("client→server"), conns * send / span["bytes"])
+              and close_to(r.get("server→client"), conns * reply / span["bytes"])
+              and close_to(r.get("new connections/s"), conns / span["connections"]) and r.get("open connections") == 0, r)
     elif t == "Top talkers":
         r = row_of(frames[0], **link) or {}
         check(f"[exact] Top talkers: checkout -> orders-api:8080 {both:.4f} B/s", close_to(r.get("bytes/s"), both), r)
@@ -325,12 +382,13 @@ last = prom.query('timestamp(chelonia_link_bytes_total{client_k8s_workload_name=
 check("the link's last sample", len(last) == 1, last)
 if len(last) == 1:
     at = last[0][1]
+    span = rate_divisors(at)
     values = {"cluster": ".*", "namespace": ".*", "workload": ".*", "__rate_interval": f"{WINDOW}s",
               "__range": f"{WINDOW}s", "datasource": "chelonia-prometheus"}
     for name, board in boards.items():
         for panel in queried(board):
             frames = transform(panel, frames_of(panel, values, at))
             queries += len(panel["targets"])
-            check_exact(name, panel, frames)
+            check_exact(name, panel, frames, span)
 print(f"{queries} queries evaluated; " + (f"{len(failures)} failures" if failures else "every check passed"))
 sys.exit(1 if failures else 0)

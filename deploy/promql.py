@@ -28,8 +28,15 @@ class Prometheus:
         return [(r["metric"], float(r["value"][1])) for r in data["result"]]
 
     def query_range(self, expr, start, end, step):
-        data = self._get("/api/v1/query_range", query=expr, start=f"{start:.3f}", end=f"{end:.3f}", step=str(step))
+        # nocache: VictoriaMetrics would otherwise align start and end to the step and answer from
+        # its cache (Prometheus ignores the parameter).
+        data = self._get("/api/v1/query_range", query=expr, start=f"{start:.3f}", end=f"{end:.3f}", step=str(step), nocache="1")
         return [(r["metric"], [float(v) for _, v in r["values"]]) for r in data["result"]]
+
+    def samples(self, selector, seconds, at):
+        """The raw samples of selector in the `seconds` before `at`: a list of (labels, [(time, value)])."""
+        data = self._get("/api/v1/query", query=f"{selector}[{seconds}s]", time=f"{at:.3f}")
+        return [(r["metric"], [(float(t), float(v)) for t, v in r["values"]]) for r in data["result"]]
 
     def wait(self, expr, predicate, timeout, what):
         """Polls expr until predicate(result) holds; bounded by timeout seconds."""

@@ -33,6 +33,16 @@ app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 {{- end -}}
 
 {{/* The Collector's receivers on TLS (collector.tls), merged over its configuration. */}}
+{{/*
+The remote-write exporter's headers, merged over collector.yaml (another --config); empty when
+there are none or the pipeline is not remote write.
+*/}}
+{{- define "chelonia.remoteWriteHeaders" -}}
+{{- if and .Values.collector.remoteWriteHeaders (eq .Values.collector.pipeline "prometheusRemoteWrite") -}}
+{{- dict "exporters" (dict "prometheus_remote_write" (dict "http" (dict "headers" .Values.collector.remoteWriteHeaders))) | toYaml -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "chelonia.collectorTls" -}}
 {{- if .Values.collector.tls.enabled -}}
 {{- $tls := dict "cert_file" "/tls/tls.crt" "key_file" "/tls/tls.key" -}}
@@ -95,4 +105,16 @@ helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Versio
 {{/* The chart's profile, relative to the kubelet's seccomp directory (<kubeletRoot>/seccomp). */}}
 {{- define "chelonia.seccompLocalhostProfile" -}}
 chelonia/chelonia-agent.json
+{{- end -}}
+
+{{/*
+One of a few words, else the render fails naming the value: the agent would refuse the word at
+start, a CrashLoopBackOff on every node. Arguments: (list "agent.x" .Values.agent.x (list "a" "b")).
+*/}}
+{{- define "chelonia.oneOf" -}}
+{{- $name := index . 0 -}}{{- $value := index . 1 -}}{{- $allowed := index . 2 -}}
+{{- if not (has $value $allowed) -}}
+{{- fail (printf "%s must be one of %s, was %v" $name (join ", " $allowed) $value) -}}
+{{- end -}}
+{{- $value -}}
 {{- end -}}

@@ -37,7 +37,8 @@ public final class Telemetry implements PollListener, AutoCloseable {
   private final AgentMetrics agentMetrics;
   private final RuntimeTelemetry runtime;
 
-  private Telemetry(OpenTelemetrySdk sdk, LinkMetrics links, AgentStats stats) {
+  private Telemetry(
+      OpenTelemetrySdk sdk, LinkMetrics links, AgentStats stats, boolean runtimeMetrics) {
     this.sdk = sdk;
     this.links = links;
     this.stats = stats;
@@ -45,7 +46,7 @@ public final class Telemetry implements PollListener, AutoCloseable {
         new AgentMetrics(
             sdk.getMeterProvider().meterBuilder("io.chelonia.agent").build(), stats, links);
     // What the agent costs its node: heap and other pools, GC time, CPU, threads (jvm.*).
-    this.runtime = RuntimeTelemetry.create(sdk);
+    this.runtime = runtimeMetrics ? RuntimeTelemetry.create(sdk) : null;
   }
 
   /**
@@ -60,6 +61,20 @@ public final class Telemetry implements PollListener, AutoCloseable {
       Map<String, String> properties,
       String version,
       Clock clock) {
+    return start(options, resource, properties, version, clock, true);
+  }
+
+  /**
+   * The same, with or without the JVM's own metrics ({@code jvm.*}). Without: for many simulated
+   * agents in one JVM (bench/scale), where each would read every thread of that JVM at each export.
+   */
+  public static Telemetry start(
+      MetricsOptions options,
+      Map<String, String> resource,
+      Map<String, String> properties,
+      String version,
+      Clock clock,
+      boolean runtimeMetrics) {
     LinkMetrics links = new LinkMetrics(options, clock, version);
     AgentStats stats = new AgentStats();
     Resource agent = agentResource(resource, version);
@@ -96,7 +111,7 @@ public final class Telemetry implements PollListener, AutoCloseable {
             .disableShutdownHook()
             .build()
             .getOpenTelemetrySdk();
-    return new Telemetry(sdk, links, stats);
+    return new Telemetry(sdk, links, stats, runtimeMetrics);
   }
 
   /**
@@ -175,7 +190,9 @@ public final class Telemetry implements PollListener, AutoCloseable {
   /** Exports what is pending, then stops the exporters and the Prometheus endpoint. */
   @Override
   public void close() {
-    runtime.close();
+    if (runtime != null) {
+      runtime.close();
+    }
     sdk.getSdkMeterProvider().forceFlush().join(10, TimeUnit.SECONDS);
     sdk.shutdown().join(10, TimeUnit.SECONDS);
   }
