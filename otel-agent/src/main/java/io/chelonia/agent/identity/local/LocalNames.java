@@ -47,22 +47,6 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private static final int SHORT_ID = 12;
   private static final long SCAN_COST_FACTOR = 50;
 
-  /**
-   * A pass of the owners iterator walks every file of every process, whichever namespaces missed:
-   * passes on misses are spaced by a hundred times the last pass's cost (1 % of a core), but never
-   * more than a 5 s poll, so a miss is answered within the naming wait.
-   */
-  private static final long PASS_COST_FACTOR = 100;
-
-  private static final long MAX_PASS_SPACING_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-  /**
-   * Without misses, the index is still renewed whole at each refresh; with misses, a pass for them
-   * renews every namespace's owners, so the refresh waits until none ran for a refresh period, and
-   * reads every namespace's addresses again at least this often.
-   */
-  private static final int MAX_SKIPPED_REFRESHES = 5;
-
   /** How long an address stays this machine's for naming after the last index that had it. */
   private static final long LOCAL_ADDRESS_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
@@ -85,12 +69,6 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final AtomicLong nextRescan = new AtomicLong(Long.MAX_VALUE);
 
   private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
-
-  /** When the owners iterator may run again for a miss (kernel list only). */
-  private volatile long passAllowedAt = System.nanoTime();
-
-  private final long refreshNanos;
-  private int skippedRefreshes;
   private volatile SocketOwners owners = SocketOwners.empty();
 
   /**
@@ -120,7 +98,6 @@ public final class LocalNames implements NameSource, AutoCloseable {
     this.ownedSockets = kernel.map(iterator -> iterator::list);
     this.proc = new ProcFs(proc);
     this.docker = new DockerNames(dockerSocket);
-    this.refreshNanos = refresh.toNanos();
     refreshOwners();
     background.scheduleWithFixedDelay(
         this::refreshOwners, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
@@ -204,24 +181,13 @@ public final class LocalNames implements NameSource, AutoCloseable {
    * times its last rescan took, so a namespace costs at most 2 % of a core, and a busy one
    * (thousands of descriptors) never holds back a new pod's. A miss inside that time is not
    * dropped: the rescan runs as soon as it is allowed, so the name is there within the naming wait.
-   * With the owners iterator, a pass lists every namespace's sockets whichever missed, so passes
-   * are spaced as a whole instead (at least a second, a hundred times the last pass's cost, at most
-   * 5 s): many namespaces missing in turn (pods coming and going) cost one pass, not one each.
    */
   private void rescanSoon(List<Long> namespaces) {
     long now = System.nanoTime();
-    // New namespaces only: at most one pass a second, and no sooner than the owners iterator may
-    // run.
-    long due =
-        namespaces.isEmpty()
-            ? Math.max(
-                lastRescanStart + MIN_ON_DEMAND_NANOS, ownedSockets.isPresent() ? passAllowedAt : 0)
-            : Long.MAX_VALUE;
+    // New namespaces only: at most one pass a second.
+    long due = namespaces.isEmpty() ? lastRescanStart + MIN_ON_DEMAND_NANOS : Long.MAX_VALUE;
     for (long netns : namespaces) {
-      // One pass of the owners iterator serves every namespace: it is spaced as a whole.
-      long at =
-          Math.max(
-              now, ownedSockets.isPresent() ? passAllowedAt : allowedAt.getOrDefault(netns, now));
+      long at = Math.max(now, allowedAt.getOrDefault(netns, now));
       missedNamespaces.merge(netns, at, Math::min);
       due = Math.min(due, at);
     }
@@ -265,9 +231,6 @@ public final class LocalNames implements NameSource, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
-    if (ownedSockets.isPresent()) {
-      spacePasses(now);
-    }
     // A namespace whose wait is over is as if never read: forgetting it keeps the map small as pods
     // come and go.
     allowedAt.values().removeIf(at -> at <= now);
@@ -277,32 +240,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
   }
 
   private void refreshOwners() {
-    long now = System.nanoTime();
-    if (ownedSockets.isPresent()
-        && now - lastRescanStart < refreshNanos
-        && skippedRefreshes < MAX_SKIPPED_REFRESHES) {
-      // A pass for a miss renewed every namespace's owners within this period.
-      skippedRefreshes++;
-      return;
-    }
-    skippedRefreshes = 0;
-    lastRescanStart = now;
     try {
       owners = SocketOwners.scan(proc.root(), ownedSockets);
       remember(owners);
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
-    spacePasses(now);
-  }
-
-  /** After a pass of the owners iterator that started at {@code started}: when the next may run. */
-  private void spacePasses(long started) {
-    long cost = System.nanoTime() - started;
-    passAllowedAt =
-        started
-            + Math.max(
-                MIN_ON_DEMAND_NANOS, Math.min(MAX_PASS_SPACING_NANOS, PASS_COST_FACTOR * cost));
   }
 
   private void remember(SocketOwners index) {

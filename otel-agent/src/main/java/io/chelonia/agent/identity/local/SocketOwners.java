@@ -129,23 +129,12 @@ final class SocketOwners {
         (netns, process) -> {
           long started = System.nanoTime();
           addresses.put(netns, ProcNet.localAddresses(process.resolve("net")));
-          costNanos.merge(netns, System.nanoTime() - started, Long::sum);
-        });
-    // The kernel's list holds every namespace's sockets: the known namespaces' owners are renewed
-    // from it too, at no further read (their addresses are kept).
-    Set<Long> renewed = new HashSet<>(namespaces.keySet());
-    if (listed.isPresent()) {
-      renewed.addAll(addressesByNamespace.keySet());
-    }
-    renewed.forEach(
-        netns -> {
-          long started = System.nanoTime();
           Map<Connection, Integer> connections = new HashMap<>();
           List<Listener> listening = new ArrayList<>();
           List<OwnedSocket> held =
               listed.isPresent()
                   ? listed.get().getOrDefault(netns, List.of())
-                  : procSockets(namespaces.get(netns), netns, pids);
+                  : procSockets(process, netns, pids);
           for (OwnedSocket socket : held) {
             if (socket.listening()) {
               listening.add(new Listener(socket.local(), socket.localPort(), socket.pid()));

@@ -3,14 +3,10 @@ package io.chelonia.agent.identity.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.identity.EndpointQuery;
-import io.chelonia.agent.kernel.OwnedSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +22,6 @@ class SocketOwnersTest {
   private static final InetAddress SHARED = InetAddress.ofLiteral("198.18.0.1");
   private static final InetAddress ORDERS = InetAddress.ofLiteral("198.18.0.2");
   private static final InetAddress STOCK = InetAddress.ofLiteral("198.18.0.3");
-  private static final InetAddress ANY = InetAddress.ofLiteral("0.0.0.0");
   private static final int CLIENT_PORT = 40000;
   private static final int HOLDER = 100;
   private static final int CHECKOUT = 101;
@@ -137,25 +132,6 @@ class SocketOwnersTest {
     assertThat(after.ownerPid(own(ORDERS, 9000, true, SHARED, CLIENT_PORT, servers)))
         .contains(ORDERS_API);
     assertThat(before.ownerPid(peer(SHARED, 40001, false, ORDERS, 9000, servers))).isEmpty();
-  }
-
-  @Test
-  void aPassOfTheKernelsListRenewsTheOwnersOfEveryNamespaceNotOnlyTheMissedOnes() {
-    OwnedSocket listener =
-        new OwnedSocket(servers, ORDERS_API, true, InetAddress.ofLiteral("0.0.0.0"), 9000, ANY, 0);
-    SocketOwners before = SocketOwners.scan(proc, Optional.of(() -> List.of(listener)));
-    // A connection accepted since, in the servers' namespace; the miss was in the clients' one.
-    OwnedSocket accepted = new OwnedSocket(servers, 201, false, ORDERS, 9000, SHARED, 40002);
-
-    SocketOwners after =
-        before.rescan(
-            proc, Optional.of(() -> List.of(listener, accepted)), Set.of(clients), new HashMap<>());
-
-    EndpointQuery acceptedEnd = own(ORDERS, 9000, true, SHARED, 40002, servers);
-    assertThat(before.ownerPid(acceptedEnd)).contains(ORDERS_API);
-    assertThat(after.ownerPid(acceptedEnd)).contains(201);
-    // The servers' namespace's addresses are kept, though it was not read again.
-    assertThat(after.isLocal(ORDERS)).isTrue();
   }
 
   private static EndpointQuery peer(
