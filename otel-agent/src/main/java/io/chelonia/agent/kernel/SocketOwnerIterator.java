@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * The owners iterator (owners.bpf.c), loaded and attached: each {@link #list()} is one pass over
@@ -76,7 +77,16 @@ public final class SocketOwnerIterator implements AutoCloseable {
    * Every TCP socket some process holds now, once per process that holds it (a socket shared by
    * forked processes comes once for each), in the order of the processes' ids.
    */
-  public synchronized List<OwnedSocket> list() {
+  public List<OwnedSocket> list() {
+    return list(netns -> true);
+  }
+
+  /**
+   * {@link #list()}, only the sockets of the network namespaces wanted. The pass still visits every
+   * file, but the others' records are skipped unread: a miss in one namespace does not pay for
+   * decoding the thousands of sockets another holds.
+   */
+  public synchronized List<OwnedSocket> list(LongPredicate wanted) {
     if (closed) {
       throw new IllegalStateException("socket owner iterator closed");
     }
@@ -96,7 +106,9 @@ public final class SocketOwnerIterator implements AutoCloseable {
         filled += n;
         long whole = filled - filled % recordSize;
         for (long offset = 0; offset < whole; offset += recordSize) {
-          owned.add(SocketOwnerLayout.decode(readBuffer, offset));
+          if (wanted.test(SocketOwnerLayout.netns(readBuffer, offset))) {
+            owned.add(SocketOwnerLayout.decode(readBuffer, offset));
+          }
         }
         long rest = filled - whole;
         if (rest > 0) {

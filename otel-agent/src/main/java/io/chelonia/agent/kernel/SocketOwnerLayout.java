@@ -43,6 +43,11 @@ final class SocketOwnerLayout {
     return LAYOUT.byteSize();
   }
 
+  /** The record's network namespace, read alone: records of other namespaces are not decoded. */
+  static long netns(MemorySegment segment, long base) {
+    return Integer.toUnsignedLong(segment.get(JAVA_INT, base + NETNS));
+  }
+
   static OwnedSocket decode(MemorySegment segment, long base) {
     int family = Short.toUnsignedInt(segment.get(JAVA_SHORT, base + FAMILY));
     return new OwnedSocket(

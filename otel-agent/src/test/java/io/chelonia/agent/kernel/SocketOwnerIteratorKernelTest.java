@@ -74,6 +74,13 @@ class SocketOwnerIteratorKernelTest {
                     port,
                     hosts.ipv4A(),
                     clientEnd.localPort()));
+        // A pass for B alone: exactly B's sockets, the same records.
+        List<OwnedSocket> onlyB = owners.list(netns -> netns == b);
+        assertThat(onlyB).isNotEmpty().allMatch(s -> s.netns() == b);
+        assertThat(onlyB)
+            .filteredOn(s -> s.localPort() == port)
+            .containsExactlyInAnyOrderElementsOf(
+                listed.stream().filter(s -> s.netns() == b && s.localPort() == port).toList());
         client.send("CLOSE");
         assertThat(client.awaitExit(PEER_TIMEOUT)).isZero();
       }

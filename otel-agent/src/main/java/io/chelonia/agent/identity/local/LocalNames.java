@@ -24,7 +24,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
   private final String hostName;
   private final ProcFs proc;
   private final Optional<SocketOwnerIterator> kernel;
-  private final Optional<Supplier<List<OwnedSocket>>> ownedSockets;
+  private final Optional<Function<LongPredicate, List<OwnedSocket>>> ownedSockets;
   private final DockerNames docker;
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chelonia-local-names"));

@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * Which process owns which TCP socket on this machine, across network namespaces: an index built
@@ -62,7 +62,7 @@ final class SocketOwners {
    * Reads the whole machine, the sockets' owners from the kernel's list when given (one pass over
    * every process's files, far cheaper than reading them through /proc).
    */
-  static SocketOwners scan(Path proc, Optional<Supplier<List<OwnedSocket>>> kernel) {
+  static SocketOwners scan(Path proc, Optional<Function<LongPredicate, List<OwnedSocket>>> kernel) {
     return empty().rescan(proc, kernel, netns -> true, new HashMap<>());
   }
 
@@ -81,7 +81,7 @@ final class SocketOwners {
   /** {@link #rescan(Path, Set, Map)}, the owners from the kernel's list when given. */
   SocketOwners rescan(
       Path proc,
-      Optional<Supplier<List<OwnedSocket>>> kernel,
+      Optional<Function<LongPredicate, List<OwnedSocket>>> kernel,
       Set<Long> missed,
       Map<Long, Long> costNanos) {
     return rescan(
@@ -93,7 +93,7 @@ final class SocketOwners {
 
   private SocketOwners rescan(
       Path proc,
-      Optional<Supplier<List<OwnedSocket>>> kernel,
+      Optional<Function<LongPredicate, List<OwnedSocket>>> kernel,
       Predicate<Long> toRead,
       Map<Long, Long> costNanos) {
     Map<Long, Path> namespaces = new HashMap<>();
@@ -117,7 +117,9 @@ final class SocketOwners {
     // After the walk: a process started meanwhile in a namespace found has its sockets listed.
     long listStarted = System.nanoTime();
     Optional<Map<Long, List<OwnedSocket>>> listed =
-        namespaces.isEmpty() ? Optional.empty() : kernel.map(list -> byNamespace(list.get()));
+        namespaces.isEmpty()
+            ? Optional.empty()
+            : kernel.map(list -> byNamespace(list.apply(namespaces::containsKey)));
     long listCost = System.nanoTime() - listStarted;
     // One pass of the kernel's list serves every namespace read: each is charged with all of it.
     namespaces.keySet().forEach(netns -> costNanos.merge(netns, listCost, Long::sum));
