@@ -8,7 +8,7 @@ public final class Errno {
   static final int ENOENT = 2;
   static final int EINTR = 4;
   static final int EAGAIN = 11;
-  static final int EACCES = 13;
+  public static final int EACCES = 13;
   static final int EINVAL = 22;
   static final int E2BIG = 7;
   static final int ENOSPC = 28;

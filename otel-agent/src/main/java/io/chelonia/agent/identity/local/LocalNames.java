@@ -4,6 +4,7 @@ import io.chelonia.agent.identity.AddressText;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
+import io.chelonia.agent.kernel.Errno;
 import io.chelonia.agent.kernel.KernelException;
 import io.chelonia.agent.kernel.KernelRequirements;
 import io.chelonia.agent.kernel.OwnedSocket;
@@ -123,7 +124,13 @@ public final class LocalNames implements NameSource, AutoCloseable {
     try {
       return Optional.of(SocketOwnerIterator.open());
     } catch (KernelException e) {
-      LOG.warn("socket owners read from /proc, at a higher cost: {}", e.getMessage());
+      if (Math.abs(e.errno()) == Errno.EPERM || Math.abs(e.errno()) == Errno.EACCES) {
+        // Not allowed to load programs (capabilities, a seccomp profile without bpf): the
+        // harvest, opened next, stops the agent with this reason, in one line of its own.
+        LOG.debug("socket owners: {}", e.getMessage());
+      } else {
+        LOG.warn("socket owners read from /proc, at a higher cost: {}", e.getMessage());
+      }
       return Optional.empty();
     }
   }
