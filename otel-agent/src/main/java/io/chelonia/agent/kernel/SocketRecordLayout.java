@@ -119,7 +119,8 @@ final class SocketRecordLayout {
     }
   }
 
-  private static String comm(MemorySegment segment, long offset) {
+  /** A kernel {@code comm[16]} at {@code offset}: the task name, up to its first NUL. */
+  static String comm(MemorySegment segment, long offset) {
     byte[] bytes = new byte[COMM_LENGTH];
     MemorySegment.copy(segment, JAVA_BYTE, offset, bytes, 0, COMM_LENGTH);
     int end = 0;

@@ -9,7 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The Java mirrors of {@code struct udp_flow_key} and {@code struct udp_flow} in
@@ -55,7 +54,6 @@ final class UdpFlowLayout {
   private static final long COMM = offset("comm");
   private static final long LOCAL_PORT = offset("local_port");
   private static final long ROLE = offset("role");
-  private static final int COMM_LENGTH = 16;
 
   private UdpFlowLayout() {}
 
@@ -68,7 +66,7 @@ final class UdpFlowLayout {
         Integer.toUnsignedLong(flow.get(JAVA_INT, NETNS)),
         flow.get(JAVA_LONG, CGROUP_ID),
         flow.get(JAVA_INT, PID),
-        comm(flow),
+        SocketRecordLayout.comm(flow, COMM),
         SocketRole.fromKernel(Byte.toUnsignedInt(flow.get(JAVA_BYTE, ROLE))),
         // A wildcard socket's bound address is all zeros in the socket's own family.
         SocketRecordLayout.address(flow, LOCAL, family),
@@ -98,16 +96,6 @@ final class UdpFlowLayout {
     MemorySegment.copy(peer, 0, key, JAVA_BYTE, PEER, peer.length);
     key.set(JAVA_SHORT, PEER_PORT, (short) flow.remotePort());
     key.set(JAVA_SHORT, FAMILY, (short) flow.family());
-  }
-
-  private static String comm(MemorySegment flow) {
-    byte[] bytes = new byte[COMM_LENGTH];
-    MemorySegment.copy(flow, JAVA_BYTE, COMM, bytes, 0, COMM_LENGTH);
-    int end = 0;
-    while (end < COMM_LENGTH && bytes[end] != 0) {
-      end++;
-    }
-    return new String(bytes, 0, end, StandardCharsets.UTF_8);
   }
 
   private static long offset(String field) {
