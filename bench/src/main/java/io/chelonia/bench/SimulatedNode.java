@@ -171,7 +171,7 @@ final class SimulatedNode {
     boolean failing = Math.floorMod(link.key().hashCode(), 20) == 0 && random.nextInt(4) == 0;
     LinkTotals sum =
         before.plus(
-            new LinkTotals(
+            LinkTotals.tcp(
                 connections * (200L + random.nextInt(50_000)),
                 connections * (500L + random.nextInt(200_000)),
                 connections,
@@ -180,7 +180,7 @@ final class SimulatedNode {
                 random.nextInt(50) == 0 ? 1 : 0,
                 sample));
     // Connections open now: a gauge, not a sum.
-    return new LinkTotals(
+    return LinkTotals.tcp(
         sum.bytesClientToServer(),
         sum.bytesServerToClient(),
         sum.connectionsOpened(),

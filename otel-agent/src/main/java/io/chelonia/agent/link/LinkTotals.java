@@ -2,6 +2,7 @@ package io.chelonia.agent.link;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Cumulative totals: one link's since the agent first saw it, or the sum of several links (the
@@ -31,47 +32,16 @@ public record LinkTotals(
     long datagramsServerToClient,
     Map<Integer, Long> dnsAnswers) {
 
-  public static final LinkTotals ZERO = new LinkTotals(0, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY);
+  public static final LinkTotals ZERO =
+      new LinkTotals(0, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY, 0, 0, Map.of());
 
   public LinkTotals {
     failures = Map.copyOf(failures);
     dnsAnswers = Map.copyOf(dnsAnswers);
   }
 
-  /** A link's totals without DNS answers. */
-  public LinkTotals(
-      long bytesClientToServer,
-      long bytesServerToClient,
-      long connectionsOpened,
-      long activeConnections,
-      Map<FailureReason, Long> failures,
-      long retransmits,
-      RttSummary rtt,
-      long datagramsClientToServer,
-      long datagramsServerToClient) {
-    this(
-        bytesClientToServer,
-        bytesServerToClient,
-        connectionsOpened,
-        activeConnections,
-        failures,
-        retransmits,
-        rtt,
-        datagramsClientToServer,
-        datagramsServerToClient,
-        Map.of());
-  }
-
-  /**
-   * Queries a DNS client sent that got no answer (yet): its datagrams to the resolver less those
-   * back, never below zero. Meaningful on a UDP link to port 53 seen by its client.
-   */
-  public long dnsUnanswered() {
-    return Math.max(0, datagramsClientToServer - datagramsServerToClient);
-  }
-
-  /** A TCP link's totals: no datagrams. */
-  public LinkTotals(
+  /** A TCP link's totals: no datagrams, no DNS answers. */
+  public static LinkTotals tcp(
       long bytesClientToServer,
       long bytesServerToClient,
       long connectionsOpened,
@@ -79,7 +49,7 @@ public record LinkTotals(
       Map<FailureReason, Long> failures,
       long retransmits,
       RttSummary rtt) {
-    this(
+    return new LinkTotals(
         bytesClientToServer,
         bytesServerToClient,
         connectionsOpened,
@@ -88,7 +58,36 @@ public record LinkTotals(
         retransmits,
         rtt,
         0,
-        0);
+        0,
+        Map.of());
+  }
+
+  /** A UDP link's totals: no connections, failures, retransmits or RTT samples. */
+  public static LinkTotals udp(
+      long bytesClientToServer,
+      long bytesServerToClient,
+      long datagramsClientToServer,
+      long datagramsServerToClient,
+      Map<Integer, Long> dnsAnswers) {
+    return new LinkTotals(
+        bytesClientToServer,
+        bytesServerToClient,
+        0,
+        0,
+        Map.of(),
+        0,
+        RttSummary.EMPTY,
+        datagramsClientToServer,
+        datagramsServerToClient,
+        dnsAnswers);
+  }
+
+  /**
+   * Queries a DNS client sent that got no answer (yet): its datagrams to the resolver less those
+   * back, never below zero. Meaningful on a UDP link to port 53 seen by its client.
+   */
+  public long dnsUnanswered() {
+    return Math.max(0, datagramsClientToServer - datagramsServerToClient);
   }
 
   public long failureCount() {
@@ -117,7 +116,7 @@ public record LinkTotals(
     if (other.dnsAnswers.isEmpty()) {
       return dnsAnswers;
     }
-    Map<Integer, Long> sum = new java.util.TreeMap<>(dnsAnswers);
+    Map<Integer, Long> sum = new TreeMap<>(dnsAnswers);
     other.dnsAnswers.forEach((rcode, count) -> sum.merge(rcode, count, Long::sum));
     return sum;
   }

@@ -136,11 +136,7 @@ class TerminalLinkViewTest {
             poll(
                 T0,
                 List.of(
-                    new Link(
-                        dns,
-                        new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 1),
-                        T0,
-                        T0),
+                    new Link(dns, LinkTotals.udp(35, 51, 1, 1, Map.of()), T0, T0),
                     link(Endpoint.host("198.18.0.1"), 8080, 100))));
     assertThat(appended.toString())
         .contains("198.18.0.2:53/udp")
@@ -162,6 +158,6 @@ class TerminalLinkViewTest {
   private static Link link(Endpoint client, int port, long bytes) {
     LinkKey key =
         new LinkKey(client, Endpoint.host("198.18.0.2"), port, NetworkType.IPV4, Observer.CLIENT);
-    return new Link(key, new LinkTotals(bytes, 0, 1, 0, Map.of(), 0, RttSummary.EMPTY), T0, T0);
+    return new Link(key, LinkTotals.tcp(bytes, 0, 1, 0, Map.of(), 0, RttSummary.EMPTY), T0, T0);
   }
 }

@@ -102,7 +102,7 @@ class LinkMetricsTest {
         new Link(
             new LinkKey(
                 pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
-            new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+            LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
             FIRST_SEEN,
             FIRST_SEEN);
     metrics.publish(List.of(detailed), List.of());
@@ -138,7 +138,7 @@ class LinkMetricsTest {
                 NetworkType.IPV4,
                 Observer.CLIENT,
                 Optional.of(new Endpoint("shop", "Service", "orders-api"))),
-            new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+            LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
             FIRST_SEEN,
             FIRST_SEEN);
     metrics.publish(List.of(throughService), List.of());
@@ -164,7 +164,7 @@ class LinkMetricsTest {
     Link failing =
         new Link(
             key(9),
-            new LinkTotals(
+            LinkTotals.tcp(
                 0,
                 0,
                 0,
@@ -316,11 +316,7 @@ class LinkMetricsTest {
             Transport.UDP);
     metrics.publish(
         List.of(
-            new Link(
-                udp,
-                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 2),
-                FIRST_SEEN,
-                NOW),
+            new Link(udp, LinkTotals.udp(35, 51, 1, 2, Map.of()), FIRST_SEEN, NOW),
             link(8080, 100, 200)),
         List.of());
 
@@ -380,17 +376,8 @@ class LinkMetricsTest {
             Transport.UDP);
     metrics.publish(
         List.of(
-            new Link(
-                dns,
-                new LinkTotals(
-                    300, 500, 0, 0, Map.of(), 0, RttSummary.EMPTY, 8, 7, Map.of(0, 5L, 3, 2L)),
-                FIRST_SEEN,
-                NOW),
-            new Link(
-                other,
-                new LinkTotals(1, 0, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 0),
-                FIRST_SEEN,
-                NOW)),
+            new Link(dns, LinkTotals.udp(300, 500, 8, 7, Map.of(0, 5L, 3, 2L)), FIRST_SEEN, NOW),
+            new Link(other, LinkTotals.udp(1, 0, 1, 0, Map.of()), FIRST_SEEN, NOW)),
         List.of());
 
     Map<String, MetricData> byName = produce();
@@ -441,11 +428,7 @@ class LinkMetricsTest {
             Transport.UDP);
     compatible.publish(
         List.of(
-            new Link(
-                udp,
-                new LinkTotals(35, 51, 0, 0, Map.of(), 0, RttSummary.EMPTY, 1, 1),
-                FIRST_SEEN,
-                NOW),
+            new Link(udp, LinkTotals.udp(35, 51, 1, 1, Map.of()), FIRST_SEEN, NOW),
             link(3550, 2000, 537)),
         List.of());
     metrics.publish(List.of(link(8080, 1, 1)), List.of());
@@ -465,7 +448,7 @@ class LinkMetricsTest {
     counts[1] = 2L;
     return new Link(
         key(80),
-        new LinkTotals(
+        LinkTotals.tcp(
             10, 10, 1, 1, Map.of(), 0, new RttSummary(2, 400, 150, 250, List.of(counts))),
         FIRST_SEEN,
         NOW);
@@ -527,7 +510,7 @@ class LinkMetricsTest {
   private static Link link(int port, long transmit, long receive) {
     return new Link(
         key(port),
-        new LinkTotals(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+        LinkTotals.tcp(transmit, receive, 1, 0, Map.of(), 0, RttSummary.EMPTY),
         FIRST_SEEN,
         NOW);
   }

@@ -121,7 +121,7 @@ class LinkSeriesCountTest {
             .build();
     try {
       LinkKey key = new LinkKey(client, server, 8080, NetworkType.IPV4, observer);
-      LinkTotals totals = new LinkTotals(100, 200, 3, 1, failures, 0, RttSummary.EMPTY);
+      LinkTotals totals = LinkTotals.tcp(100, 200, 3, 1, failures, 0, RttSummary.EMPTY);
       links.publish(List.of(new Link(key, totals, NOW.minusSeconds(30), NOW)), List.of());
       return SelfMetricsScrapeTest.scrape(port)
           .lines()

@@ -216,7 +216,7 @@ class NewSeriesAtZeroTest {
                 .mapToObj(i -> i == 1 ? 4L : 0L)
                 .toList());
     LinkTotals totals =
-        new LinkTotals(transmit, receive, 3, active, Map.of(FailureReason.REFUSED, 2L), 0, rtt);
+        LinkTotals.tcp(transmit, receive, 3, active, Map.of(FailureReason.REFUSED, 2L), 0, rtt);
     return new Link(key, totals, NOW.minusSeconds(30), NOW);
   }
 }

@@ -52,7 +52,7 @@ class PrometheusLabelsFuzzTest {
                       1000 + i,
                       NetworkType.IPV4,
                       Observer.CLIENT),
-                  new LinkTotals(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+                  LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
                   T,
                   T));
         }

@@ -42,7 +42,7 @@ class LinkJsonFuzzTest {
                   8080,
                   NetworkType.IPV4,
                   Observer.CLIENT),
-              new LinkTotals(1, 2, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+              LinkTotals.tcp(1, 2, 1, 0, Map.of(), 0, RttSummary.EMPTY),
               T,
               T);
 

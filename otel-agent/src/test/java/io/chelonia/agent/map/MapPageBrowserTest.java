@@ -50,7 +50,7 @@ class MapPageBrowserTest {
                 443,
                 NetworkType.IPV4,
                 Observer.CLIENT),
-            new LinkTotals(
+            LinkTotals.tcp(
                 1234567,
                 7654321,
                 2,
@@ -109,7 +109,7 @@ class MapPageBrowserTest {
       links.add(
           new Link(
               new LinkKey(client, server, 8000 + i / 250, NetworkType.IPV4, Observer.CLIENT),
-              new LinkTotals(
+              LinkTotals.tcp(
                   1000L * i,
                   2000L * i,
                   i,

@@ -38,7 +38,7 @@ class MapServerTest {
               8080,
               NetworkType.IPV4,
               Observer.CLIENT),
-          new LinkTotals(
+          LinkTotals.tcp(
               90021,
               210003,
               3,
