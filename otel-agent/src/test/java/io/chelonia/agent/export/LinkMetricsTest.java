@@ -14,11 +14,13 @@ import io.chelonia.agent.link.NetworkType;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.RttSummary;
 import io.chelonia.agent.link.Transport;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.assertj.HistogramAssert;
+import io.opentelemetry.sdk.testing.assertj.HistogramPointAssert;
 import io.opentelemetry.sdk.testing.assertj.LongPointAssert;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,6 +39,7 @@ class LinkMetricsTest {
   private static final long FIRST_SEEN_NANOS = FIRST_SEEN.getEpochSecond() * 1_000_000_000L;
   private static final long NOW_NANOS = NOW.getEpochSecond() * 1_000_000_000L;
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final AttributeKey<String> RESPONSE_CODE = stringKey("dns.response_code");
 
   private final LinkMetrics metrics = new LinkMetrics(MetricsOptions.defaults(), CLOCK, "1.2.3");
 
@@ -98,29 +101,18 @@ class LinkMetricsTest {
   @Test
   void podAndAddressAttributesAppearOnlyWhenTheEndpointCarriesThem() {
     Endpoint pod = new Endpoint("shop", "Deployment", "cart", "cart-7d9f-abcde", "10.1.2.3");
-    Link detailed =
-        new Link(
-            new LinkKey(
-                pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
-            LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
-            FIRST_SEEN,
-            FIRST_SEEN);
-    metrics.publish(List.of(detailed), List.of());
 
-    assertThat(produce().get(LinkMetrics.CONNECTIONS))
-        .hasLongSumSatisfying(
-            sum ->
-                sum.hasPointsSatisfying(
-                    point ->
-                        point
-                            .hasAttribute(LinkAttributes.CLIENT_POD, "cart-7d9f-abcde")
-                            .hasAttribute(LinkAttributes.CLIENT_ADDRESS, "10.1.2.3")
-                            .hasAttributesSatisfying(
-                                attributes -> {
-                                  assertThat(attributes.get(LinkAttributes.SERVER_POD)).isNull();
-                                  assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS))
-                                      .isNull();
-                                })));
+    assertOneConnectionPoint(
+        new LinkKey(pod, Endpoint.external("198.18.0.2"), 443, NetworkType.IPV4, Observer.CLIENT),
+        point ->
+            point
+                .hasAttribute(LinkAttributes.CLIENT_POD, "cart-7d9f-abcde")
+                .hasAttribute(LinkAttributes.CLIENT_ADDRESS, "10.1.2.3")
+                .hasAttributesSatisfying(
+                    attributes -> {
+                      assertThat(attributes.get(LinkAttributes.SERVER_POD)).isNull();
+                      assertThat(attributes.get(LinkAttributes.SERVER_ADDRESS)).isNull();
+                    }));
   }
 
   @Test
@@ -129,34 +121,25 @@ class LinkMetricsTest {
         new Endpoint("shop", "Deployment", "checkout").withTopology("eu-west-1a", "eu-west-1");
     Endpoint backend =
         new Endpoint("shop", "Deployment", "orders-api").withTopology("eu-west-1b", "eu-west-1");
-    Link throughService =
-        new Link(
-            new LinkKey(
-                client,
-                backend,
-                8080,
-                NetworkType.IPV4,
-                Observer.CLIENT,
-                Optional.of(new Endpoint("shop", "Service", "orders-api"))),
-            LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
-            FIRST_SEEN,
-            FIRST_SEEN);
-    metrics.publish(List.of(throughService), List.of());
 
-    assertThat(produce().get(LinkMetrics.CONNECTIONS))
-        .hasLongSumSatisfying(
-            sum ->
-                sum.hasPointsSatisfying(
-                    point ->
-                        point
-                            .hasAttribute(LinkAttributes.SERVER_NAME, "orders-api")
-                            .hasAttribute(LinkAttributes.SERVER_KIND, "Deployment")
-                            .hasAttribute(LinkAttributes.SERVER_SERVICE_NAME, "orders-api")
-                            .hasAttribute(LinkAttributes.SERVER_SERVICE_NAMESPACE, "shop")
-                            .hasAttribute(LinkAttributes.CLIENT_ZONE, "eu-west-1a")
-                            .hasAttribute(LinkAttributes.SERVER_ZONE, "eu-west-1b")
-                            .hasAttribute(LinkAttributes.CLIENT_REGION, "eu-west-1")
-                            .hasAttribute(LinkAttributes.SERVER_REGION, "eu-west-1")));
+    assertOneConnectionPoint(
+        new LinkKey(
+            client,
+            backend,
+            8080,
+            NetworkType.IPV4,
+            Observer.CLIENT,
+            Optional.of(new Endpoint("shop", "Service", "orders-api"))),
+        point ->
+            point
+                .hasAttribute(LinkAttributes.SERVER_NAME, "orders-api")
+                .hasAttribute(LinkAttributes.SERVER_KIND, "Deployment")
+                .hasAttribute(LinkAttributes.SERVER_SERVICE_NAME, "orders-api")
+                .hasAttribute(LinkAttributes.SERVER_SERVICE_NAMESPACE, "shop")
+                .hasAttribute(LinkAttributes.CLIENT_ZONE, "eu-west-1a")
+                .hasAttribute(LinkAttributes.SERVER_ZONE, "eu-west-1b")
+                .hasAttribute(LinkAttributes.CLIENT_REGION, "eu-west-1")
+                .hasAttribute(LinkAttributes.SERVER_REGION, "eu-west-1"));
   }
 
   @Test
@@ -192,14 +175,7 @@ class LinkMetricsTest {
         .hasHistogramSatisfying(
             histogram ->
                 histogram.hasPointsSatisfying(
-                    point ->
-                        point
-                            .hasCount(2)
-                            .hasSum(0.0004)
-                            .hasMin(0.00015)
-                            .hasMax(0.00025)
-                            .hasBucketBoundaries()
-                            .hasBucketCounts(2)));
+                    point -> twoRttSamples(point).hasBucketBoundaries().hasBucketCounts(2)));
   }
 
   @Test
@@ -213,11 +189,7 @@ class LinkMetricsTest {
             histogram ->
                 histogram.hasPointsSatisfying(
                     point ->
-                        point
-                            .hasCount(2)
-                            .hasSum(0.0004)
-                            .hasMin(0.00015)
-                            .hasMax(0.00025)
+                        twoRttSamples(point)
                             .hasBucketBoundaries(
                                 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -305,42 +277,25 @@ class LinkMetricsTest {
 
   @Test
   void aUdpLinkHasBytesAndDatagramsEachWayAndNoConnectionSeries() {
-    LinkKey udp =
-        new LinkKey(
-            Endpoint.host("198.18.0.1"),
-            Endpoint.external("198.18.0.2"),
-            53,
-            NetworkType.IPV4,
-            Observer.CLIENT,
-            Optional.empty(),
-            Transport.UDP);
     metrics.publish(
-        List.of(
-            new Link(udp, LinkTotals.udp(35, 51, 1, 2, Map.of()), FIRST_SEEN, NOW),
-            link(8080, 100, 200)),
+        List.of(udpLink(53, LinkTotals.udp(35, 51, 1, 2, Map.of())), link(8080, 100, 200)),
         List.of());
 
     Map<String, MetricData> byName = produce();
 
-    Attributes transmit =
-        hostToExternal(53, "transmit").toBuilder().put("network.transport", "udp").build();
-    Attributes receive =
-        hostToExternal(53, "receive").toBuilder().put("network.transport", "udp").build();
     assertThat(byName.get(LinkMetrics.DATAGRAMS))
         .hasUnit("{datagram}")
         .hasLongSumSatisfying(
             sum ->
                 sum.isMonotonic()
                     .isCumulative()
-                    .hasPointsSatisfying(
-                        point -> point.hasValue(1).hasAttributes(transmit),
-                        point -> point.hasValue(2).hasAttributes(receive)));
+                    .hasPointsSatisfying(udpPoint(53, "transmit", 1), udpPoint(53, "receive", 2)));
     assertThat(byName.get(LinkMetrics.BYTES))
         .hasLongSumSatisfying(
             sum ->
                 sum.hasPointsSatisfying(
-                    point -> point.hasValue(35).hasAttributes(transmit),
-                    point -> point.hasValue(51).hasAttributes(receive),
+                    udpPoint(53, "transmit", 35),
+                    udpPoint(53, "receive", 51),
                     linkBytes(8080, "transmit", 100),
                     linkBytes(8080, "receive", 200)));
     // The connection series are the TCP link's only.
@@ -356,80 +311,34 @@ class LinkMetricsTest {
 
   @Test
   void aClientsLinkToPort53HasItsAnswersByResponseCodeAndItsQueriesWithoutAnswer() {
-    LinkKey dns =
-        new LinkKey(
-            Endpoint.host("198.18.0.1"),
-            Endpoint.external("198.18.0.2"),
-            53,
-            NetworkType.IPV4,
-            Observer.CLIENT,
-            Optional.empty(),
-            Transport.UDP);
-    LinkKey other =
-        new LinkKey(
-            Endpoint.host("198.18.0.1"),
-            Endpoint.external("198.18.0.2"),
-            5353,
-            NetworkType.IPV4,
-            Observer.CLIENT,
-            Optional.empty(),
-            Transport.UDP);
     metrics.publish(
         List.of(
-            new Link(dns, LinkTotals.udp(300, 500, 8, 7, Map.of(0, 5L, 3, 2L)), FIRST_SEEN, NOW),
-            new Link(other, LinkTotals.udp(1, 0, 1, 0, Map.of()), FIRST_SEEN, NOW)),
+            udpLink(53, LinkTotals.udp(300, 500, 8, 7, Map.of(0, 5L, 3, 2L))),
+            udpLink(5353, LinkTotals.udp(1, 0, 1, 0, Map.of()))),
         List.of());
 
     Map<String, MetricData> byName = produce();
 
-    Attributes link =
-        hostToExternal(53, "transmit").toBuilder()
-            .remove(LinkAttributes.DIRECTION)
-            .put("network.transport", "udp")
-            .build();
     assertThat(byName.get(LinkMetrics.DNS_ANSWERS))
         .hasUnit("{answer}")
         .hasLongSumSatisfying(
             sum ->
                 sum.isMonotonic()
                     .hasPointsSatisfying(
-                        point ->
-                            point
-                                .hasValue(5)
-                                .hasAttributes(
-                                    link.toBuilder().put("dns.response_code", "NOERROR").build()),
-                        point ->
-                            point
-                                .hasValue(2)
-                                .hasAttributes(
-                                    link.toBuilder()
-                                        .put("dns.response_code", "NXDOMAIN")
-                                        .build())));
+                        resolverPoint(5, Attributes.of(RESPONSE_CODE, "NOERROR")),
+                        resolverPoint(2, Attributes.of(RESPONSE_CODE, "NXDOMAIN"))));
     // Only the link to port 53 has it: 8 queries, 7 answers.
     assertThat(byName.get(LinkMetrics.DNS_UNANSWERED))
         .hasUnit("{query}")
         .hasLongSumSatisfying(
-            sum ->
-                sum.isNotMonotonic()
-                    .hasPointsSatisfying(point -> point.hasValue(1).hasAttributes(link)));
+            sum -> sum.isNotMonotonic().hasPointsSatisfying(resolverPoint(1, Attributes.empty())));
   }
 
   @Test
   void aTcpOnlyMapHasNoDatagramsMetricAndCarettaStaysTcp() {
     LinkMetrics compatible = new LinkMetrics(new MetricsOptions(2000, true), CLOCK, "1");
-    LinkKey udp =
-        new LinkKey(
-            Endpoint.host("198.18.0.1"),
-            Endpoint.external("198.18.0.2"),
-            53,
-            NetworkType.IPV4,
-            Observer.CLIENT,
-            Optional.empty(),
-            Transport.UDP);
     compatible.publish(
-        List.of(
-            new Link(udp, LinkTotals.udp(35, 51, 1, 1, Map.of()), FIRST_SEEN, NOW),
-            link(3550, 2000, 537)),
+        List.of(udpLink(53, LinkTotals.udp(35, 51, 1, 1, Map.of())), link(3550, 2000, 537)),
         List.of());
     metrics.publish(List.of(link(8080, 1, 1)), List.of());
 
@@ -452,6 +361,11 @@ class LinkMetricsTest {
             10, 10, 1, 1, Map.of(), 0, new RttSummary(2, 400, 150, 250, List.of(counts))),
         FIRST_SEEN,
         NOW);
+  }
+
+  /** The RTT point of {@link #twoRttSamples()}, in seconds, its buckets left to the caller. */
+  private static HistogramPointAssert twoRttSamples(HistogramPointAssert point) {
+    return point.hasCount(2).hasSum(0.0004).hasMin(0.00015).hasMax(0.00025);
   }
 
   private Map<String, MetricData> produce() {
@@ -488,6 +402,41 @@ class LinkMetricsTest {
     return point -> point.hasValue(value).hasAttributes(hostToExternal(port, direction));
   }
 
+  /** A point of {@link #udpLink}'s on {@code port}, in {@code direction}. */
+  private static Consumer<LongPointAssert> udpPoint(long port, String direction, long value) {
+    Attributes udp =
+        hostToExternal(port, direction).toBuilder().put("network.transport", "udp").build();
+    return point -> point.hasValue(value).hasAttributes(udp);
+  }
+
+  /**
+   * A point of the client's UDP link to port 53, which has no direction, with {@code more}
+   * attributes.
+   */
+  private static Consumer<LongPointAssert> resolverPoint(long value, Attributes more) {
+    Attributes link =
+        hostToExternal(53, "transmit").toBuilder()
+            .remove(LinkAttributes.DIRECTION)
+            .put("network.transport", "udp")
+            .putAll(more)
+            .build();
+    return point -> point.hasValue(value).hasAttributes(link);
+  }
+
+  /** Publishes one link with one connection and asserts its one connections point. */
+  private void assertOneConnectionPoint(LinkKey key, Consumer<LongPointAssert> point) {
+    metrics.publish(
+        List.of(
+            new Link(
+                key,
+                LinkTotals.tcp(1, 1, 1, 0, Map.of(), 0, RttSummary.EMPTY),
+                FIRST_SEEN,
+                FIRST_SEEN)),
+        List.of());
+    assertThat(produce().get(LinkMetrics.CONNECTIONS))
+        .hasLongSumSatisfying(sum -> sum.hasPointsSatisfying(point));
+  }
+
   /** The overflow series carries only the overflow marker and the direction. */
   private static Consumer<LongPointAssert> overflowBytes(String direction, long value) {
     return point ->
@@ -499,12 +448,23 @@ class LinkMetricsTest {
   }
 
   private static LinkKey key(int port) {
+    return key(port, Transport.TCP);
+  }
+
+  /** The key of a link from host 198.18.0.1 to external 198.18.0.2, seen by the client. */
+  private static LinkKey key(int port, Transport transport) {
     return new LinkKey(
         Endpoint.host("198.18.0.1"),
         Endpoint.external("198.18.0.2"),
         port,
         NetworkType.IPV4,
-        Observer.CLIENT);
+        Observer.CLIENT,
+        Optional.empty(),
+        transport);
+  }
+
+  private static Link udpLink(int port, LinkTotals totals) {
+    return new Link(key(port, Transport.UDP), totals, FIRST_SEEN, NOW);
   }
 
   private static Link link(int port, long transmit, long receive) {
