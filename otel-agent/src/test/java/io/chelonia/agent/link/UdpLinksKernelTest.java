@@ -7,14 +7,12 @@ import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.kernel.HarvestPath;
 import io.chelonia.agent.kernel.KernelOptions;
 import io.chelonia.agent.kernel.KernelSockets;
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.testing.Command;
-import io.chelonia.agent.testing.Dnsmasq;
 import io.chelonia.agent.testing.NetnsHosts;
+import io.chelonia.agent.testing.NetnsResolver;
 import io.chelonia.agent.testing.UdpExchange;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,13 +37,12 @@ class UdpLinksKernelTest {
   private static final String NAME = "api.chelonia.test";
 
   private static NetnsHosts hosts;
-  private static Dnsmasq dns;
-  private static Path netnsEtc;
+  private static NetnsResolver resolver;
 
   private LinkPipeline pipeline;
 
   @BeforeAll
-  static void createHosts() throws IOException {
+  static void createHosts() {
     hosts =
         NetnsHosts.create(
             "udp",
@@ -54,30 +51,14 @@ class UdpLinksKernelTest {
                 InetAddress.ofLiteral("198.18.43.2"),
                 InetAddress.ofLiteral("2001:db8:43::1"),
                 InetAddress.ofLiteral("2001:db8:43::2")));
-    netnsEtc = Path.of("/etc/netns", hosts.nameA());
-    Files.createDirectories(netnsEtc);
-    Files.writeString(
-        netnsEtc.resolve("resolv.conf"),
-        "nameserver " + hosts.ipv4B().getHostAddress() + "\noptions timeout:2 attempts:2\n");
-    dns =
-        Dnsmasq.start(
-            hosts.nameB(),
-            List.of(hosts.ipv4B()),
-            List.of("--host-record=" + NAME + "," + hosts.ipv4B().getHostAddress()));
+    // No resolver on B's IPv6 address: a query there goes unanswered.
+    resolver =
+        NetnsResolver.on(hosts).listenOn(hosts.ipv4B()).hostRecord(NAME, hosts.ipv4B()).start();
   }
 
   @AfterAll
-  static void removeHosts() throws IOException {
-    if (dns != null) {
-      dns.close();
-    }
-    if (netnsEtc != null) {
-      Files.deleteIfExists(netnsEtc.resolve("resolv.conf"));
-      Files.deleteIfExists(netnsEtc);
-    }
-    if (hosts != null) {
-      hosts.close();
-    }
+  static void removeHosts() {
+    Closing.closeAll(resolver, hosts);
   }
 
   @BeforeEach

@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.ResolverChain;
 import io.chelonia.agent.kernel.KernelOptions;
+import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.link.Link;
 import io.chelonia.agent.link.LinkPipeline;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.Await;
-import io.chelonia.agent.testing.Dnsmasq;
 import io.chelonia.agent.testing.NetnsHosts;
+import io.chelonia.agent.testing.NetnsResolver;
 import io.chelonia.agent.testing.ResolvingClient;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,47 +37,25 @@ class DnsNamesKernelTest {
   private static final AtomicInteger PORTS = new AtomicInteger(18_431);
 
   private static NetnsHosts hosts;
-  private static Dnsmasq dns;
-  private static Path netnsEtc;
+  private static NetnsResolver resolver;
 
   private DnsNames names;
   private LinkPipeline pipeline;
 
   @BeforeAll
-  static void startResolver() throws IOException {
+  static void startResolver() {
     hosts = NetnsHosts.create();
-    // ip netns exec mounts /etc/netns/<name>/resolv.conf over /etc/resolv.conf for A's processes.
-    netnsEtc = Path.of("/etc/netns", hosts.nameA());
-    Files.createDirectories(netnsEtc);
-    Files.writeString(
-        netnsEtc.resolve("resolv.conf"),
-        "nameserver " + hosts.ipv4B().getHostAddress() + "\noptions timeout:2 attempts:2\n");
-    dns =
-        Dnsmasq.start(
-            hosts.nameB(),
-            List.of(hosts.ipv4B(), hosts.ipv6B()),
-            List.of(
-                "--host-record="
-                    + NAME
-                    + ","
-                    + hosts.ipv4B().getHostAddress()
-                    + ","
-                    + hosts.ipv6B().getHostAddress(),
-                "--cname=" + ALIAS + "," + NAME));
+    resolver =
+        NetnsResolver.on(hosts)
+            .listenOn(hosts.ipv4B(), hosts.ipv6B())
+            .hostRecord(NAME, hosts.ipv4B(), hosts.ipv6B())
+            .cname(ALIAS, NAME)
+            .start();
   }
 
   @AfterAll
-  static void stopResolver() throws IOException {
-    if (dns != null) {
-      dns.close();
-    }
-    if (netnsEtc != null) {
-      Files.deleteIfExists(netnsEtc.resolve("resolv.conf"));
-      Files.deleteIfExists(netnsEtc);
-    }
-    if (hosts != null) {
-      hosts.close();
-    }
+  static void stopResolver() {
+    Closing.closeAll(resolver, hosts);
   }
 
   @BeforeEach
