@@ -9,12 +9,10 @@ import static io.chelonia.agent.testing.KubeProxyNode.SERVICE_PORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chelonia.agent.testing.KubeProxyNode;
-import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,38 +22,18 @@ import org.junit.jupiter.api.Test;
  * direction names the backend the DNAT rule chose. Needs root; fails, never skips, without it.
  */
 class ConntrackKernelTest {
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static final int LOCAL_PORT = 40_123;
-  private static KubeProxyNode node;
+  @AutoClose private static KubeProxyNode node;
 
   @BeforeAll
   static void createNode() {
     node = KubeProxyNode.create();
   }
 
-  @AfterAll
-  static void removeNode() {
-    node.close();
-  }
-
   @Test
-  @SuppressWarnings("try") // The backends only need to be listening, and to go at the end.
   void connectionToClusterIpIsFoundWithTheBackendThatAnswered() {
-    try (TrafficPeerProcess a = backend(node.backendA());
-        TrafficPeerProcess b = backend(node.backendB());
-        TrafficPeerProcess client =
-            TrafficPeerProcess.start(
-                Optional.of(node.node()),
-                "client",
-                SERVICE_IP.getHostAddress(),
-                String.valueOf(SERVICE_PORT),
-                "100",
-                "200",
-                "1",
-                "--local-port",
-                String.valueOf(LOCAL_PORT));
-        Conntrack conntrack = Conntrack.open()) {
-      assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
+    node.callService(node.node(), LOCAL_PORT, 100, 200, 1);
+    try (Conntrack conntrack = Conntrack.open()) {
       Path nodeNamespace = KubeProxyNode.namespaceFile(node.node());
 
       ConnectionTuple original =
@@ -82,9 +60,5 @@ class ConntrackKernelTest {
       assertThat(conntrack.replyOf(nobody, KubeProxyNode.namespaceFile(node.node()))).isEmpty();
       assertThat(conntrack.replyOf(nobody)).isEmpty();
     }
-  }
-
-  private static TrafficPeerProcess backend(String namespace) {
-    return KubeProxyNode.startBackend(namespace, 200, 100, 1, PEER_TIMEOUT);
   }
 }

@@ -33,6 +33,9 @@ public final class KubeProxyNode implements AutoCloseable {
   /** Both backends listen on this port (each in its own namespace), as one Deployment's pods do. */
   public static final int BACKEND_PORT = 8080;
 
+  /** How long a backend may take to listen, and a client to finish. */
+  public static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
+
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final String node;
@@ -152,11 +155,42 @@ public final class KubeProxyNode implements AutoCloseable {
   }
 
   /**
+   * Calls the ClusterIP {@link #SERVICE_IP}:{@link #SERVICE_PORT} from {@code clientNamespace}
+   * ({@link #node} or {@link #clientPod}) {@code connections} times, sending {@code request} and
+   * reading {@code response} bytes each time, with both backends listening; returns once the client
+   * has exited and the backends are gone. The connections' conntrack entries outlive them.
+   *
+   * @param localPort the client's local port, or 0 for one the kernel picks
+   */
+  @SuppressWarnings("try") // The backends only need to be listening, and to go at the end.
+  public void callService(
+      String clientNamespace, int localPort, long request, long response, int connections) {
+    try (TrafficPeerProcess a = startBackend(backendA, response, request, connections);
+        TrafficPeerProcess b = startBackend(backendB, response, request, connections);
+        TrafficPeerProcess client =
+            TrafficPeerProcess.start(
+                Optional.of(clientNamespace),
+                "client",
+                SERVICE_IP.getHostAddress(),
+                String.valueOf(SERVICE_PORT),
+                String.valueOf(request),
+                String.valueOf(response),
+                String.valueOf(connections),
+                "--local-port",
+                String.valueOf(localPort))) {
+      int exit = client.awaitExit(PEER_TIMEOUT);
+      if (exit != 0) {
+        throw new AssertionError("client exited with " + exit + ": " + client.stderr());
+      }
+    }
+  }
+
+  /**
    * Starts a backend server in one of the backend namespaces, on {@link #BACKEND_PORT}, and waits
    * until it listens. It serves up to {@code connections}: the rules decide how many it gets.
    */
-  public static TrafficPeerProcess startBackend(
-      String namespace, long bytesToSend, long bytesToReceive, int connections, Duration timeout) {
+  private static TrafficPeerProcess startBackend(
+      String namespace, long bytesToSend, long bytesToReceive, int connections) {
     TrafficPeerProcess server =
         TrafficPeerProcess.start(
             Optional.of(namespace),
@@ -167,7 +201,7 @@ public final class KubeProxyNode implements AutoCloseable {
             String.valueOf(bytesToReceive),
             String.valueOf(connections));
     try {
-      server.awaitLine("LISTENING", timeout);
+      server.awaitLine("LISTENING", PEER_TIMEOUT);
       return server;
     } catch (RuntimeException | AssertionError e) {
       server.close();

@@ -13,10 +13,9 @@ import io.chelonia.agent.kernel.SocketSnapshot;
 import io.chelonia.agent.testing.Await;
 import io.chelonia.agent.testing.KubeProxyNode;
 import io.chelonia.agent.testing.Sockets;
-import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,44 +25,22 @@ import org.junit.jupiter.api.Test;
  * no translation; the node's has it. Needs root; fails, never skips, without it.
  */
 class ConntrackDestinationsKernelTest {
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static final int LOCAL_PORT = 40_124;
-  private static KubeProxyNode node;
+  @AutoClose private static KubeProxyNode node;
 
   @BeforeAll
   static void createNode() {
     node = KubeProxyNode.create();
   }
 
-  @AfterAll
-  static void removeNode() {
-    node.close();
-  }
-
   @Test
-  @SuppressWarnings("try") // The backends only need to be listening, and to go at the end.
   void podsConnectionIsFoundTranslatedInTheNodesNamespaceAfterItsOwn() {
+    node.callService(node.clientPod(), LOCAL_PORT, 10, 20, 1);
     NamespaceDirectory directory = new NamespaceDirectory();
-    try (TrafficPeerProcess a =
-            KubeProxyNode.startBackend(node.backendA(), 20, 10, 1, PEER_TIMEOUT);
-        TrafficPeerProcess b =
-            KubeProxyNode.startBackend(node.backendB(), 20, 10, 1, PEER_TIMEOUT);
-        TrafficPeerProcess client =
-            TrafficPeerProcess.start(
-                Optional.of(node.clientPod()),
-                "client",
-                SERVICE_IP.getHostAddress(),
-                String.valueOf(SERVICE_PORT),
-                "10",
-                "20",
-                "1",
-                "--local-port",
-                String.valueOf(LOCAL_PORT));
-        ConntrackDestinations throughNode =
+    try (ConntrackDestinations throughNode =
             new ConntrackDestinations(
                 directory, Optional.of(KubeProxyNode.namespaceFile(node.node())));
         ConntrackDestinations agentsOwnOnly = new ConntrackDestinations(directory)) {
-      assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
       SocketSnapshot socket =
           Sockets.client(
                   CLIENT_POD.getHostAddress(),

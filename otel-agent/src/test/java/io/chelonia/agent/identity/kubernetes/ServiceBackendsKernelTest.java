@@ -32,7 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +44,6 @@ import org.junit.jupiter.api.Test;
  * no endpoints (REJECT) counts as refused on the Service's edge. Needs root; fails, never skips.
  */
 class ServiceBackendsKernelTest {
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(60);
   private static final int CONNECTIONS = 16;
   private static final long REQUEST = 1234;
   private static final long RESPONSE = 4321;
@@ -56,8 +55,8 @@ class ServiceBackendsKernelTest {
   private static final String ZONE = "eu-west-1a";
   private static final String REGION = "eu-west-1";
 
-  private static KubeProxyNode node;
-  private static KubernetesApiServer api;
+  @AutoClose private static KubeProxyNode node;
+  @AutoClose private static KubernetesApiServer api;
   private static Path agentKubeconfig;
 
   @BeforeAll
@@ -81,16 +80,7 @@ class ServiceBackendsKernelTest {
     cluster.service("shop", "empty-api", EMPTY_SERVICE_IP.getHostAddress());
   }
 
-  @AfterAll
-  static void removeNodeAndCluster() {
-    if (api != null) {
-      api.close();
-    }
-    node.close();
-  }
-
   @Test
-  @SuppressWarnings("try") // The backends only need to be listening, and to go at the end.
   void clientOfAServiceHasOneLinkToEachBackendDeploymentWithExactBytes() throws IOException {
     try (KubernetesNames names =
             KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
@@ -104,25 +94,16 @@ class ServiceBackendsKernelTest {
       await("informers synced", names::hasSynced);
       pipeline.poll();
 
-      try (TrafficPeerProcess stable = backend(node.backendA());
-          TrafficPeerProcess canary = backend(node.backendB());
-          TrafficPeerProcess client =
-              TrafficPeerProcess.start(
-                  Optional.of(node.node()),
-                  "client",
-                  SERVICE_IP.getHostAddress(),
-                  String.valueOf(SERVICE_PORT),
-                  String.valueOf(REQUEST),
-                  String.valueOf(RESPONSE),
-                  String.valueOf(CONNECTIONS));
-          TrafficPeerProcess refused =
-              TrafficPeerProcess.start(
-                  Optional.of(node.node()),
-                  "connect-refused",
-                  EMPTY_SERVICE_IP.getHostAddress(),
-                  String.valueOf(SERVICE_PORT))) {
-        assertThat(client.awaitExit(PEER_TIMEOUT)).as("client exit").isZero();
-        assertThat(refused.awaitExit(PEER_TIMEOUT)).as("refused client exit").isZero();
+      node.callService(node.node(), 0, REQUEST, RESPONSE, CONNECTIONS);
+      try (TrafficPeerProcess refused =
+          TrafficPeerProcess.start(
+              Optional.of(node.node()),
+              "connect-refused",
+              EMPTY_SERVICE_IP.getHostAddress(),
+              String.valueOf(SERVICE_PORT))) {
+        assertThat(refused.awaitExit(KubeProxyNode.PEER_TIMEOUT))
+            .as("refused client exit")
+            .isZero();
       }
 
       // Counted once the naming wait let the sockets go: every connection, on one of two links.
@@ -195,9 +176,5 @@ class ServiceBackendsKernelTest {
             .toList();
     assertThat(links).as("server-side links of %s", backend).hasSize(1);
     return links.getFirst();
-  }
-
-  private static TrafficPeerProcess backend(String namespace) {
-    return KubeProxyNode.startBackend(namespace, RESPONSE, REQUEST, CONNECTIONS, PEER_TIMEOUT);
   }
 }
