@@ -11,10 +11,12 @@ import io.chelonia.agent.link.LinkPoll;
 import io.chelonia.agent.link.Observer;
 import io.chelonia.agent.link.PipelineConfig;
 import io.chelonia.agent.testing.NetnsHosts;
+import io.chelonia.agent.testing.PeerExchange;
 import io.chelonia.agent.testing.TrafficPeerProcess;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,29 +32,9 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess server =
-            TrafficPeerProcess.startAs(
-                "orders-api",
-                Optional.of(hosts.nameB()),
-                "server",
-                "198.18.0.2",
-                "0",
-                "300",
-                "700",
-                "1",
-                "--hold")) {
-      int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      try (TrafficPeerProcess client =
-          TrafficPeerProcess.startAs(
-              "checkout",
-              Optional.of(hosts.nameA()),
-              "client",
-              "198.18.0.2",
-              String.valueOf(port),
-              "700",
-              "300",
-              "1",
-              "--hold")) {
+        TrafficPeerProcess server = heldServer(hosts, "orders-api", 300, 700, 1)) {
+      int port = PeerExchange.port(server);
+      try (TrafficPeerProcess client = heldClient(hosts, "checkout", port, 700, 300, 1)) {
         client.awaitLine("HELD", PEER_TIMEOUT);
 
         Endpoint checkout = new Endpoint(HOST, LocalNames.KIND_PROCESS, "checkout");
@@ -95,56 +77,14 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess orders =
-            TrafficPeerProcess.startAs(
-                "orders-api",
-                Optional.of(hosts.nameB()),
-                "server",
-                "198.18.0.2",
-                "0",
-                "300",
-                "700",
-                "1",
-                "--hold");
-        TrafficPeerProcess stock =
-            TrafficPeerProcess.startAs(
-                "stock-api",
-                Optional.of(hosts.nameB()),
-                "server",
-                "198.18.0.2",
-                "0",
-                "30",
-                "70",
-                "1",
-                "--hold")) {
-      int ordersPort = Integer.parseInt(orders.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      int stockPort = Integer.parseInt(stock.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
+        TrafficPeerProcess orders = heldServer(hosts, "orders-api", 300, 700, 1);
+        TrafficPeerProcess stock = heldServer(hosts, "stock-api", 30, 70, 1)) {
+      int ordersPort = PeerExchange.port(orders);
+      int stockPort = PeerExchange.port(stock);
       try (TrafficPeerProcess checkout =
-              TrafficPeerProcess.startAs(
-                  "checkout",
-                  Optional.of(hosts.nameA()),
-                  "client",
-                  "198.18.0.2",
-                  String.valueOf(ordersPort),
-                  "700",
-                  "300",
-                  "1",
-                  "--hold",
-                  "--local-port",
-                  sharedPort);
+              heldClient(hosts, "checkout", ordersPort, 700, 300, 1, "--local-port", sharedPort);
           TrafficPeerProcess holder =
-              TrafficPeerProcess.startAs(
-                  "holder",
-                  Optional.of(hosts.nameA()),
-                  "client",
-                  "198.18.0.2",
-                  String.valueOf(stockPort),
-                  "70",
-                  "30",
-                  "1",
-                  "--hold",
-                  "--local-port",
-                  sharedPort)) {
+              heldClient(hosts, "holder", stockPort, 70, 30, 1, "--local-port", sharedPort)) {
         checkout.awaitLine("HELD", PEER_TIMEOUT);
         holder.awaitLine("HELD", PEER_TIMEOUT);
 
@@ -186,29 +126,9 @@ class LocalNamesKernelTest {
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local)) {
       pipeline.poll();
-      try (TrafficPeerProcess server =
-          TrafficPeerProcess.startAs(
-              "orders-api",
-              Optional.of(hosts.nameB()),
-              "server",
-              "198.18.0.2",
-              "0",
-              "300",
-              "700",
-              "1",
-              "--hold")) {
-        int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-        try (TrafficPeerProcess client =
-            TrafficPeerProcess.startAs(
-                "checkout",
-                Optional.of(hosts.nameA()),
-                "client",
-                "198.18.0.2",
-                String.valueOf(port),
-                "700",
-                "300",
-                "1",
-                "--hold")) {
+      try (TrafficPeerProcess server = heldServer(hosts, "orders-api", 300, 700, 1)) {
+        int port = PeerExchange.port(server);
+        try (TrafficPeerProcess client = heldClient(hosts, "checkout", port, 700, 300, 1)) {
           client.awaitLine("HELD", PEER_TIMEOUT);
 
           pollUntilOpened(pipeline, port, 2);
@@ -236,29 +156,9 @@ class LocalNamesKernelTest {
     try (NetnsHosts hosts = NetnsHosts.create();
         LocalNames local = localNames();
         LinkPipeline pipeline = pipeline(local);
-        TrafficPeerProcess server =
-            TrafficPeerProcess.startAs(
-                "orders-api",
-                Optional.of(hosts.nameB()),
-                "server",
-                "198.18.0.2",
-                "0",
-                "300",
-                "700",
-                "3",
-                "--hold")) {
-      int port = Integer.parseInt(server.awaitLine("LISTENING", PEER_TIMEOUT).split(" ")[1]);
-      try (TrafficPeerProcess client =
-          TrafficPeerProcess.startAs(
-              "checkout",
-              Optional.of(hosts.nameA()),
-              "client",
-              "198.18.0.2",
-              String.valueOf(port),
-              "700",
-              "300",
-              "3",
-              "--hold")) {
+        TrafficPeerProcess server = heldServer(hosts, "orders-api", 300, 700, 3)) {
+      int port = PeerExchange.port(server);
+      try (TrafficPeerProcess client = heldClient(hosts, "checkout", port, 700, 300, 3)) {
         client.awaitLine("HELD", PEER_TIMEOUT);
         closeAll(client);
       }
@@ -280,6 +180,45 @@ class LocalNamesKernelTest {
     for (TrafficPeerProcess peer : peers) {
       assertThat(peer.awaitExit(PEER_TIMEOUT)).as("exit of %s", peer.pid()).isZero();
     }
+  }
+
+  /** A server process named {@code name} on host B, holding its connections until CLOSE. */
+  private static TrafficPeerProcess heldServer(
+      NetnsHosts hosts, String name, long sends, long receives, int connections) {
+    return TrafficPeerProcess.startAs(
+        name,
+        Optional.of(hosts.nameB()),
+        "server",
+        "198.18.0.2",
+        "0",
+        String.valueOf(sends),
+        String.valueOf(receives),
+        String.valueOf(connections),
+        "--hold");
+  }
+
+  /** A client process named {@code name} on host A to B's {@code port}, holding until CLOSE. */
+  private static TrafficPeerProcess heldClient(
+      NetnsHosts hosts,
+      String name,
+      int port,
+      long sends,
+      long receives,
+      int connections,
+      String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "client",
+                "198.18.0.2",
+                String.valueOf(port),
+                String.valueOf(sends),
+                String.valueOf(receives),
+                String.valueOf(connections),
+                "--hold"));
+    args.addAll(List.of(options));
+    return TrafficPeerProcess.startAs(
+        name, Optional.of(hosts.nameA()), args.toArray(String[]::new));
   }
 
   /** As the agent runs it: the owners from the kernel's owners iterator. */
