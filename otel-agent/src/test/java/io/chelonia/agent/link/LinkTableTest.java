@@ -68,14 +68,7 @@ class LinkTableTest {
     poll(live(accepted.sent(300).received(700)));
 
     Link link = onlyLink();
-    assertThat(link.key())
-        .isEqualTo(
-            new LinkKey(
-                Endpoint.external(CLIENT_IP),
-                Endpoint.host(SERVER_IP),
-                5432,
-                NetworkType.IPV4,
-                Observer.SERVER));
+    assertThat(link.key()).isEqualTo(keySeenBy(Observer.SERVER, 5432));
     assertThat(link.totals().bytesClientToServer()).isEqualTo(700);
     assertThat(link.totals().bytesServerToClient()).isEqualTo(300);
   }
@@ -84,14 +77,7 @@ class LinkTableTest {
   void clientLinkIsKeyedByTheRemotePortWithTheLocalEndAsClient() {
     poll(live(Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established()));
 
-    assertThat(onlyLink().key())
-        .isEqualTo(
-            new LinkKey(
-                Endpoint.host(CLIENT_IP),
-                Endpoint.external(SERVER_IP),
-                5432,
-                NetworkType.IPV4,
-                Observer.CLIENT));
+    assertThat(onlyLink().key()).isEqualTo(keySeenBy(Observer.CLIENT, 5432));
   }
 
   @Test
@@ -106,10 +92,7 @@ class LinkTableTest {
     poll();
 
     Link link = onlyLink();
-    assertThat(link.totals().bytesClientToServer()).isEqualTo(120);
-    assertThat(link.totals().bytesServerToClient()).isEqualTo(3_400);
-    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-    assertThat(link.totals().activeConnections()).isZero();
+    assertCounts(link, 120, 3_400, 1, 0);
     assertThat(link.totals().failures()).isEmpty();
     assertThat(table.counters().trackedSockets()).isZero();
   }
@@ -123,10 +106,7 @@ class LinkTableTest {
 
     poll(closed(conn.sent(1_800).received(2_600).closed()));
     Link link = onlyLink();
-    assertThat(link.totals().bytesClientToServer()).isEqualTo(1_800);
-    assertThat(link.totals().bytesServerToClient()).isEqualTo(2_600);
-    assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-    assertThat(link.totals().activeConnections()).isZero();
+    assertCounts(link, 1_800, 2_600, 1, 0);
     assertThat(table.counters().trackedSockets()).isZero();
   }
 
@@ -143,10 +123,7 @@ class LinkTableTest {
     poll(live(secondLife.sent(400).received(900)));
 
     Link link = onlyLink();
-    assertThat(link.totals().bytesClientToServer()).isEqualTo(1_500 + 400);
-    assertThat(link.totals().bytesServerToClient()).isEqualTo(5_500 + 900);
-    assertThat(link.totals().connectionsOpened()).isEqualTo(2);
-    assertThat(link.totals().activeConnections()).isEqualTo(1);
+    assertCounts(link, 1_500 + 400, 5_500 + 900, 2, 1);
     assertThat(table.counters().trackedSockets()).isEqualTo(1);
   }
 
@@ -298,22 +275,8 @@ class LinkTableTest {
     Map<Observer, LinkKey> keys = new HashMap<>();
     table.links().forEach(link -> keys.put(link.key().observer(), link.key()));
     assertThat(keys).hasSize(2);
-    assertThat(keys.get(Observer.CLIENT))
-        .isEqualTo(
-            new LinkKey(
-                Endpoint.host(CLIENT_IP),
-                Endpoint.external(SERVER_IP),
-                5432,
-                NetworkType.IPV4,
-                Observer.CLIENT));
-    assertThat(keys.get(Observer.SERVER))
-        .isEqualTo(
-            new LinkKey(
-                Endpoint.external(CLIENT_IP),
-                Endpoint.host(SERVER_IP),
-                443,
-                NetworkType.IPV4,
-                Observer.SERVER));
+    assertThat(keys.get(Observer.CLIENT)).isEqualTo(keySeenBy(Observer.CLIENT, 5432));
+    assertThat(keys.get(Observer.SERVER)).isEqualTo(keySeenBy(Observer.SERVER, 443));
   }
 
   @Test
@@ -511,10 +474,7 @@ class LinkTableTest {
             link -> {
               assertThat(link.key())
                   .isEqualTo(new LinkKey(WEB, CART, 5432, NetworkType.IPV4, Observer.CLIENT));
-              assertThat(link.totals().bytesClientToServer()).isEqualTo(300);
-              assertThat(link.totals().bytesServerToClient()).isEqualTo(45);
-              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-              assertThat(link.totals().activeConnections()).isEqualTo(1);
+              assertCounts(link, 300, 45, 1, 1);
             });
     assertThat(waiting.counters().namingFallbacks()).isZero();
   }
@@ -586,10 +546,7 @@ class LinkTableTest {
         .satisfies(
             link -> {
               assertThat(link.key().server()).isEqualTo(CART);
-              assertThat(link.totals().bytesClientToServer()).isEqualTo(130);
-              assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
-              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-              assertThat(link.totals().activeConnections()).isZero();
+              assertCounts(link, 130, 20, 1, 0);
               assertThat(link.totals().failures()).isEqualTo(Map.of(FailureReason.RESET, 1L));
             });
     assertThat(waiting.counters().trackedSockets()).isZero();
@@ -619,10 +576,7 @@ class LinkTableTest {
         .satisfies(
             link -> {
               assertThat(link.key().server()).isEqualTo(CART);
-              assertThat(link.totals().bytesClientToServer()).isEqualTo(10);
-              assertThat(link.totals().bytesServerToClient()).isEqualTo(20);
-              assertThat(link.totals().connectionsOpened()).isEqualTo(1);
-              assertThat(link.totals().activeConnections()).isZero();
+              assertCounts(link, 10, 20, 1, 0);
             });
     assertThat(waiting.counters().trackedSockets()).isZero();
   }
@@ -798,6 +752,34 @@ class LinkTableTest {
       String name = address + "#" + n;
       return query.local() ? Endpoint.host(name) : Endpoint.external(name);
     }
+  }
+
+  /** Asserts the link's bytes each way, the connections it opened and those open now. */
+  private static void assertCounts(
+      Link link, long clientToServer, long serverToClient, long opened, long active) {
+    LinkTotals totals = link.totals();
+    assertThat(
+            List.of(
+                totals.bytesClientToServer(),
+                totals.bytesServerToClient(),
+                totals.connectionsOpened(),
+                totals.activeConnections()))
+        .as("bytes client to server, server to client, connections opened, active")
+        .containsExactly(clientToServer, serverToClient, opened, active);
+  }
+
+  /**
+   * The key of the link from CLIENT_IP to SERVER_IP:port as this machine's socket at the {@code
+   * observer}'s end sees it: its own end a host, the other external.
+   */
+  private static LinkKey keySeenBy(Observer observer, int port) {
+    boolean client = observer == Observer.CLIENT;
+    return new LinkKey(
+        client ? Endpoint.host(CLIENT_IP) : Endpoint.external(CLIENT_IP),
+        client ? Endpoint.external(SERVER_IP) : Endpoint.host(SERVER_IP),
+        port,
+        NetworkType.IPV4,
+        observer);
   }
 
   private Link onlyLink() {
