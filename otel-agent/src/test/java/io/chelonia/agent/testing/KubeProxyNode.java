@@ -141,14 +141,6 @@ public final class KubeProxyNode implements AutoCloseable {
     return node;
   }
 
-  public String backendA() {
-    return backendA;
-  }
-
-  public String backendB() {
-    return backendB;
-  }
-
   /** A pod's namespace whose connections the node translates in PREROUTING. */
   public String clientPod() {
     return clientPod;
