@@ -90,6 +90,9 @@ public final class NetnsResolver implements AutoCloseable {
      * {@code /etc/resolv.conf}) and starts dnsmasq in B, listening once this returns.
      */
     public NetnsResolver start() {
+      if (listen.isEmpty()) {
+        throw new IllegalStateException("dnsmasq would answer nowhere: call listenOn first");
+      }
       Path netnsEtc = Path.of("/etc/netns", hosts.nameA());
       try {
         Files.createDirectories(netnsEtc);
