@@ -255,6 +255,19 @@ hold_connections() {
 }
 HOLD_FIRST_PORT=${HOLD_FIRST_PORT:-7200}
 
+# A real API server (KubeCluster) holding PODS realistic pods, one more of Deployment bench-server
+# at host B's address, and the chart's ServiceAccount, for SECONDS, on loopback ports
+# KUBE_API_PORT (the API server) and the next two (etcd). Sets KUBE_KUBECONFIG: a kubeconfig with
+# the account's token. Loading takes minutes (about 100 pods/s on a shared 2-core machine).
+KUBE_API_PORT=${KUBE_API_PORT:-7300}
+kube_cluster_up() {
+  local pods=$1 seconds=$2
+  start_and_wait '^ready ' "$RESULTS_DIR/kube-cluster.log" 1200 \
+    bash -c 'cd "$1" && shift && exec "$@"' - "$ROOT_DIR" \
+    java -cp "$BENCH_JAR" io.chelonia.bench.KubeCluster "$pods" "$seconds" "$KUBE_API_PORT" "$ADDR_B"
+  KUBE_KUBECONFIG=$(awk '/^ready / {print $2}' "$RESULTS_DIR/kube-cluster.log")
+}
+
 release_connections() {
   if ((${#HOLD_PIDS[@]} > 0)); then
     kill "${HOLD_PIDS[@]}" 2>/dev/null || true

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,9 +45,9 @@ public final class KubernetesApiServer implements AutoCloseable {
   private final Path directory;
   private final boolean watchCache;
   private final ClusterCredentials credentials;
-  private final int etcdPort = PrometheusProcess.freeLoopbackPort();
-  private final int etcdPeerPort = PrometheusProcess.freeLoopbackPort();
-  private final int port = PrometheusProcess.freeLoopbackPort();
+  private final int etcdPort;
+  private final int etcdPeerPort;
+  private final int port;
   private final HttpClient http = HttpClient.newHttpClient();
   private final Path adminKubeconfig;
   private Process etcd;
@@ -57,8 +58,12 @@ public final class KubernetesApiServer implements AutoCloseable {
   /** A JVM that ends without close() (a killed test run) still stops the two processes. */
   private final Thread onExit = new Thread(this::stopProcesses, "kubernetes-api-server-exit");
 
-  private KubernetesApiServer(KubernetesBinaries binaries, Path directory, boolean watchCache) {
+  private KubernetesApiServer(
+      KubernetesBinaries binaries, Path directory, boolean watchCache, IntSupplier ports) {
     this.binaries = binaries;
+    this.port = ports.getAsInt();
+    this.etcdPort = ports.getAsInt();
+    this.etcdPeerPort = ports.getAsInt();
     this.directory = directory;
     this.watchCache = watchCache;
     this.credentials = ClusterCredentials.create(directory);
@@ -75,6 +80,19 @@ public final class KubernetesApiServer implements AutoCloseable {
    * is what makes an old resource version too old (with it, the cache's own window decides).
    */
   public static KubernetesApiServer start(boolean watchCache) {
+    return start(watchCache, PrometheusProcess::freeLoopbackPort);
+  }
+
+  /**
+   * Starts one with the watch cache on loopback ports {@code firstPort} (the API server) and the
+   * next two (etcd's client and peer ports): for a benchmark that keeps to ports of its own.
+   */
+  public static KubernetesApiServer startOnPorts(int firstPort) {
+    int[] next = {firstPort};
+    return start(true, () -> next[0]++);
+  }
+
+  private static KubernetesApiServer start(boolean watchCache, IntSupplier ports) {
     KubernetesBinaries binaries = KubernetesBinaries.cached();
     Path directory;
     try {
@@ -82,7 +100,7 @@ public final class KubernetesApiServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a directory for the API server", e);
     }
-    KubernetesApiServer server = new KubernetesApiServer(binaries, directory, watchCache);
+    KubernetesApiServer server = new KubernetesApiServer(binaries, directory, watchCache, ports);
     Runtime.getRuntime().addShutdownHook(server.onExit);
     try {
       server.startEtcd();

@@ -6,12 +6,7 @@ import static io.chelonia.agent.identity.kubernetes.ClusterIndexes.BY_UID;
 
 import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.lifecycle.DaemonThreads;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Node;
@@ -22,10 +17,7 @@ import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1ReplicaSetList;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1ServiceList;
-import io.kubernetes.client.util.CallGeneratorParams;
-import io.kubernetes.client.util.Watchable;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
-import io.kubernetes.client.util.generic.options.ListOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,11 +32,11 @@ import java.util.function.LongSupplier;
 
 /**
  * What the agent knows of the cluster: Pods, Services and Nodes, and the metadata of ReplicaSets
- * and Jobs (the links from a pod to its Deployment or CronJob), listed once and then watched by
- * shared informers into indexed caches that lookups read without blocking; plus which cgroup on
- * this node belongs to which pod. A watchdog restarts informers that went silent. When the API
- * server is away the caches keep the last known state, the informers retry with growing waits, and
- * failures are counted ({@link #errors()}).
+ * and Jobs (the links from a pod to its Deployment or CronJob), listed once (in pages: {@link
+ * PagedLists}) and then watched by shared informers into indexed caches that lookups read without
+ * blocking; plus which cgroup on this node belongs to which pod. A watchdog restarts informers that
+ * went silent. When the API server is away the caches keep the last known state, the informers
+ * retry with growing waits, and failures are counted ({@link #errors()}).
  */
 final class ClusterCache implements AutoCloseable {
   private final ResourceInformer<V1Pod, V1PodList> pods;
@@ -58,7 +50,7 @@ final class ClusterCache implements AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final ExecutorService background;
 
-  ClusterCache(ApiClient client, Path cgroupRoot, InformerTiming timing) {
+  ClusterCache(ApiClient client, Path cgroupRoot, InformerTiming timing, int pageSize) {
     // Watches are long-lived: the server ends them (timeoutSeconds), not a client read timeout.
     client.setReadTimeout(0);
     // Over TLS every call shares one HTTP/2 connection: left half-open (a restart behind a load
@@ -72,8 +64,10 @@ final class ClusterCache implements AutoCloseable {
         new ResourceInformer<>(
             V1Pod.class,
             "pods",
-            listerWatcher(
-                new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client)),
+            new PagedLists<>(
+                new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client),
+                NamingFields::pod,
+                pageSize),
             NamingFields::pod,
             Map.of(
                 BY_IP,
@@ -89,9 +83,11 @@ final class ClusterCache implements AutoCloseable {
         new ResourceInformer<>(
             V1Service.class,
             "services",
-            listerWatcher(
+            new PagedLists<>(
                 new GenericKubernetesApi<>(
-                    V1Service.class, V1ServiceList.class, "", "v1", "services", client)),
+                    V1Service.class, V1ServiceList.class, "", "v1", "services", client),
+                NamingFields::service,
+                pageSize),
             NamingFields::service,
             Map.of(BY_IP, ClusterIndexes::serviceIps),
             timing,
@@ -101,9 +97,11 @@ final class ClusterCache implements AutoCloseable {
         new ResourceInformer<>(
             V1Node.class,
             "nodes",
-            listerWatcher(
+            new PagedLists<>(
                 new GenericKubernetesApi<>(
-                    V1Node.class, V1NodeList.class, "", "v1", "nodes", client)),
+                    V1Node.class, V1NodeList.class, "", "v1", "nodes", client),
+                NamingFields::node,
+                pageSize),
             NamingFields::node,
             Map.of(BY_IP, ClusterIndexes::nodeIps),
             timing,
@@ -113,14 +111,16 @@ final class ClusterCache implements AutoCloseable {
         new ResourceInformer<>(
             V1ReplicaSet.class,
             "replicasets.apps",
-            listerWatcher(
+            new PagedLists<>(
                 new GenericKubernetesApi<>(
                     V1ReplicaSet.class,
                     V1ReplicaSetList.class,
                     "apps",
                     "v1",
                     "replicasets",
-                    client)),
+                    client),
+                NamingFields::ownerOnly,
+                pageSize),
             NamingFields::ownerOnly,
             Map.of(),
             timing,
@@ -130,9 +130,11 @@ final class ClusterCache implements AutoCloseable {
         new ResourceInformer<>(
             V1Job.class,
             "jobs.batch",
-            listerWatcher(
+            new PagedLists<>(
                 new GenericKubernetesApi<>(
-                    V1Job.class, V1JobList.class, "batch", "v1", "jobs", client)),
+                    V1Job.class, V1JobList.class, "batch", "v1", "jobs", client),
+                NamingFields::ownerOnly,
+                pageSize),
             NamingFields::ownerOnly,
             Map.of(),
             timing,
@@ -217,35 +219,5 @@ final class ClusterCache implements AutoCloseable {
         new ArrayList<>(List.of(watchdog::shutdownNow, background::shutdownNow));
     all.forEach(informer -> steps.add(informer::stop));
     Closing.closeAll(steps.toArray(AutoCloseable[]::new));
-  }
-
-  private static <T extends KubernetesObject, L extends KubernetesListObject>
-      ListerWatcher<T, L> listerWatcher(GenericKubernetesApi<T, L> api) {
-    return new ListerWatcher<>() {
-      @Override
-      public L list(CallGeneratorParams params) throws ApiException {
-        // The Status the server answered with (who may not do what) kept as the body, as a
-        // failed watch call keeps it.
-        return api.list(options(params))
-            .onFailure(
-                (code, status) -> {
-                  throw new ApiException(
-                      code, Map.of(), status == null ? null : JSON.serialize(status));
-                })
-            .getObject();
-      }
-
-      @Override
-      public Watchable<T> watch(CallGeneratorParams params) throws ApiException {
-        return api.watch(options(params));
-      }
-    };
-  }
-
-  private static ListOptions options(CallGeneratorParams params) {
-    ListOptions options = new ListOptions();
-    options.setResourceVersion(params.resourceVersion);
-    options.setTimeoutSeconds(params.timeoutSeconds);
-    return options;
   }
 }

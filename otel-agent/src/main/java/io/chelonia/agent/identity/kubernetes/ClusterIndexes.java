@@ -100,7 +100,9 @@ final class ClusterIndexes {
    */
   static String canonical(String ip) {
     try {
-      return InetAddress.ofLiteral(ip).getHostAddress();
+      String canonical = InetAddress.ofLiteral(ip).getHostAddress();
+      // The pod's own text when it is canonical already (IPv4): one String per address, not two.
+      return canonical.equals(ip) ? ip : canonical;
     } catch (IllegalArgumentException e) {
       return ip;
     }

@@ -203,6 +203,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
     private Path cgroupRoot = Path.of("/sys/fs/cgroup");
     private InformerTiming timing = InformerTiming.DEFAULT;
     private Duration watchdogPeriod = Duration.ofSeconds(30);
+    private int pageSize = PagedLists.DEFAULT_PAGE_SIZE;
 
     private Builder(ApiClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -245,10 +246,19 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
       return this;
     }
 
+    /** The most objects one list call asks for (default 500); a list takes as many as needed. */
+    Builder pageSize(int pageSize) {
+      if (pageSize < 1) {
+        throw new IllegalArgumentException("page size must be positive: " + pageSize);
+      }
+      this.pageSize = pageSize;
+      return this;
+    }
+
     /** Starts listing and watching in the background; names come as the caches fill. */
     public KubernetesNames start() {
       return new KubernetesNames(
-          new ClusterCache(client, cgroupRoot, timing).start(watchdogPeriod));
+          new ClusterCache(client, cgroupRoot, timing, pageSize).start(watchdogPeriod));
     }
   }
 }

@@ -7,6 +7,7 @@ import io.kubernetes.client.openapi.models.V1LoadBalancerStatus;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1NodeStatus;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import io.kubernetes.client.openapi.models.V1PodStatus;
@@ -21,8 +22,14 @@ import java.util.Map;
 /**
  * Each object cut down, as it arrives from the API server, to the fields naming needs. Specs,
  * statuses, labels, annotations and managed fields are most of an object's size; a pod keeps its
- * addresses, owners, node, phase and (only when it shares the node's network) its ports; a node its
- * addresses and its zone and region labels. Objects of another type pass unchanged.
+ * addresses, its controller's kind and name, node, phase and (only when it shares the node's
+ * network) its ports; a node its addresses and its zone and region labels. Objects of another type
+ * pass unchanged.
+ *
+ * <p>What is kept is kept small, since 10,000 pods stay in the heap: the models' constructors make
+ * an empty list or map for every collection field (27 in a pod), which the copies drop; lists are
+ * immutable copies of their size; and the texts many objects share (namespace, node, phase, the
+ * owner's kind and name) are one String each ({@link String#intern}; unused ones are collected).
  */
 final class NamingFields {
   private NamingFields() {}
@@ -34,9 +41,9 @@ final class NamingFields {
     V1PodSpec spec = pod.getSpec() == null ? new V1PodSpec() : pod.getSpec();
     boolean hostNetwork = Boolean.TRUE.equals(spec.getHostNetwork());
     V1PodSpec trimmedSpec =
-        new V1PodSpec()
+        emptySpec()
             .hostNetwork(spec.getHostNetwork())
-            .nodeName(spec.getNodeName())
+            .nodeName(shared(spec.getNodeName()))
             .containers(
                 hostNetwork && spec.getContainers() != null
                     ? spec.getContainers().stream()
@@ -47,7 +54,9 @@ final class NamingFields {
     V1PodStatus trimmedStatus =
         status == null
             ? null
-            : new V1PodStatus().podIPs(status.getPodIPs()).phase(status.getPhase());
+            : emptyStatus()
+                .podIPs(status.getPodIPs() == null ? null : List.copyOf(status.getPodIPs()))
+                .phase(shared(status.getPhase()));
     return new V1Pod()
         .metadata(
             meta(pod.getMetadata())
@@ -111,10 +120,72 @@ final class NamingFields {
   }
 
   private static V1ObjectMeta meta(V1ObjectMeta meta) {
-    return new V1ObjectMeta()
-        .name(meta.getName())
-        .namespace(meta.getNamespace())
-        .resourceVersion(meta.getResourceVersion())
-        .ownerReferences(meta.getOwnerReferences());
+    V1ObjectMeta trimmed =
+        new V1ObjectMeta()
+            .name(meta.getName())
+            .namespace(shared(meta.getNamespace()))
+            .resourceVersion(meta.getResourceVersion())
+            .ownerReferences(controller(meta.getOwnerReferences()));
+    trimmed.setLabels(null);
+    trimmed.setAnnotations(null);
+    trimmed.setFinalizers(null);
+    trimmed.setManagedFields(null);
+    return trimmed;
+  }
+
+  /**
+   * The reference naming follows, as {@link KubernetesNames} picks it (the controller, else the
+   * first), with only its kind and name; empty when there is none.
+   */
+  private static List<V1OwnerReference> controller(List<V1OwnerReference> owners) {
+    if (owners == null || owners.isEmpty()) {
+      return List.of();
+    }
+    V1OwnerReference owner =
+        owners.stream()
+            .filter(o -> Boolean.TRUE.equals(o.getController()))
+            .findFirst()
+            .orElse(owners.getFirst());
+    return List.of(
+        new V1OwnerReference()
+            .kind(shared(owner.getKind()))
+            .name(shared(owner.getName()))
+            .controller(owner.getController()));
+  }
+
+  /** A pod spec without the empty collections the model's constructor makes. */
+  private static V1PodSpec emptySpec() {
+    V1PodSpec spec = new V1PodSpec();
+    spec.setEphemeralContainers(null);
+    spec.setHostAliases(null);
+    spec.setImagePullSecrets(null);
+    spec.setInitContainers(null);
+    spec.setNodeSelector(null);
+    spec.setOverhead(null);
+    spec.setReadinessGates(null);
+    spec.setResourceClaims(null);
+    spec.setSchedulingGates(null);
+    spec.setTolerations(null);
+    spec.setTopologySpreadConstraints(null);
+    spec.setVolumes(null);
+    return spec;
+  }
+
+  /** A pod status without the empty collections the model's constructor makes. */
+  private static V1PodStatus emptyStatus() {
+    V1PodStatus status = new V1PodStatus();
+    status.setAllocatedResources(null);
+    status.setConditions(null);
+    status.setContainerStatuses(null);
+    status.setEphemeralContainerStatuses(null);
+    status.setHostIPs(null);
+    status.setInitContainerStatuses(null);
+    status.setNodeAllocatableResourceClaimStatuses(null);
+    status.setResourceClaimStatuses(null);
+    return status;
+  }
+
+  private static String shared(String text) {
+    return text == null ? null : text.intern();
   }
 }

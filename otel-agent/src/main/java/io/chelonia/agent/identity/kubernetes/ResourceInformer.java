@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * Objects are cut down there rather than by the informer's own transform ({@code setTransform}),
  * which acts only on what is cached: the reflector keeps the whole list it received for as long as
  * it then watches (a local of its run loop), which for 10,000 pods is some 170 MB of full objects.
+ * A lister that pages ({@link PagedLists}) cuts each page down before it asks for the next, so that
+ * no whole list of full objects is ever held; what it returns is cut down again here, cheaply.
  * {@link #check} restarts an informer that has not called for {@link InformerTiming#staleAfter}. A
  * restarted informer lists afresh into a new cache; lookups keep reading the old cache, the last
  * known state, until the new one has synced.

@@ -362,6 +362,49 @@ class KubernetesNamesTest {
 
   // --- helpers ----------------------------------------------------------------------------------
 
+  @Test
+  void podsListedInPagesAreAllNamed() throws Exception {
+    List<Pod> pods =
+        List.of(
+            cluster.deploymentPod(ns, "a", "198.19.5.1"),
+            cluster.statefulSetPod(ns, "b", "198.19.5.2"),
+            cluster.daemonSetPod(ns, "c", "198.19.5.3"),
+            cluster.runningPod(ns, "d", null, "198.19.5.4"),
+            cluster.cronJobPod(ns, "e", "198.19.5.5"));
+    int inCluster = api.admin().pods().inAnyNamespace().list().getItems().size();
+    long listsBefore = podLists();
+
+    names =
+        KubernetesNames.builder(KubernetesClients.forCluster(Optional.of(agentKubeconfig)))
+            .cgroupRoot(cgroupRoot)
+            .pageSize(2)
+            .start();
+    await("informers synced", names::hasSynced);
+
+    // One call per page of two (the server counts a call once it has answered it), and none of
+    // the pods of a later page is lost.
+    long pages = (inCluster + 1) / 2;
+    await("every page counted", () -> podLists() - listsBefore >= pages);
+    assertThat(podLists() - listsBefore).isEqualTo(pages);
+    assertThat(named("198.19.5.1")).contains(workload("Deployment", "a", pods.get(0)));
+    assertThat(named("198.19.5.2")).contains(workload("StatefulSet", "b", pods.get(1)));
+    assertThat(named("198.19.5.3")).contains(workload("DaemonSet", "c", pods.get(2)));
+    assertThat(named("198.19.5.4")).contains(workload("Pod", "d", pods.get(3)));
+    assertThat(named("198.19.5.5")).contains(workload("CronJob", "e", pods.get(4)));
+  }
+
+  /** The cluster-wide lists of pods the API server has answered since it started. */
+  private static long podLists() {
+    return api.get("/metrics")
+        .lines()
+        .filter(line -> line.startsWith("apiserver_request_total{"))
+        .filter(line -> line.contains("resource=\"pods\""))
+        .filter(line -> line.contains("scope=\"cluster\""))
+        .filter(line -> line.contains("verb=\"LIST\""))
+        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   private Optional<Endpoint> named(String address) {
     return names.name(
         new EndpointQuery(InetAddress.ofLiteral(address), false, 0, "", 0, 0, 0, false, PEER, 0));
