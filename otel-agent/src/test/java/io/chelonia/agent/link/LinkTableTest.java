@@ -783,6 +783,68 @@ class LinkTableTest {
     assertThat(onlyLink().totals().activeConnections()).isEqualTo(1);
   }
 
+  // --- snapshots ---------------------------------------------------------------------------
+
+  @Test
+  void linkThatDidNotMoveIsHandedOutAgainAsTheSameSnapshotAndOneThatMovedAsANewOne() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    pollChangedOnly(conn.sent(100).build());
+    Link first = onlyLink();
+
+    pollChangedOnly();
+    assertThat(onlyLink()).isSameAs(first);
+
+    pollChangedOnly(conn.sent(150).build());
+    Link moved = onlyLink();
+    assertThat(moved).isNotSameAs(first);
+    assertThat(moved.totals().bytesClientToServer()).isEqualTo(150);
+    assertThat(first.totals().bytesClientToServer()).isEqualTo(100);
+  }
+
+  @Test
+  void snapshotTakenEarlierInTheSameInstantIsNotHandedOutOnceAFailureOrACloseChangedTheLink() {
+    Sockets open = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10);
+    table.apply(pollOf(T0, List.of(open.build()), List.of()));
+    Link first = onlyLink();
+
+    // Same time, same bytes: only the failure count moves.
+    Sockets refused =
+        Sockets.client(CLIENT_IP, 40001, SERVER_IP, 5432).error(ECONNREFUSED).closed();
+    table.apply(pollOf(T0, List.of(), List.of(refused.build())));
+    Link failed = onlyLink();
+    assertThat(failed.totals().failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(first.totals().failures()).isEmpty();
+
+    // Same time, same bytes: only the open connections move.
+    table.apply(pollOf(T0, List.of(), List.of(open.closed().build())));
+    assertThat(onlyLink().totals().activeConnections()).isZero();
+    assertThat(failed.totals().activeConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void socketsOfOneLinkKeepOneKeyWhateverTheResolverHandsOut() {
+    // A resolver that makes a new (equal) end at every call, as name sources do.
+    LinkTable fresh =
+        new LinkTable(
+            query -> new Endpoint("shop", "Deployment", query.local() ? "web" : "cart"),
+            EPHEMERAL,
+            NO_NAMING_WAIT);
+    List<SocketSnapshot> sockets = new ArrayList<>();
+    for (int port = 40000; port < 40100; port++) {
+      sockets.add(Sockets.client(CLIENT_IP, port, SERVER_IP, 5432).established().sent(1).build());
+    }
+    fresh.apply(pollOf(T0, sockets, List.of()));
+
+    assertThat(fresh.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.totals().activeConnections()).isEqualTo(100);
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(100);
+            });
+    assertThat(fresh.socketKeyObjects()).isEqualTo(1);
+  }
+
   // --- helpers -----------------------------------------------------------------------------
 
   /** Names every address with how many times it was asked for: 10.0.0.2#1, 10.0.0.2#2... */
