@@ -13,7 +13,6 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -716,7 +715,15 @@ public final class LinkTable {
     }
 
     RttSummary summary() {
-      return new RttSummary(samples, sum, min, max, Arrays.stream(buckets).boxed().toList());
+      if (samples == 0) {
+        return RttSummary.EMPTY;
+      }
+      // A loop, not a stream: this runs for every link that moved, at every poll.
+      Long[] counts = new Long[buckets.length];
+      for (int i = 0; i < buckets.length; i++) {
+        counts[i] = buckets[i];
+      }
+      return new RttSummary(samples, sum, min, max, List.of(counts));
     }
   }
 }
