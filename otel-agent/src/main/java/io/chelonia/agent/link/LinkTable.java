@@ -56,6 +56,7 @@ public final class LinkTable {
   private final Map<UdpFlow.Id, TrackedFlow> udpFlows = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
   private final LocalClients localClients = new LocalClients();
+  private final LocalServers localServers = new LocalServers();
   private long polls;
   private long completeHarvests;
   private long unknownRoleSockets;
@@ -98,6 +99,7 @@ public final class LinkTable {
     }
     Instant now = poll.time();
     localClients.reset(poll, sockets::containsKey);
+    localServers.reset(poll);
     for (SocketSnapshot socket : poll.live()) {
       fold(socket, now);
     }
@@ -427,12 +429,17 @@ public final class LinkTable {
 
   /**
    * The kernel knows the role of sockets it saw born, and of older sockets whose local port is
-   * listening or that inherited a listen backlog. For the rest, a local port in the ephemeral range
-   * means a client; failing that, the lower port is taken as the server's, and counted.
+   * listening or that inherited a listen backlog. For the rest, a peer that is a server socket of
+   * the same harvest means a client (both ends of a connection on this node, found together); then
+   * a local port in the ephemeral range means a client; failing that, the lower port is taken as
+   * the server's, and counted.
    */
   private boolean isClient(SocketSnapshot socket) {
     if (socket.role() != SocketRole.UNKNOWN) {
       return socket.role() == SocketRole.CLIENT;
+    }
+    if (localServers.isPeerServer(socket)) {
+      return true;
     }
     if (ephemeralPorts.contains(socket.localPort())) {
       return true;

@@ -317,6 +317,61 @@ class LinkTableTest {
   }
 
   @Test
+  void socketOfUnknownRoleWhosePeerIsAServerSocketOfTheHarvestIsItsClientWhateverItsPort() {
+    // Both ends on this node, older than the agent: the client's namespace hands out ports from
+    // 10000, below the node's ephemeral range, and the server's port is the higher one.
+    List<SocketSnapshot> sockets = new ArrayList<>();
+    for (int port = 10000; port < 10010; port++) {
+      sockets.add(
+          Sockets.unknownRole(CLIENT_IP, port, SERVER_IP, 46201)
+              .netns(1)
+              .discovered()
+              .established()
+              .build());
+      sockets.add(
+          Sockets.server(SERVER_IP, 46201, CLIENT_IP, port)
+              .netns(2)
+              .discovered()
+              .established()
+              .build());
+    }
+    poll(sockets, List.of());
+
+    Map<Observer, Link> links = new HashMap<>();
+    table.links().forEach(link -> links.put(link.key().observer(), link));
+    assertThat(links).hasSize(2);
+    assertThat(links.get(Observer.CLIENT).key().serverPort()).isEqualTo(46201);
+    assertThat(links.get(Observer.CLIENT).totals().activeConnections()).isEqualTo(10);
+    assertThat(links.get(Observer.SERVER).key().serverPort()).isEqualTo(46201);
+    assertThat(links.get(Observer.SERVER).totals().activeConnections()).isEqualTo(10);
+    assertThat(table.counters().unknownRoleSockets()).isZero();
+  }
+
+  @Test
+  void aLoopbackServerAnswersOnlyInItsOwnNamespace() {
+    // A server on 127.0.0.1:46201 in namespace 2 says nothing of a socket in namespace 1.
+    poll(
+        List.of(
+            Sockets.unknownRole("127.0.0.1", 10000, "127.0.0.1", 46201)
+                .netns(1)
+                .discovered()
+                .established()
+                .build(),
+            Sockets.server("127.0.0.1", 46201, "127.0.0.1", 10001)
+                .netns(2)
+                .discovered()
+                .established()
+                .build()),
+        List.of());
+
+    assertThat(table.links())
+        .filteredOn(link -> link.key().serverPort() == 10000)
+        .singleElement()
+        .satisfies(link -> assertThat(link.key().observer()).isEqualTo(Observer.SERVER));
+    assertThat(table.counters().unknownRoleSockets()).isEqualTo(1);
+  }
+
+  @Test
   void socketOfUnknownRoleIsCountedOnceHoweverManyPollsSeeIt() {
     Sockets guessed =
         Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established();
