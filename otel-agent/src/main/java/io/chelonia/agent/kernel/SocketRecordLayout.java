@@ -10,8 +10,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The Java mirror of {@code struct socket_record} in bpf/include/chelonia.h. A test compares it
@@ -69,7 +67,11 @@ final class SocketRecordLayout {
   private static final long ROLE = offset("role");
   private static final long STATE = offset("state");
   private static final long COMM = offset("comm");
-  private static final int COMM_LENGTH = 16;
+
+  /** Every decoder's, on every thread: addresses and names are values, the same for all. */
+  private static final AddressCache ADDRESSES = new AddressCache();
+
+  private static final TaskNameCache TASK_NAMES = new TaskNameCache();
 
   private SocketRecordLayout() {}
 
@@ -106,28 +108,16 @@ final class SocketRecordLayout {
 
   /**
    * IPv4 sockets carry 4 bytes; IPv6 sockets talking to IPv4 peers carry v4-mapped addresses, which
-   * {@link InetAddress#getByAddress(byte[])} already turns into IPv4 addresses.
+   * {@link InetAddress#getByAddress(byte[])} already turns into IPv4 addresses. Shared: see {@link
+   * AddressCache}.
    */
   static InetAddress address(MemorySegment segment, long offset, int family) {
-    int length = family == AF_INET6 ? 16 : 4;
-    byte[] bytes = new byte[length];
-    MemorySegment.copy(segment, JAVA_BYTE, offset, bytes, 0, length);
-    try {
-      return InetAddress.getByAddress(bytes);
-    } catch (UnknownHostException impossible) {
-      throw new IllegalStateException(impossible);
-    }
+    return ADDRESSES.get(segment, offset, family);
   }
 
   /** A kernel {@code comm[16]} at {@code offset}: the task name, up to its first NUL. */
   static String comm(MemorySegment segment, long offset) {
-    byte[] bytes = new byte[COMM_LENGTH];
-    MemorySegment.copy(segment, JAVA_BYTE, offset, bytes, 0, COMM_LENGTH);
-    int end = 0;
-    while (end < COMM_LENGTH && bytes[end] != 0) {
-      end++;
-    }
-    return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    return TASK_NAMES.get(segment, offset);
   }
 
   private static long offset(String field) {

@@ -13,13 +13,15 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -49,11 +51,12 @@ public final class LinkTable {
   private final EndpointResolver resolver;
   private final ActualDestinations destinations;
   private final PortRange ephemeralPorts;
-  private final Map<Long, TrackedSocket> sockets = new HashMap<>();
+  private final LongMap<TrackedSocket> sockets = new LongMap<>();
   private final Map<LinkKey, Totals> links = new HashMap<>();
   private final Map<UdpFlow.Id, TrackedFlow> udpFlows = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
   private final LocalClients localClients = new LocalClients();
+  private final LocalServers localServers = new LocalServers();
   private long polls;
   private long completeHarvests;
   private long unknownRoleSockets;
@@ -96,6 +99,7 @@ public final class LinkTable {
     }
     Instant now = poll.time();
     localClients.reset(poll, sockets::containsKey);
+    localServers.reset(poll);
     for (SocketSnapshot socket : poll.live()) {
       fold(socket, now);
     }
@@ -146,7 +150,8 @@ public final class LinkTable {
       tracked.namingBackoff = Math.min(tracked.namingBackoff * 2, MAX_NAMING_BACKOFF);
       tracked.nextNaming = polls + tracked.namingBackoff;
     }
-    Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
+    Totals link = totalsOf(tracked.key, now);
+    tracked.key = link.key;
     long bytesSent = Math.max(0, flow.bytesSent() - tracked.bytesSent);
     long bytesReceived = Math.max(0, flow.bytesReceived() - tracked.bytesReceived);
     long datagramsSent = Math.max(0, flow.datagramsSent() - tracked.datagramsSent);
@@ -249,7 +254,9 @@ public final class LinkTable {
   /** Adds what a socket's record carries beyond what was counted; its RTT when asked to. */
   private Totals count(
       SocketSnapshot socket, TrackedSocket tracked, Instant now, boolean sampleRtt) {
-    Totals link = links.computeIfAbsent(tracked.key, key -> new Totals(now));
+    Totals link = totalsOf(tracked.key, now);
+    // The link's own key from now on: its sockets share one key and its two ends.
+    tracked.key = link.key;
 
     long sent = Math.max(0, socket.bytesSent() - tracked.bytesSent);
     long received = Math.max(0, socket.bytesReceived() - tracked.bytesReceived);
@@ -289,7 +296,7 @@ public final class LinkTable {
       link.active--;
     }
     FailureReason.of(socket.established(), socket.error(), socket.softError())
-        .ifPresent(reason -> link.failures.merge(reason, 1L, Long::sum));
+        .ifPresent(link::fail);
   }
 
   private TrackedSocket track(SocketSnapshot socket) {
@@ -314,7 +321,7 @@ public final class LinkTable {
     LinkKey renamed = keepFinalEnds(tracked.key, keyOf(socket, tracked));
     if (!renamed.equals(tracked.key) && tracked.established) {
       links.get(tracked.key).active--;
-      links.computeIfAbsent(renamed, key -> new Totals(now)).active++;
+      totalsOf(renamed, now).active++;
     }
     tracked.key = renamed;
     tracked.settled = isSettled(tracked);
@@ -422,12 +429,17 @@ public final class LinkTable {
 
   /**
    * The kernel knows the role of sockets it saw born, and of older sockets whose local port is
-   * listening or that inherited a listen backlog. For the rest, a local port in the ephemeral range
-   * means a client; failing that, the lower port is taken as the server's, and counted.
+   * listening or that inherited a listen backlog. For the rest, a peer that is a server socket of
+   * the same harvest means a client (both ends of a connection on this node, found together); then
+   * a local port in the ephemeral range means a client; failing that, the lower port is taken as
+   * the server's, and counted.
    */
   private boolean isClient(SocketSnapshot socket) {
     if (socket.role() != SocketRole.UNKNOWN) {
       return socket.role() == SocketRole.CLIENT;
+    }
+    if (localServers.isPeerServer(socket)) {
+      return true;
     }
     if (ephemeralPorts.contains(socket.localPort())) {
       return true;
@@ -437,24 +449,34 @@ public final class LinkTable {
   }
 
   private void sweepLost() {
-    Iterator<TrackedSocket> it = sockets.values().iterator();
-    while (it.hasNext()) {
-      TrackedSocket tracked = it.next();
-      if (completeHarvests - tracked.lastHarvest >= COMPLETE_HARVESTS_BEFORE_LOST) {
-        it.remove();
-        lostSockets++;
-        if (tracked.established) {
-          links.get(tracked.key).active--;
-        }
-      }
+    sockets.removeIf(
+        tracked -> completeHarvests - tracked.lastHarvest >= COMPLETE_HARVESTS_BEFORE_LOST,
+        tracked -> {
+          lostSockets++;
+          if (tracked.established) {
+            links.get(tracked.key).active--;
+          }
+        });
+  }
+
+  /**
+   * The link's totals, made at its first sight. Found and put without a lambda: one capturing
+   * {@code now} was an allocation per socket per poll.
+   */
+  private Totals totalsOf(LinkKey key, Instant now) {
+    Totals link = links.get(key);
+    if (link == null) {
+      link = new Totals(key, now);
+      links.put(key, link);
     }
+    return link;
   }
 
   /** Every link's totals now. */
   public List<Link> links() {
     List<Link> snapshot = new ArrayList<>(links.size());
-    for (Map.Entry<LinkKey, Totals> entry : links.entrySet()) {
-      snapshot.add(entry.getValue().toLink(entry.getKey()));
+    for (Totals totals : links.values()) {
+      snapshot.add(totals.toLink());
     }
     return snapshot;
   }
@@ -469,12 +491,11 @@ public final class LinkTable {
   public List<Link> expireIdle(Instant now, Duration idle) {
     Instant cutoff = now.minus(idle);
     List<Link> expired = new ArrayList<>();
-    Iterator<Map.Entry<LinkKey, Totals>> it = links.entrySet().iterator();
+    Iterator<Totals> it = links.values().iterator();
     while (it.hasNext()) {
-      Map.Entry<LinkKey, Totals> entry = it.next();
-      Totals totals = entry.getValue();
+      Totals totals = it.next();
       if (totals.active == 0 && totals.lastSeen.isBefore(cutoff)) {
-        expired.add(totals.toLink(entry.getKey()));
+        expired.add(totals.toLink());
         it.remove();
       }
     }
@@ -493,6 +514,16 @@ public final class LinkTable {
         namingWait.fallbacks());
   }
 
+  /**
+   * How many distinct key objects the followed sockets hold (by identity): one per link, however
+   * many sockets it has, for tests of the table's memory.
+   */
+  int socketKeyObjects() {
+    Set<LinkKey> keys = Collections.newSetFromMap(new IdentityHashMap<>());
+    sockets.forEachValue(tracked -> keys.add(tracked.key));
+    return keys.size();
+  }
+
   private static final class TrackedSocket {
     final boolean client;
 
@@ -506,7 +537,7 @@ public final class LinkTable {
     ActualDestination destination;
 
     long nextNaming;
-    long namingBackoff = 1;
+    int namingBackoff = 1;
 
     /** The number of complete harvests made when the socket was last handed over. */
     long lastHarvest;
@@ -549,7 +580,7 @@ public final class LinkTable {
         unmatched++;
         continue;
       }
-      link.dnsAnswers.merge(answer.rcode(), 1L, Long::sum);
+      link.answer(answer.rcode());
     }
     return unmatched;
   }
@@ -564,7 +595,7 @@ public final class LinkTable {
     LinkKey key;
     boolean settled;
     long nextNaming;
-    long namingBackoff = 1;
+    int namingBackoff = 1;
     long bytesSent;
     long bytesReceived;
     long datagramsSent;
@@ -576,41 +607,101 @@ public final class LinkTable {
     }
   }
 
+  /**
+   * One link's totals, counted in place. Its key is the one its sockets keep (one key and two ends
+   * per link, not per socket). The failure and DNS-answer counts are made at their first need: most
+   * links have neither.
+   */
   private static final class Totals {
+    final LinkKey key;
     final Instant firstSeen;
     Instant lastSeen;
     long bytesClientToServer;
     long bytesServerToClient;
     long datagramsClientToServer;
     long datagramsServerToClient;
-    final Map<Integer, Long> dnsAnswers = new TreeMap<>();
     long opened;
     long active;
     long retransmits;
     final RttHistogram rtt = new RttHistogram();
-    final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
+    private Map<Integer, Long> dnsAnswers;
+    private long answerCount;
+    private Map<FailureReason, Long> failures;
+    private long failureCount;
 
-    Totals(Instant firstSeen) {
+    /** The last {@link #toLink()}, handed out again while nothing in it changed. */
+    private Link snapshot;
+
+    private long failuresInSnapshot;
+    private long answersInSnapshot;
+
+    Totals(LinkKey key, Instant firstSeen) {
+      this.key = key;
       this.firstSeen = firstSeen;
       this.lastSeen = firstSeen;
     }
 
-    Link toLink(LinkKey key) {
-      return new Link(
-          key,
-          new LinkTotals(
-              bytesClientToServer,
-              bytesServerToClient,
-              opened,
-              active,
-              failures,
-              retransmits,
-              rtt.summary(),
-              datagramsClientToServer,
-              datagramsServerToClient,
-              dnsAnswers),
-          firstSeen,
-          lastSeen);
+    void fail(FailureReason reason) {
+      if (failures == null) {
+        failures = new EnumMap<>(FailureReason.class);
+      }
+      failures.merge(reason, 1L, Long::sum);
+      failureCount++;
+    }
+
+    void answer(int rcode) {
+      if (dnsAnswers == null) {
+        dnsAnswers = new TreeMap<>();
+      }
+      dnsAnswers.merge(rcode, 1L, Long::sum);
+      answerCount++;
+    }
+
+    /**
+     * The link now. The same object as last time when nothing moved: most links are idle between
+     * two polls, and a new copy of each at every poll was most of what a steady poll allocated.
+     */
+    Link toLink() {
+      if (snapshot == null || !snapshotCurrent()) {
+        snapshot =
+            new Link(
+                key,
+                new LinkTotals(
+                    bytesClientToServer,
+                    bytesServerToClient,
+                    opened,
+                    active,
+                    failures == null ? Map.of() : failures,
+                    retransmits,
+                    rtt.summary(),
+                    datagramsClientToServer,
+                    datagramsServerToClient,
+                    dnsAnswers == null ? Map.of() : dnsAnswers),
+                firstSeen,
+                lastSeen);
+        failuresInSnapshot = failureCount;
+        answersInSnapshot = answerCount;
+      }
+      return snapshot;
+    }
+
+    /**
+     * Whether the snapshot still tells these totals: every counter in it is compared, and the maps
+     * and the histogram only grow, so their counts tell whether they moved.
+     */
+    private boolean snapshotCurrent() {
+      LinkTotals totals = snapshot.totals();
+      return snapshot.lastSeen().equals(lastSeen)
+          && totals.bytesClientToServer() == bytesClientToServer
+          && totals.bytesServerToClient() == bytesServerToClient
+          && totals.connectionsOpened() == opened
+          && totals.activeConnections() == active
+          && totals.retransmits() == retransmits
+          && totals.datagramsClientToServer() == datagramsClientToServer
+          && totals.datagramsServerToClient() == datagramsServerToClient
+          && totals.rtt().samples() == rtt.samples
+          && failuresInSnapshot == failureCount
+          && answersInSnapshot == answerCount;
     }
   }
 
@@ -631,7 +722,15 @@ public final class LinkTable {
     }
 
     RttSummary summary() {
-      return new RttSummary(samples, sum, min, max, Arrays.stream(buckets).boxed().toList());
+      if (samples == 0) {
+        return RttSummary.EMPTY;
+      }
+      // A loop, not a stream: this runs for every link that moved, at every poll.
+      Long[] counts = new Long[buckets.length];
+      for (int i = 0; i < buckets.length; i++) {
+        counts[i] = buckets[i];
+      }
+      return new RttSummary(samples, sum, min, max, List.of(counts));
     }
   }
 }

@@ -280,6 +280,61 @@ class LinkTableTest {
   }
 
   @Test
+  void socketOfUnknownRoleWhosePeerIsAServerSocketOfTheHarvestIsItsClientWhateverItsPort() {
+    // Both ends on this node, older than the agent: the client's namespace hands out ports from
+    // 10000, below the node's ephemeral range, and the server's port is the higher one.
+    List<SocketSnapshot> sockets = new ArrayList<>();
+    for (int port = 10000; port < 10010; port++) {
+      sockets.add(
+          Sockets.unknownRole(CLIENT_IP, port, SERVER_IP, 46201)
+              .netns(1)
+              .discovered()
+              .established()
+              .build());
+      sockets.add(
+          Sockets.server(SERVER_IP, 46201, CLIENT_IP, port)
+              .netns(2)
+              .discovered()
+              .established()
+              .build());
+    }
+    poll(sockets, List.of());
+
+    Map<Observer, Link> links = new HashMap<>();
+    table.links().forEach(link -> links.put(link.key().observer(), link));
+    assertThat(links).hasSize(2);
+    assertThat(links.get(Observer.CLIENT).key().serverPort()).isEqualTo(46201);
+    assertThat(links.get(Observer.CLIENT).totals().activeConnections()).isEqualTo(10);
+    assertThat(links.get(Observer.SERVER).key().serverPort()).isEqualTo(46201);
+    assertThat(links.get(Observer.SERVER).totals().activeConnections()).isEqualTo(10);
+    assertThat(table.counters().unknownRoleSockets()).isZero();
+  }
+
+  @Test
+  void aLoopbackServerAnswersOnlyInItsOwnNamespace() {
+    // A server on 127.0.0.1:46201 in namespace 2 says nothing of a socket in namespace 1.
+    poll(
+        List.of(
+            Sockets.unknownRole("127.0.0.1", 10000, "127.0.0.1", 46201)
+                .netns(1)
+                .discovered()
+                .established()
+                .build(),
+            Sockets.server("127.0.0.1", 46201, "127.0.0.1", 10001)
+                .netns(2)
+                .discovered()
+                .established()
+                .build()),
+        List.of());
+
+    assertThat(table.links())
+        .filteredOn(link -> link.key().serverPort() == 10000)
+        .singleElement()
+        .satisfies(link -> assertThat(link.key().observer()).isEqualTo(Observer.SERVER));
+    assertThat(table.counters().unknownRoleSockets()).isEqualTo(1);
+  }
+
+  @Test
   void socketOfUnknownRoleIsCountedOnceHoweverManyPollsSeeIt() {
     Sockets guessed =
         Sockets.unknownRole(CLIENT_IP, 9000, SERVER_IP, 5432).discovered().established();
@@ -735,6 +790,68 @@ class LinkTableTest {
 
     assertThat(table.expireIdle(T0.plusSeconds(3600), Duration.ofMinutes(1))).isEmpty();
     assertThat(onlyLink().totals().activeConnections()).isEqualTo(1);
+  }
+
+  // --- snapshots ---------------------------------------------------------------------------
+
+  @Test
+  void linkThatDidNotMoveIsHandedOutAgainAsTheSameSnapshotAndOneThatMovedAsANewOne() {
+    Sockets conn = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established();
+    pollChangedOnly(conn.sent(100).build());
+    Link first = onlyLink();
+
+    pollChangedOnly();
+    assertThat(onlyLink()).isSameAs(first);
+
+    pollChangedOnly(conn.sent(150).build());
+    Link moved = onlyLink();
+    assertThat(moved).isNotSameAs(first);
+    assertThat(moved.totals().bytesClientToServer()).isEqualTo(150);
+    assertThat(first.totals().bytesClientToServer()).isEqualTo(100);
+  }
+
+  @Test
+  void snapshotTakenEarlierInTheSameInstantIsNotHandedOutOnceAFailureOrACloseChangedTheLink() {
+    Sockets open = Sockets.client(CLIENT_IP, 40000, SERVER_IP, 5432).established().sent(10);
+    table.apply(pollOf(T0, List.of(open.build()), List.of()));
+    Link first = onlyLink();
+
+    // Same time, same bytes: only the failure count moves.
+    Sockets refused =
+        Sockets.client(CLIENT_IP, 40001, SERVER_IP, 5432).error(ECONNREFUSED).closed();
+    table.apply(pollOf(T0, List.of(), List.of(refused.build())));
+    Link failed = onlyLink();
+    assertThat(failed.totals().failures()).isEqualTo(Map.of(FailureReason.REFUSED, 1L));
+    assertThat(first.totals().failures()).isEmpty();
+
+    // Same time, same bytes: only the open connections move.
+    table.apply(pollOf(T0, List.of(), List.of(open.closed().build())));
+    assertThat(onlyLink().totals().activeConnections()).isZero();
+    assertThat(failed.totals().activeConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void socketsOfOneLinkKeepOneKeyWhateverTheResolverHandsOut() {
+    // A resolver that makes a new (equal) end at every call, as name sources do.
+    LinkTable fresh =
+        new LinkTable(
+            query -> new Endpoint("shop", "Deployment", query.local() ? "web" : "cart"),
+            EPHEMERAL,
+            NO_NAMING_WAIT);
+    List<SocketSnapshot> sockets = new ArrayList<>();
+    for (int port = 40000; port < 40100; port++) {
+      sockets.add(Sockets.client(CLIENT_IP, port, SERVER_IP, 5432).established().sent(1).build());
+    }
+    fresh.apply(pollOf(T0, sockets, List.of()));
+
+    assertThat(fresh.links())
+        .singleElement()
+        .satisfies(
+            link -> {
+              assertThat(link.totals().activeConnections()).isEqualTo(100);
+              assertThat(link.totals().bytesClientToServer()).isEqualTo(100);
+            });
+    assertThat(fresh.socketKeyObjects()).isEqualTo(1);
   }
 
   // --- helpers -----------------------------------------------------------------------------
