@@ -43,7 +43,14 @@ import org.slf4j.LoggerFactory;
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
   public static final String KIND_CONTAINER = "Container";
-  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(10);
+
+  /**
+   * How often the whole owner index is rebuilt. Server ends and most peers on this machine are
+   * named from the harvest's records, and an end the index misses has a pass of its own: the
+   * rebuild is a safety net, and each is a walk of every open file on the machine.
+   */
+  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(60);
+
   private static final Logger LOG = LoggerFactory.getLogger(LocalNames.class);
   private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int SHORT_ID = 12;
