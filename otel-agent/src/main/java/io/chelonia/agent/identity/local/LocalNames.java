@@ -33,12 +33,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Names the ends that live on this machine, with no cluster: the process behind a socket (kind
  * {@code Process}, by command name) or, when that process runs in a container, the container (kind
- * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
- * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
- * background from the kernel's list of the sockets processes hold (the owners iterator), or from
- * /proc where that cannot be loaded. The namespace of a process or container is the host name; an
- * address of this machine whose owner is not found is, like any unnamed address here, kind {@code
- * Host} in namespace {@code node}, so both ends of a link and every source name it alike.
+ * {@code Container}, by its Docker name). Most ends come with their pid from the kernel: a client's
+ * (the process that connected), a server's (the process the harvest met holding it or its
+ * listener), a peer's whose socket was in the same harvest. The rest are found through the
+ * socket-owner index, rebuilt in the background from the kernel's list of the sockets processes
+ * hold (the owners iterator), or from /proc where that cannot be loaded. The namespace of a process
+ * or container is the host name; an address of this machine whose owner is not found is, like any
+ * unnamed address here, kind {@code Host} in namespace {@code node}, so both ends of a link and
+ * every source name it alike.
  */
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
