@@ -71,7 +71,8 @@ struct socket_record {
 	__u64 reported_sent;     /* harvest-owned: bytes_sent when it last wrote the record */
 	__u64 reported_received; /* harvest-owned: bytes_received when it last wrote the record */
 	__u32 netns;             /* network namespace inode number */
-	__u32 pid;               /* tgid of the connecting task, 0 when not known */
+	__u32 pid;               /* tgid of the connecting task, or of the process holding a server
+				  * socket (or its listener), 0 when not known */
 	__u32 srtt_us;           /* smoothed RTT in microseconds */
 	__u32 total_retrans;
 	__s32 sk_err;            /* error at close: ECONNREFUSED, ETIMEDOUT, ... */
@@ -82,7 +83,7 @@ struct socket_record {
 	__u32 reported_pass;     /* harvest-owned: the pass that last wrote it, 0 for never */
 	__u8 saddr[16];          /* local address: IPv4 in the first 4 bytes */
 	__u8 daddr[16];          /* peer address */
-	char comm[16];           /* the connecting process's name (thread-group leader) */
+	char comm[16];           /* that process's name (thread-group leader) */
 	__u16 sport;             /* local port, host order */
 	__u16 dport;             /* peer port, host order */
 	__u16 family;            /* AF_INET or AF_INET6 */
@@ -112,6 +113,15 @@ struct listener_key {
 	__u32 netns;
 	__u16 port;
 	__u16 pad;
+};
+
+/*
+ * Who holds a listening port, as the process harvest last met it: the owner a connection it
+ * accepts is given at birth, so a server socket closed before any harvest still names its process.
+ */
+struct listener_owner {
+	__u32 pid;     /* tgid of a process holding the listening socket, 0 when not known */
+	char comm[16]; /* its name (thread-group leader) */
 };
 
 /* The head of a DNS message the answer copies keep: longer ones are cut here (RFC 8914's 1232). */

@@ -35,6 +35,7 @@
 #define EADDRNOTAVAIL 99
 #define SO_EE_ORIGIN_ICMP 2
 #define SO_EE_ORIGIN_ICMP6 3
+#define TASK_COMM_LEN 16
 
 /* include/net/tcp_states.h */
 enum {
@@ -64,7 +65,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct listener_key);
-	__type(value, __u8);
+	__type(value, struct listener_owner);
 } listeners SEC(".maps");
 
 struct {
@@ -385,11 +386,23 @@ static __always_inline void on_client_birth(struct sock *sk)
 static __always_inline void on_server_birth(struct sock *sk)
 {
 	struct socket_record *r = create_record(sk);
+	struct listener_key key;
+	struct listener_owner *owner;
 
 	if (!r)
 		return;
 	init_record(r, sk, ROLE_SERVER, FLAG_BORN_SEEN | FLAG_ESTABLISHED);
 	r->state = TCP_ESTABLISHED;
+	/*
+	 * The process that will accept it is, almost always, the one holding its listener: a socket
+	 * closed before the next harvest keeps that name. One the harvest meets is given its holder.
+	 */
+	key = (struct listener_key){ .netns = r->netns, .port = sk->__sk_common.skc_num };
+	owner = bpf_map_lookup_elem(&listeners, &key);
+	if (owner && owner->pid) {
+		r->pid = owner->pid;
+		__builtin_memcpy(r->comm, owner->comm, sizeof(r->comm));
+	}
 }
 
 /* A socket was established if it left the handshake states (oldstate at CLOSE, state at harvest). */
@@ -577,12 +590,22 @@ static __always_inline struct socket_record *discover(struct sock *sk, struct tc
 	return r;
 }
 
-static __always_inline void learn_listener(struct sock *sk)
+/* The name a process harvest gives what it finds: the thread-group leader's (as record_task). */
+static __always_inline void read_holder(struct task_struct *task, __u32 *pid, char *comm)
+{
+	*pid = task->tgid;
+	bpf_probe_read_kernel_str(comm, TASK_COMM_LEN, task->group_leader->comm);
+}
+
+/* The namespace harvest has no task (0): its listeners are known by port, not by owner. */
+static __always_inline void learn_listener(struct sock *sk, struct task_struct *task)
 {
 	struct listener_key key = { .netns = netns_of(sk), .port = sk->__sk_common.skc_num };
-	__u8 one = 1;
+	struct listener_owner owner = {};
 
-	if (bpf_map_update_elem(&listeners, &key, &one, BPF_ANY) != 0)
+	if (task)
+		read_holder(task, &owner.pid, owner.comm);
+	if (bpf_map_update_elem(&listeners, &key, &owner, BPF_ANY) != 0)
 		count(STAT_LISTENER_MAP_FULL);
 }
 
@@ -592,8 +615,8 @@ static __always_inline void learn_listener(struct sock *sk)
  * bpf_seq_write succeeded: when the output buffer is full, the kernel shows the same socket
  * again at the next read.
  */
-static __always_inline void harvest_socket(struct seq_file *seq, struct sock *sk,
-					   struct tcp_sock *tp, __u8 state)
+static __always_inline void harvest_socket(struct seq_file *seq, struct task_struct *task,
+					   struct sock *sk, struct tcp_sock *tp, __u8 state)
 {
 	struct harvest_settings *s = settings();
 	struct socket_record *r;
@@ -602,7 +625,7 @@ static __always_inline void harvest_socket(struct seq_file *seq, struct sock *sk
 	if (!s)
 		return;
 	if (state == TCP_LISTEN) {
-		learn_listener(sk);
+		learn_listener(sk, task);
 		return;
 	}
 	if (s->mode == HARVEST_LISTENERS || state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
@@ -621,6 +644,13 @@ static __always_inline void harvest_socket(struct seq_file *seq, struct sock *sk
 		close_late(r, sk, tp);
 		return;
 	}
+	/*
+	 * Before its first write, a socket that no task connected (a server's, one older than the
+	 * probes) is named by the process holding it, met here through its descriptor: the agent
+	 * names the server end, and a peer on this machine, from the harvest, with no owners pass.
+	 */
+	if (task && r->reported_pass == 0 && (r->role != ROLE_CLIENT || !r->pid))
+		read_holder(task, &r->pid, r->comm);
 	r->state = state;
 	if (!r->sport)
 		read_tuple(r, sk);
@@ -661,7 +691,7 @@ int harvest_processes(struct bpf_iter__task_file *ctx)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
-	harvest_socket(ctx->meta->seq, (struct sock *)tp, tp, sk->__sk_common.skc_state);
+	harvest_socket(ctx->meta->seq, ctx->task, (struct sock *)tp, tp, sk->__sk_common.skc_state);
 	return 0;
 }
 
@@ -680,7 +710,7 @@ int harvest_namespace(struct bpf_iter__tcp *ctx)
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0;
-	harvest_socket(ctx->meta->seq, (struct sock *)tp, tp, state);
+	harvest_socket(ctx->meta->seq, 0, (struct sock *)tp, tp, state);
 	return 0;
 }
 

@@ -8,9 +8,10 @@ import java.util.Objects;
  *
  * @param address the end's IP address
  * @param local true for the end on this node (the socket's own side)
- * @param pid the process that connected, when this machine's kernel saw it connect: for the local
- *     end of a client socket, and for the client end of a server socket whose client socket is on
- *     this machine too; 0 when not known
+ * @param pid the process at this end as this machine's kernel recorded it: the process that
+ *     connected (a client's end), or the one the harvest met holding the socket or its listener (a
+ *     server's end, an older socket's); for the other end, when its socket is on this machine too
+ *     and in the same harvest; 0 when not known
  * @param comm that process's command name, empty when not known
  * @param cgroupId cgroup v2 id of the socket's owner (or of that connecting process), 0 when not
  *     known

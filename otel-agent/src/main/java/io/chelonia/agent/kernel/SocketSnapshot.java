@@ -9,8 +9,10 @@ import java.net.InetAddress;
  * @param cookie the kernel's socket cookie: unique for one life of one socket
  * @param netns inode number of the socket's network namespace
  * @param cgroupId cgroup v2 id of the process that created the socket (server: the listener's)
- * @param pid tgid of the task that connected, 0 when not known (server sockets, older sockets)
- * @param comm that task's command name, empty when not known
+ * @param pid tgid of the task that connected; for a socket no task connected (a server's, one older
+ *     than the agent), of the process the process harvest met holding it, or, for a server socket
+ *     closed before that, holding its listener; 0 when not known
+ * @param comm that process's command name, empty when not known
  * @param state TCP state at the last update (include/net/tcp_states.h numbering)
  * @param flags how the socket was seen, see the {@code is...} methods
  * @param bytesSent payload bytes the peer acknowledged

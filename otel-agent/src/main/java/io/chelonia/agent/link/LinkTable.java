@@ -55,7 +55,7 @@ public final class LinkTable {
   private final Map<LinkKey, Totals> links = new HashMap<>();
   private final Map<UdpFlow.Id, TrackedFlow> udpFlows = new HashMap<>();
   private final NamingWait<TrackedSocket> namingWait;
-  private final LocalClients localClients = new LocalClients();
+  private final LocalPeers localPeers = new LocalPeers();
   private final LocalServers localServers = new LocalServers();
   private long polls;
   private long completeHarvests;
@@ -98,7 +98,7 @@ public final class LinkTable {
       completeHarvests++;
     }
     Instant now = poll.time();
-    localClients.reset(poll, sockets::containsKey);
+    localPeers.reset(poll, sockets::containsKey);
     localServers.reset(poll);
     for (SocketSnapshot socket : poll.live()) {
       fold(socket, now);
@@ -354,23 +354,24 @@ public final class LinkTable {
   }
 
   /**
-   * For a server socket, the process that connected to it, looked for again while not found: the
-   * client's record may come a harvest later than the server's (a close drained from the ring).
+   * The process at the other end, when it is on this machine, looked for again while not found: the
+   * other end's record may come a harvest later (a close drained from the ring).
    */
-  private LocalClients.Connector connectorOf(TrackedSocket tracked, SocketSnapshot socket) {
-    if (!tracked.client && tracked.connector == null) {
-      tracked.connector = localClients.clientOf(socket);
+  private LocalPeers.Peer connectorOf(TrackedSocket tracked, SocketSnapshot socket) {
+    if (tracked.connector == null) {
+      tracked.connector = localPeers.peerOf(socket);
     }
     return tracked.connector;
   }
 
   /**
-   * The socket's link as known now. A server socket's client end is named by the process that
-   * connected to it when this machine's kernel saw it connect, as the client's own side names it. A
-   * client socket whose peer is a Service is named by the backend that answered, once known.
+   * The socket's link as known now. An end on this machine is named by the process its own socket
+   * records: a server socket's client end by the process the kernel saw connect, a client socket's
+   * server end by the process holding the accepted socket, so both sides name it alike. A client
+   * socket whose peer is a Service is named by the backend that answered, once known.
    */
   private LinkKey keyOf(SocketSnapshot socket, TrackedSocket tracked) {
-    LocalClients.Connector connector = connectorOf(tracked, socket);
+    LocalPeers.Peer connector = connectorOf(tracked, socket);
     Endpoint local =
         resolver.resolve(
             new EndpointQuery(
@@ -527,8 +528,8 @@ public final class LinkTable {
   private static final class TrackedSocket {
     final boolean client;
 
-    /** For a server socket, the process the kernel saw connect to it; else null. */
-    LocalClients.Connector connector;
+    /** The process at the other end, when the harvest had it (both ends on this machine). */
+    LocalPeers.Peer connector;
 
     LinkKey key;
     boolean settled;

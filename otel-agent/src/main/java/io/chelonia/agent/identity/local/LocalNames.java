@@ -33,21 +33,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Names the ends that live on this machine, with no cluster: the process behind a socket (kind
  * {@code Process}, by command name) or, when that process runs in a container, the container (kind
- * {@code Container}, by its Docker name). Client sockets come with their pid from the kernel;
- * server sockets and peers on this machine are found through the socket-owner index, rebuilt in the
- * background from the kernel's list of the sockets processes hold (the owners iterator), or from
- * /proc where that cannot be loaded. The namespace of a process or container is the host name; an
- * address of this machine whose owner is not found is, like any unnamed address here, kind {@code
- * Host} in namespace {@code node}, so both ends of a link and every source name it alike.
+ * {@code Container}, by its Docker name). Most ends come with their pid from the kernel: a client's
+ * (the process that connected), a server's (the process the harvest met holding it or its
+ * listener), a peer's whose socket was in the same harvest. The rest are found through the
+ * socket-owner index, rebuilt in the background from the kernel's list of the sockets processes
+ * hold (the owners iterator), or from /proc where that cannot be loaded. The namespace of a process
+ * or container is the host name; an address of this machine whose owner is not found is, like any
+ * unnamed address here, kind {@code Host} in namespace {@code node}, so both ends of a link and
+ * every source name it alike.
  */
 public final class LocalNames implements NameSource, AutoCloseable {
   public static final String KIND_PROCESS = "Process";
   public static final String KIND_CONTAINER = "Container";
-  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(10);
+
+  /**
+   * How often the whole owner index is rebuilt. Server ends and most peers on this machine are
+   * named from the harvest's records, and an end the index misses has a pass of its own: the
+   * rebuild is a safety net, and each is a walk of every open file on the machine.
+   */
+  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(60);
+
   private static final Logger LOG = LoggerFactory.getLogger(LocalNames.class);
   private static final long MIN_ON_DEMAND_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int SHORT_ID = 12;
   private static final long SCAN_COST_FACTOR = 50;
+
+  /** How long an end (an address) that asked for a pass asks for no other. */
+  private static final long MISSED_END_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /** How long an address stays this machine's for naming after the last index that had it. */
   private static final long LOCAL_ADDRESS_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(10);
@@ -69,6 +81,12 @@ public final class LocalNames implements NameSource, AutoCloseable {
 
   /** When the next rescan is scheduled, {@code Long.MAX_VALUE} when none is. */
   private final AtomicLong nextRescan = new AtomicLong(Long.MAX_VALUE);
+
+  /**
+   * What asked for a pass, with when it did: an end (its query), or an address not of this machine
+   * (which only a new namespace could make one).
+   */
+  private final Map<Object, Long> askedForPass = new ConcurrentHashMap<>();
 
   private volatile long lastRescanStart = System.nanoTime() - MIN_ON_DEMAND_NANOS;
   private volatile SocketOwners owners = SocketOwners.empty();
@@ -95,9 +113,29 @@ public final class LocalNames implements NameSource, AutoCloseable {
       Optional<SocketOwnerIterator> kernel,
       Path dockerSocket,
       Duration refresh) {
+    this(hostName, proc, kernel, kernel.map(iterator -> iterator::list), dockerSocket, refresh);
+  }
+
+  /** Owners from the list given (tests count the passes through it), the rest from {@code proc}. */
+  LocalNames(
+      String hostName,
+      Path proc,
+      Function<LongPredicate, List<OwnedSocket>> ownedSockets,
+      Path dockerSocket,
+      Duration refresh) {
+    this(hostName, proc, Optional.empty(), Optional.of(ownedSockets), dockerSocket, refresh);
+  }
+
+  private LocalNames(
+      String hostName,
+      Path proc,
+      Optional<SocketOwnerIterator> kernel,
+      Optional<Function<LongPredicate, List<OwnedSocket>>> ownedSockets,
+      Path dockerSocket,
+      Duration refresh) {
     this.hostName = hostName;
     this.kernel = kernel;
-    this.ownedSockets = kernel.map(iterator -> iterator::list);
+    this.ownedSockets = ownedSockets;
     this.proc = new ProcFs(proc);
     this.docker = new DockerNames(dockerSocket);
     refreshOwners();
@@ -144,7 +182,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
         && !wasRecentlyLocal(query.address())) {
       // Elsewhere, or in a namespace newer than the index: a rescan, which reads new ones, will
       // tell.
-      rescanSoon(List.of());
+      rescanOnce(query.address(), List.of());
       return Optional.empty();
     }
     int pid = query.pid() > 0 ? query.pid() : index.ownerPid(query).orElse(0);
@@ -152,7 +190,7 @@ public final class LocalNames implements NameSource, AutoCloseable {
     Optional<Endpoint> named = process.isPresent() ? endpoint(process.get()) : exited(query);
     if (named.isEmpty()) {
       // Not in the index yet (a process newer than the last scan): the end is asked again later.
-      rescanSoon(index.namespacesToSearch(query));
+      rescanOnce(query, index.namespacesToSearch(query));
       return Optional.of(Endpoint.host(AddressText.of(query.address())));
     }
     return named;
@@ -181,6 +219,19 @@ public final class LocalNames implements NameSource, AutoCloseable {
     }
     return Optional.of(
         new Endpoint(hostName, KIND_CONTAINER, name.orElse(id.substring(0, SHORT_ID))));
+  }
+
+  /**
+   * A rescan for an end's (an address's) first miss only: one asked again after a pass that missed
+   * it too (a client gone before any pass could see it, an address no process here holds) waits for
+   * the next refresh, so an end asked at every poll of the naming wait costs one pass, not one a
+   * poll. A pass asked for and not run yet needs no second asking: its namespaces stay pending
+   * until it runs.
+   */
+  private void rescanOnce(Object asking, List<Long> namespaces) {
+    if (askedForPass.putIfAbsent(asking, System.nanoTime()) == null) {
+      rescanSoon(namespaces);
+    }
   }
 
   /**
@@ -254,6 +305,10 @@ public final class LocalNames implements NameSource, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("cannot read socket owners from {}: {}", proc.root(), e.toString());
     }
+    // An end still unnamed a minute after its pass (asked again at its fallback's later polls)
+    // may have one more; forgetting it keeps the map to the ends of the last minute.
+    long now = System.nanoTime();
+    askedForPass.values().removeIf(asked -> now - asked > MISSED_END_MEMORY_NANOS);
   }
 
   private void remember(SocketOwners index) {
