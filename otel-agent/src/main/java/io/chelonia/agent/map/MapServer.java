@@ -2,6 +2,7 @@ package io.chelonia.agent.map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -52,7 +53,6 @@ public final class MapServer implements AutoCloseable {
           + " style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:;"
           + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-  private final ObjectMapper mapper = new ObjectMapper();
   private final LinkSource source;
   private final HttpServer server;
   private final ExecutorService executor;
@@ -137,7 +137,7 @@ public final class MapServer implements AutoCloseable {
       sendError(exchange, 502, e.getMessage());
       return;
     }
-    ObjectNode answer = mapper.createObjectNode();
+    ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("source", source.name());
     answer.put("time", snapshot.time().map(Object::toString).orElse(null));
     answer.put("refresh_seconds", refreshSeconds());
@@ -148,7 +148,7 @@ public final class MapServer implements AutoCloseable {
       }
     }
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    send(exchange, 200, JSON, mapper.writeValueAsBytes(answer));
+    send(exchange, 200, JSON, Json.MAPPER.writeValueAsBytes(answer));
   }
 
   /**
@@ -156,11 +156,11 @@ public final class MapServer implements AutoCloseable {
    * asks again after that long.
    */
   private void sendError(HttpExchange exchange, int status, String message) throws IOException {
-    ObjectNode error = mapper.createObjectNode();
+    ObjectNode error = JsonNodeFactory.instance.objectNode();
     error.put("error", message);
     error.put("refresh_seconds", refreshSeconds());
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    send(exchange, status, JSON, mapper.writeValueAsBytes(error));
+    send(exchange, status, JSON, Json.MAPPER.writeValueAsBytes(error));
   }
 
   private double refreshSeconds() {
@@ -198,5 +198,13 @@ public final class MapServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+  }
+
+  /**
+   * Built at the first answer, not with the server: an ObjectMapper loads most of jackson-databind
+   * (about 300 classes, 2 MiB of metaspace), which an agent whose map nobody opens never needs.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
   }
 }
