@@ -70,7 +70,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, 2 << 20);
 } closed_sockets SEC(".maps");
 
 /* Closed records that found the ring buffer full wait here for the next harvest. */
