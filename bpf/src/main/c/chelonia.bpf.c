@@ -309,13 +309,16 @@ static __always_inline void init_record(struct socket_record *r, struct sock *sk
  * is the process's (its thread-group leader's), not the thread's, so one program is one name
  * whether it is still running when the agent looks or not.
  */
+/* A task as a record names it: its thread group's id and the group leader's name. */
+static __always_inline void read_holder(struct task_struct *task, __u32 *pid, char *comm)
+{
+	*pid = task->tgid;
+	bpf_probe_read_kernel_str(comm, TASK_COMM_LEN, task->group_leader->comm);
+}
+
 static __always_inline void record_task(struct socket_record *r)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	r->pid = pid_tgid >> 32;
-	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->group_leader->comm);
+	read_holder(bpf_get_current_task_btf(), &r->pid, r->comm);
 }
 
 /*
@@ -590,12 +593,6 @@ static __always_inline struct socket_record *discover(struct sock *sk, struct tc
 	return r;
 }
 
-/* The name a process harvest gives what it finds: the thread-group leader's (as record_task). */
-static __always_inline void read_holder(struct task_struct *task, __u32 *pid, char *comm)
-{
-	*pid = task->tgid;
-	bpf_probe_read_kernel_str(comm, TASK_COMM_LEN, task->group_leader->comm);
-}
 
 /* The namespace harvest has no task (0): its listeners are known by port, not by owner. */
 static __always_inline void learn_listener(struct sock *sk, struct task_struct *task)
