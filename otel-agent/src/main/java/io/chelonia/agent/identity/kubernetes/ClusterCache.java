@@ -7,17 +7,6 @@ import static io.chelonia.agent.identity.kubernetes.ClusterIndexes.BY_UID;
 import io.chelonia.agent.lifecycle.Closing;
 import io.chelonia.agent.lifecycle.DaemonThreads;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.models.V1Job;
-import io.kubernetes.client.openapi.models.V1JobList;
-import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.openapi.models.V1NodeList;
-import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1PodList;
-import io.kubernetes.client.openapi.models.V1ReplicaSet;
-import io.kubernetes.client.openapi.models.V1ReplicaSetList;
-import io.kubernetes.client.openapi.models.V1Service;
-import io.kubernetes.client.openapi.models.V1ServiceList;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import java.util.function.Function;
 
 /**
  * What the agent knows of the cluster: Pods, Services and Nodes, and the metadata of ReplicaSets
@@ -39,12 +28,12 @@ import java.util.function.LongSupplier;
  * retry with growing waits, and failures are counted ({@link #errors()}).
  */
 final class ClusterCache implements AutoCloseable {
-  private final ResourceInformer<V1Pod, V1PodList> pods;
-  private final ResourceInformer<V1Service, V1ServiceList> services;
-  private final ResourceInformer<V1Node, V1NodeList> nodes;
-  private final ResourceInformer<V1ReplicaSet, V1ReplicaSetList> replicaSets;
-  private final ResourceInformer<V1Job, V1JobList> jobs;
-  private final List<ResourceInformer<?, ?>> all;
+  private final ResourceInformer<CachedPod> pods;
+  private final ResourceInformer<CachedService> services;
+  private final ResourceInformer<CachedNode> nodes;
+  private final ResourceInformer<OwnedObject> replicaSets;
+  private final ResourceInformer<OwnedObject> jobs;
+  private final List<ResourceInformer<?>> all;
   private final CgroupPods cgroups;
   private final ApiHealth health = new ApiHealth();
   private final ScheduledExecutorService watchdog;
@@ -59,90 +48,27 @@ final class ClusterCache implements AutoCloseable {
     // client-go's HTTP/2 health check does).
     client.setHttpClient(
         client.getHttpClient().newBuilder().pingInterval(timing.pingInterval()).build());
-    LongSupplier clock = System::nanoTime;
+    Informers informers = new Informers(client, timing, health, pageSize);
     pods =
-        new ResourceInformer<>(
-            V1Pod.class,
-            "pods",
-            new PagedLists<>(
-                new GenericKubernetesApi<>(V1Pod.class, V1PodList.class, "", "v1", "pods", client),
-                NamingFields::pod,
-                pageSize),
-            NamingFields::pod,
+        informers.of(
+            CachedPod.class,
+            ApiResource.PODS,
             Map.of(
                 BY_IP,
                 ClusterIndexes::podIps,
                 BY_UID,
                 ClusterIndexes::podUid,
                 BY_NODE_PORT,
-                ClusterIndexes::hostNetworkPorts),
-            timing,
-            health,
-            clock);
+                ClusterIndexes::hostNetworkPorts));
     services =
-        new ResourceInformer<>(
-            V1Service.class,
-            "services",
-            new PagedLists<>(
-                new GenericKubernetesApi<>(
-                    V1Service.class, V1ServiceList.class, "", "v1", "services", client),
-                NamingFields::service,
-                pageSize),
-            NamingFields::service,
-            Map.of(BY_IP, ClusterIndexes::serviceIps),
-            timing,
-            health,
-            clock);
-    nodes =
-        new ResourceInformer<>(
-            V1Node.class,
-            "nodes",
-            new PagedLists<>(
-                new GenericKubernetesApi<>(
-                    V1Node.class, V1NodeList.class, "", "v1", "nodes", client),
-                NamingFields::node,
-                pageSize),
-            NamingFields::node,
-            Map.of(BY_IP, ClusterIndexes::nodeIps),
-            timing,
-            health,
-            clock);
-    replicaSets =
-        new ResourceInformer<>(
-            V1ReplicaSet.class,
-            "replicasets.apps",
-            new PagedLists<>(
-                new GenericKubernetesApi<>(
-                    V1ReplicaSet.class,
-                    V1ReplicaSetList.class,
-                    "apps",
-                    "v1",
-                    "replicasets",
-                    client),
-                NamingFields::ownerOnly,
-                pageSize),
-            NamingFields::ownerOnly,
-            Map.of(),
-            timing,
-            health,
-            clock);
-    jobs =
-        new ResourceInformer<>(
-            V1Job.class,
-            "jobs.batch",
-            new PagedLists<>(
-                new GenericKubernetesApi<>(
-                    V1Job.class, V1JobList.class, "batch", "v1", "jobs", client),
-                NamingFields::ownerOnly,
-                pageSize),
-            NamingFields::ownerOnly,
-            Map.of(),
-            timing,
-            health,
-            clock);
+        informers.of(CachedService.class, ApiResource.SERVICES, Map.of(BY_IP, CachedService::ips));
+    nodes = informers.of(CachedNode.class, ApiResource.NODES, Map.of(BY_IP, CachedNode::ips));
+    replicaSets = informers.of(OwnedObject.class, ApiResource.REPLICA_SETS, Map.of());
+    jobs = informers.of(OwnedObject.class, ApiResource.JOBS, Map.of());
     all = List.of(pods, services, nodes, replicaSets, jobs);
     background = Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-cgroups"));
-    cgroups = new CgroupPods(cgroupRoot, background, clock, Duration.ofSeconds(1).toNanos());
+    cgroups =
+        new CgroupPods(cgroupRoot, background, System::nanoTime, Duration.ofSeconds(1).toNanos());
     watchdog =
         Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("chelonia-kubernetes-watchdog"));
@@ -157,39 +83,39 @@ final class ClusterCache implements AutoCloseable {
     return this;
   }
 
-  List<V1Pod> podsAt(String address) {
+  List<CachedPod> podsAt(String address) {
     return pods.byIndex(BY_IP, address);
   }
 
-  List<V1Service> servicesAt(String address) {
+  List<CachedService> servicesAt(String address) {
     return services.byIndex(BY_IP, address);
   }
 
-  List<V1Node> nodesAt(String address) {
+  List<CachedNode> nodesAt(String address) {
     return nodes.byIndex(BY_IP, address);
   }
 
-  Optional<V1Pod> podWithUid(String uid) {
+  Optional<CachedPod> podWithUid(String uid) {
     return pods.byIndex(BY_UID, uid).stream().findFirst();
   }
 
   /** hostNetwork pods on {@code node} that declare {@code port}. */
-  List<V1Pod> hostNetworkPodsOn(String node, int port) {
+  List<CachedPod> hostNetworkPodsOn(String node, int port) {
     return pods.byIndex(BY_NODE_PORT, ClusterIndexes.nodePort(node, port));
   }
 
   /** The Node {@code name}, or null while it is not cached. */
-  V1Node node(String name) {
+  CachedNode node(String name) {
     return nodes.get(name);
   }
 
   /** The ReplicaSet {@code namespace/name}, or null while it is not cached. */
-  V1ReplicaSet replicaSet(String namespace, String name) {
+  OwnedObject replicaSet(String namespace, String name) {
     return replicaSets.get(namespace, name);
   }
 
   /** The Job {@code namespace/name}, or null while it is not cached. */
-  V1Job job(String namespace, String name) {
+  OwnedObject job(String namespace, String name) {
     return jobs.get(namespace, name);
   }
 
@@ -219,5 +145,21 @@ final class ClusterCache implements AutoCloseable {
         new ArrayList<>(List.of(watchdog::shutdownNow, background::shutdownNow));
     all.forEach(informer -> steps.add(informer::stop));
     Closing.closeAll(steps.toArray(AutoCloseable[]::new));
+  }
+
+  /** What every kind's informer shares: the client, its timing, the health it reports to. */
+  private record Informers(
+      ApiClient client, InformerTiming timing, ApiHealth health, int pageSize) {
+    <T extends CachedObject> ResourceInformer<T> of(
+        Class<T> type, ApiResource<T> resource, Map<String, Function<T, List<String>>> indexers) {
+      return new ResourceInformer<>(
+          type,
+          resource.toString(),
+          new PagedLists<>(client, resource, pageSize),
+          indexers,
+          timing,
+          health,
+          System::nanoTime);
+    }
   }
 }

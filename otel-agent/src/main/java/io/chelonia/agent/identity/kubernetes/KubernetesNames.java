@@ -3,13 +3,7 @@ package io.chelonia.agent.identity.kubernetes;
 import io.chelonia.agent.identity.Endpoint;
 import io.chelonia.agent.identity.EndpointQuery;
 import io.chelonia.agent.identity.NameSource;
-import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.models.V1Node;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.openapi.models.V1OwnerReference;
-import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1Service;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -47,18 +41,18 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
       return podOfCgroup(query.cgroupId());
     }
     String address = query.address().getHostAddress();
-    List<V1Pod> podsAt = cluster.podsAt(address);
+    List<CachedPod> podsAt = cluster.podsAt(address);
     if (!podsAt.isEmpty()) {
       return workloadOf(newest(podsAt));
     }
-    List<V1Service> servicesAt = cluster.servicesAt(address);
+    List<CachedService> servicesAt = cluster.servicesAt(address);
     if (!servicesAt.isEmpty()) {
-      V1ObjectMeta service = servicesAt.getFirst().getMetadata();
-      return Optional.of(new Endpoint(service.getNamespace(), KIND_SERVICE, service.getName()));
+      CachedService service = servicesAt.getFirst();
+      return Optional.of(new Endpoint(service.namespace(), KIND_SERVICE, service.name()));
     }
-    List<V1Node> nodesAt = cluster.nodesAt(address);
+    List<CachedNode> nodesAt = cluster.nodesAt(address);
     if (!nodesAt.isEmpty()) {
-      return onNode(nodesAt.getFirst().getMetadata().getName(), query);
+      return onNode(nodesAt.getFirst().name(), query);
     }
     return Optional.empty();
   }
@@ -73,14 +67,14 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
         if (!cluster.cgroups().knows(query.cgroupId())) {
           return Optional.empty();
         }
-        Optional<V1Pod> pod =
+        Optional<CachedPod> pod =
             cluster.cgroups().podUid(query.cgroupId()).flatMap(cluster::podWithUid);
         if (pod.isPresent()) {
           return workloadOf(pod.get());
         }
       }
       // Only a server's end: a client's ephemeral port may have the number a pod listens on.
-      List<V1Pod> listening =
+      List<CachedPod> listening =
           query.server() ? cluster.hostNetworkPodsOn(node, query.port()) : List.of();
       if (!listening.isEmpty()) {
         return workloadOf(listening.getFirst());
@@ -107,10 +101,9 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
   }
 
   /** The pod's workload, in the zone and region of the pod's node. */
-  private Optional<Endpoint> workloadOf(V1Pod pod) {
-    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+  private Optional<Endpoint> workloadOf(CachedPod pod) {
     return ownerOf(pod)
-        .map(end -> node == null ? end : NodeTopology.place(end, cluster.node(node)));
+        .map(end -> pod.node().isEmpty() ? end : NodeTopology.place(end, cluster.node(pod.node())));
   }
 
   /**
@@ -118,61 +111,36 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
    * what people deploy: Deployment, Rollout, CronJob); empty while that owner is not in the cache
    * yet, so the end is asked again rather than named after the intermediate object for good.
    */
-  private Optional<Endpoint> ownerOf(V1Pod pod) {
-    V1ObjectMeta meta = pod.getMetadata();
-    String namespace = meta.getNamespace();
-    V1OwnerReference owner = controllerOf(meta);
+  private Optional<Endpoint> ownerOf(CachedPod pod) {
+    String namespace = pod.namespace();
+    Owner owner = pod.owner();
     if (owner == null) {
-      return Optional.of(new Endpoint(namespace, KIND_POD, meta.getName()).withPod(meta.getName()));
+      return Optional.of(new Endpoint(namespace, KIND_POD, pod.name()).withPod(pod.name()));
     }
-    KubernetesObject parent;
-    switch (owner.getKind()) {
-      case "ReplicaSet" -> parent = cluster.replicaSet(namespace, owner.getName());
-      case "Job" -> parent = cluster.job(namespace, owner.getName());
+    OwnedObject parent;
+    switch (owner.kind()) {
+      case "ReplicaSet" -> parent = cluster.replicaSet(namespace, owner.name());
+      case "Job" -> parent = cluster.job(namespace, owner.name());
       default -> {
-        return Optional.of(
-            new Endpoint(namespace, owner.getKind(), owner.getName()).withPod(meta.getName()));
+        return Optional.of(new Endpoint(namespace, owner.kind(), owner.name()).withPod(pod.name()));
       }
     }
     if (parent == null) {
       return Optional.empty();
     }
-    V1OwnerReference top = controllerOf(parent.getMetadata());
-    Endpoint workload =
-        top == null
-            ? new Endpoint(namespace, owner.getKind(), owner.getName())
-            : new Endpoint(namespace, top.getKind(), top.getName());
-    return Optional.of(workload.withPod(meta.getName()));
-  }
-
-  private static V1OwnerReference controllerOf(V1ObjectMeta meta) {
-    List<V1OwnerReference> owners = meta.getOwnerReferences();
-    if (owners == null || owners.isEmpty()) {
-      return null;
-    }
-    return owners.stream()
-        .filter(o -> Boolean.TRUE.equals(o.getController()))
-        .findFirst()
-        .orElse(owners.getFirst());
+    Owner top = parent.owner() == null ? owner : parent.owner();
+    return Optional.of(new Endpoint(namespace, top.kind(), top.name()).withPod(pod.name()));
   }
 
   /** Two pods can hold one address for a moment (one ending, one starting): the running, newest. */
-  private static V1Pod newest(List<V1Pod> candidates) {
+  private static CachedPod newest(List<CachedPod> candidates) {
     if (candidates.size() == 1) {
       return candidates.getFirst();
     }
     return candidates.stream()
         .max(
-            Comparator.<V1Pod, Boolean>comparing(KubernetesNames::isRunning)
-                .thenComparing(
-                    pod -> pod.getMetadata().getCreationTimestamp(),
-                    Comparator.nullsFirst(Comparator.naturalOrder())))
+            Comparator.comparing(CachedPod::isRunning).thenComparingLong(CachedPod::createdSeconds))
         .orElseThrow();
-  }
-
-  private static boolean isRunning(V1Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return !"Succeeded".equals(phase) && !"Failed".equals(phase);
   }
 
   /** Failed calls to the API server and failed watches since the start. */

@@ -1,27 +1,27 @@
 package io.chelonia.agent.identity.kubernetes;
 
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
+import com.google.gson.stream.JsonReader;
 import io.kubernetes.client.informer.ListerWatcher;
-import io.kubernetes.client.informer.TransformFunc;
+import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.JSON;
-import io.kubernetes.client.openapi.models.V1ListMeta;
+import io.kubernetes.client.openapi.Pair;
 import io.kubernetes.client.util.CallGeneratorParams;
 import io.kubernetes.client.util.Watchable;
-import io.kubernetes.client.util.generic.GenericKubernetesApi;
-import io.kubernetes.client.util.generic.options.ListOptions;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import okhttp3.Call;
+import okhttp3.Response;
 
 /**
- * Lists a kind in pages of at most {@code pageSize} objects, each page's objects cut down ({@code
- * trim}) before the next page is asked for; watches as asked. An informer's list is one call for
- * every object of the kind, and client-java decodes a whole answer into full objects before the
- * informer sees any: 10,000 realistic pods in one answer are some 130 MB of JSON (6.7 MB a page of
- * 500, measured against kube-apiserver 1.34) and more as objects, more than the agent's whole heap.
- * In pages the agent holds one page of full objects at a time, and the cut-down rest.
+ * Lists a kind in pages of at most {@code pageSize} objects and watches it, through the client's
+ * own calls (its server, credentials and TLS), each object read from the answer as it streams in,
+ * straight into what the cache keeps ({@link CachedObject}). An answer is never held whole: 10,000
+ * realistic pods are some 130 MB of JSON (6.7 MB a page of 500, measured against kube-apiserver
+ * 1.34), which client-java's generated calls would read into one String, and then into full models,
+ * before the informer saw any.
  *
  * <p>Every list asks for the latest state (no resource version): the reflector's first list asks
  * for "0" (any recent state), which kube-apiserver 1.34 answers in one piece whatever the limit,
@@ -30,86 +30,141 @@ import java.util.Map;
  * cache since Kubernetes 1.31). The pages of one list are one snapshot, of the last page's resource
  * version.
  */
-final class PagedLists<T extends KubernetesObject, L extends KubernetesListObject>
-    implements ListerWatcher<T, L> {
+final class PagedLists<T extends CachedObject> implements ListerWatcher<T, ObjectList<T>> {
   /** client-go's pager asks for 500 at a time too. */
   static final int DEFAULT_PAGE_SIZE = 500;
 
-  private final GenericKubernetesApi<T, L> api;
-  private final TransformFunc trim;
+  /** The client's credentials, as its generated calls name them. */
+  private static final String[] AUTH = {"BearerToken"};
+
+  private final ApiClient client;
+  private final ApiResource<T> resource;
   private final int pageSize;
 
-  PagedLists(GenericKubernetesApi<T, L> api, TransformFunc trim, int pageSize) {
+  PagedLists(ApiClient client, ApiResource<T> resource, int pageSize) {
     if (pageSize < 1) {
       throw new IllegalArgumentException("page size must be positive: " + pageSize);
     }
-    this.api = api;
-    this.trim = trim;
+    this.client = client;
+    this.resource = resource;
     this.pageSize = pageSize;
   }
 
   @Override
-  public L list(CallGeneratorParams params) throws ApiException {
-    ListOptions first = new ListOptions();
-    first.setLimit(pageSize);
-    first.setTimeoutSeconds(params.timeoutSeconds);
-    L list = page(first);
-    List<T> items = trimmed(list);
-    V1ListMeta meta = list.getMetadata();
-    for (String next = continueOf(list); next != null; ) {
-      ListOptions options = new ListOptions();
-      options.setLimit(pageSize);
-      options.setContinue(next);
-      options.setTimeoutSeconds(params.timeoutSeconds);
-      L page = page(options);
-      items.addAll(trimmed(page));
-      meta.setResourceVersion(page.getMetadata().getResourceVersion());
-      next = continueOf(page);
-    }
-    if (meta != null) {
-      meta.setContinue(null);
-      meta.setRemainingItemCount(null);
-    }
-    return list;
+  public ObjectList<T> list(CallGeneratorParams params) throws ApiException {
+    List<T> items = new ArrayList<>();
+    Page page = new Page("", "");
+    do {
+      List<Pair> query = new ArrayList<>();
+      query.add(new Pair("limit", Integer.toString(pageSize)));
+      if (!page.next().isEmpty()) {
+        query.add(new Pair("continue", page.next()));
+      }
+      if (params.timeoutSeconds != null) {
+        query.add(new Pair("timeoutSeconds", params.timeoutSeconds.toString()));
+      }
+      page = readPage(newCall(query), items);
+    } while (!page.next().isEmpty());
+    return new ObjectList<>(resource.kind(), resource.apiVersion(), page.resourceVersion(), items);
   }
 
   @Override
   public Watchable<T> watch(CallGeneratorParams params) throws ApiException {
-    ListOptions options = new ListOptions();
-    options.setResourceVersion(params.resourceVersion);
-    options.setTimeoutSeconds(params.timeoutSeconds);
-    return api.watch(options);
+    List<Pair> query = new ArrayList<>();
+    query.add(new Pair("watch", "true"));
+    if (params.resourceVersion != null && !params.resourceVersion.isEmpty()) {
+      query.add(new Pair("resourceVersion", params.resourceVersion));
+    }
+    if (params.timeoutSeconds != null) {
+      query.add(new Pair("timeoutSeconds", params.timeoutSeconds.toString()));
+    }
+    Call call = newCall(query);
+    return new WatchEvents<>(call, execute(call), resource.reader());
   }
 
-  private L page(ListOptions options) throws ApiException {
-    // The Status the server answered with (who may not do what) kept as the body, as a failed
-    // watch call keeps it.
-    return api.list(options)
-        .onFailure(
-            (code, status) -> {
-              throw new ApiException(
-                  code, Map.of(), status == null ? null : JSON.serialize(status));
-            })
-        .getObject();
+  /** A page's resource version, and where the next page starts (empty after the last). */
+  private record Page(String resourceVersion, String next) {}
+
+  /** Reads a page's objects into {@code items}. */
+  private Page readPage(Call call, List<T> items) throws ApiException {
+    try (Response response = execute(call);
+        JsonReader in = new JsonReader(response.body().charStream())) {
+      Page page = new Page("", "");
+      in.beginObject();
+      while (in.hasNext()) {
+        switch (in.nextName()) {
+          case "metadata" -> page = readListMeta(in);
+          case "items" -> ApiJson.elements(in, () -> items.add(resource.reader().read(in)));
+          default -> in.skipValue();
+        }
+      }
+      in.endObject();
+      return page;
+    } catch (IOException | IllegalStateException | NumberFormatException e) {
+      // A broken connection, or what is not a list of the kind (Gson's IllegalStateException,
+      // NumberFormatException): failed as a call fails.
+      throw new ApiException(e);
+    }
+  }
+
+  private static Page readListMeta(JsonReader in) throws IOException {
+    if (ApiJson.isNull(in)) {
+      return new Page("", "");
+    }
+    String resourceVersion = "";
+    String next = "";
+    in.beginObject();
+    while (in.hasNext()) {
+      switch (in.nextName()) {
+        case "resourceVersion" -> resourceVersion = ApiJson.string(in);
+        case "continue" -> next = ApiJson.string(in);
+        default -> in.skipValue();
+      }
+    }
+    in.endObject();
+    return new Page(resourceVersion, next);
+  }
+
+  private Call newCall(List<Pair> query) throws ApiException {
+    // The client adds its credentials to these collections: they must be mutable.
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", "application/json");
+    return client.buildCall(
+        client.getBasePath(),
+        resource.path(),
+        "GET",
+        query,
+        new ArrayList<>(),
+        null,
+        headers,
+        new HashMap<>(),
+        new HashMap<>(),
+        AUTH,
+        null);
   }
 
   /**
-   * The page's objects, cut down in place: the list's items are of type T, as its class says, and
-   * the transform returns an object of the type it was given.
+   * The call's response, when it succeeded; otherwise its HTTP code with the Status the server
+   * answered with as the body (who may not do what), as client-java's own calls fail.
    */
-  @SuppressWarnings("unchecked")
-  private List<T> trimmed(L page) {
-    List<T> items = (List<T>) page.getItems();
-    if (items == null) {
-      return new ArrayList<>();
+  private static Response execute(Call call) throws ApiException {
+    Response response;
+    try {
+      response = call.execute();
+    } catch (IOException e) {
+      throw new ApiException(e);
     }
-    items.replaceAll(object -> (T) trim.transform(object));
-    return items;
-  }
-
-  private static String continueOf(KubernetesListObject page) {
-    V1ListMeta meta = page.getMetadata();
-    String next = meta == null ? null : meta.getContinue();
-    return next == null || next.isEmpty() ? null : next;
+    if (response.isSuccessful()) {
+      return response;
+    }
+    try (response) {
+      String body;
+      try {
+        body = response.body().string();
+      } catch (IOException e) {
+        body = "";
+      }
+      throw new ApiException(response.code(), response.headers().toMultimap(), body);
+    }
   }
 }

@@ -2,11 +2,8 @@ package io.chelonia.agent.identity.kubernetes;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.informer.SharedIndexInformer;
-import io.kubernetes.client.informer.TransformFunc;
 import io.kubernetes.client.informer.cache.Cache;
 import io.kubernetes.client.informer.impl.DefaultSharedIndexInformer;
 import io.kubernetes.client.openapi.ApiException;
@@ -29,27 +26,22 @@ import org.slf4j.LoggerFactory;
  * cache that lookups read without I/O.
  *
  * <p>Every call the informer makes goes through {@link ListerWatcher}, the library's two-method
- * seam: here it is wrapped to cut objects down to what naming needs as they arrive, cap the watch
- * length, wait longer between failing calls, count failures and note when the informer last called.
- * Objects are cut down there rather than by the informer's own transform ({@code setTransform}),
- * which acts only on what is cached: the reflector keeps the whole list it received for as long as
- * it then watches (a local of its run loop), which for 10,000 pods is some 170 MB of full objects.
- * A lister that pages ({@link PagedLists}) cuts each page down before it asks for the next, so that
- * no whole list of full objects is ever held; what it returns is cut down again here, cheaply.
- * {@link #check} restarts an informer that has not called for {@link InformerTiming#staleAfter}. A
- * restarted informer lists afresh into a new cache; lookups keep reading the old cache, the last
- * known state, until the new one has synced.
+ * seam: {@link PagedLists} makes the calls and reads each object straight into what the cache keeps
+ * ({@link CachedObject}); here they are wrapped to cap the watch length, wait longer between
+ * failing calls, count failures and note when the informer last called. {@link #check} restarts an
+ * informer that has not called for {@link InformerTiming#staleAfter}. A restarted informer lists
+ * afresh into a new cache; lookups keep reading the old cache, the last known state, until the new
+ * one has synced.
  *
  * <p>Informers are made here rather than by {@code SharedInformerFactory}, which keeps one informer
  * per type and so cannot replace a stopped one.
  */
-final class ResourceInformer<T extends KubernetesObject, L extends KubernetesListObject> {
+final class ResourceInformer<T extends CachedObject> {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceInformer.class);
 
   private final Class<T> type;
   private final String resource;
-  private final ListerWatcher<T, L> api;
-  private final TransformFunc transform;
+  private final ListerWatcher<T, ObjectList<T>> api;
   private final Map<String, Function<T, List<String>>> indexers;
   private final InformerTiming timing;
   private final ApiHealth health;
@@ -64,8 +56,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   ResourceInformer(
       Class<T> type,
       String resource,
-      ListerWatcher<T, L> api,
-      TransformFunc transform,
+      ListerWatcher<T, ObjectList<T>> api,
       Map<String, Function<T, List<String>>> indexers,
       InformerTiming timing,
       ApiHealth health,
@@ -73,7 +64,6 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     this.type = type;
     this.resource = resource;
     this.api = api;
-    this.transform = transform;
     this.indexers = Map.copyOf(indexers);
     this.timing = timing;
     this.health = health;
@@ -151,7 +141,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     private final SharedIndexInformer<T> cache;
 
     Informer() {
-      DefaultSharedIndexInformer<T, L> informer =
+      DefaultSharedIndexInformer<T, ObjectList<T>> informer =
           new DefaultSharedIndexInformer<>(type, calls, 0, new Cache<>(), calls::failedInWatch);
       informer.addIndexers(indexers);
       cache = informer;
@@ -168,7 +158,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
   }
 
   /** The informer's calls: capped, spaced out while failing, counted, timed. */
-  private final class Guarded implements ListerWatcher<T, L> {
+  private final class Guarded implements ListerWatcher<T, ObjectList<T>> {
     /** Set before the informer is stopped: what breaks then is not the server's failure. */
     private volatile boolean stopped;
 
@@ -181,12 +171,11 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
     }
 
     @Override
-    public L list(CallGeneratorParams params) throws ApiException {
+    public ObjectList<T> list(CallGeneratorParams params) throws ApiException {
       waitBeforeCall();
       try {
-        L list = api.list(params);
+        ObjectList<T> list = api.list(params);
         succeeded();
-        trimAll(list);
         return list;
       } catch (ApiException | RuntimeException e) {
         failed("list", e);
@@ -206,18 +195,18 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
         Watchable<T> watch =
             api.watch(new CallGeneratorParams(params.watch, params.resourceVersion, timeout));
         succeeded();
-        return new TrimmedEvents(watch);
+        return new CountedEvents(watch);
       } catch (ApiException | RuntimeException e) {
         failed("watch", e);
         throw e;
       }
     }
 
-    /** Watch events with their objects cut down as they arrive. */
-    private final class TrimmedEvents implements Watchable<T> {
+    /** Watch events, a broken watch counted. */
+    private final class CountedEvents implements Watchable<T> {
       private final Watchable<T> events;
 
-      TrimmedEvents(Watchable<T> events) {
+      CountedEvents(Watchable<T> events) {
         this.events = events;
       }
 
@@ -240,11 +229,7 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
 
       @Override
       public Watch.Response<T> next() {
-        Watch.Response<T> event = events.next();
-        if (event.object != null) {
-          event.object = trimmed(event.object);
-        }
-        return event;
+        return events.next();
       }
 
       @Override
@@ -296,21 +281,6 @@ final class ResourceInformer<T extends KubernetesObject, L extends KubernetesLis
         health.failed(resource, verb + ": " + message(failure));
       }
     }
-  }
-
-  /**
-   * The object cut down to what naming needs. The transform returns an object of the type it was
-   * given (a pod stays a V1Pod), which the compiler cannot see through {@link TransformFunc}.
-   */
-  @SuppressWarnings("unchecked")
-  private T trimmed(T object) {
-    return (T) transform.transform(object);
-  }
-
-  /** Every item of a list cut down; the list's items are of type T, as its class says. */
-  @SuppressWarnings("unchecked")
-  private void trimAll(L list) {
-    ((List<T>) list.getItems()).replaceAll(this::trimmed);
   }
 
   /**

@@ -32,7 +32,7 @@ public final class KubernetesNamesHeap {
   private static final int PODS = 10_000;
 
   /** Room above the measured figure (README); the figure itself is printed. */
-  private static final long MAX_RETAINED_BYTES = 28L << 20;
+  private static final long MAX_RETAINED_BYTES = 16L << 20;
 
   private static final Duration SYNC = Duration.ofSeconds(120);
 
