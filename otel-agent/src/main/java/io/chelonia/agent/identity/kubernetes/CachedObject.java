@@ -23,6 +23,15 @@ sealed interface CachedObject extends KubernetesObject
   String resourceVersion();
 
   /**
+   * Never called: client-java's reflector looks these two up to give a listed object without a kind
+   * the list's, and warns at every start when they are missing; these objects always have one.
+   */
+  default void setKind(String kind) {}
+
+  /** Never called: see {@link #setKind}. */
+  default void setApiVersion(String apiVersion) {}
+
+  /**
    * Made on each call, for the informer's keys and versions, and kept by no one: an object keeps
    * its three fields, not a model of its metadata.
    */

@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonToken;
 import io.kubernetes.client.openapi.models.V1Status;
 import io.kubernetes.client.util.Watch;
 import io.kubernetes.client.util.Watchable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.Iterator;
@@ -31,6 +32,7 @@ final class WatchEvents<T extends CachedObject> implements Watchable<T> {
   private final Response response;
   private final JsonReader in;
   private final ObjectReader<T> reader;
+  private boolean begun;
 
   WatchEvents(Call call, Response response, ObjectReader<T> reader) {
     this.call = call;
@@ -44,7 +46,16 @@ final class WatchEvents<T extends CachedObject> implements Watchable<T> {
   @Override
   public boolean hasNext() {
     try {
-      return in.peek() != JsonToken.END_DOCUMENT;
+      JsonToken next = in.peek();
+      begun = true;
+      return next != JsonToken.END_DOCUMENT;
+    } catch (EOFException e) {
+      if (!begun) {
+        // A watch that ends without an event (nothing changed before the server's timeout): an
+        // empty answer, which JsonReader takes for a document cut short.
+        return false;
+      }
+      throw new RuntimeException("IO Exception during hasNext method.", e);
     } catch (IOException e) {
       throw new RuntimeException("IO Exception during hasNext method.", e);
     }

@@ -164,6 +164,16 @@ class CachedObjectsTest {
   }
 
   @Test
+  void watchWithoutAnEventEndsWithoutAFailure() {
+    try (WatchEvents<CachedService> events = watch("")) {
+      assertThat(events.hasNext()).isFalse();
+    }
+    try (WatchEvents<CachedService> events = watch("\n")) {
+      assertThat(events.hasNext()).isFalse();
+    }
+  }
+
+  @Test
   void malformedOrCutEventFailsTheWatchWithItsReason() {
     try (WatchEvents<CachedService> events =
         watch(body("{\"type\":\"ADDED\",\"object\":{\"metadata\":[1]}}\n"))) {

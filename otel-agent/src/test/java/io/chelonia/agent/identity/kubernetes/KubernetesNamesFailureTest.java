@@ -103,6 +103,22 @@ class KubernetesNamesFailureTest {
   }
 
   @Test
+  void watchesEndingWithoutAnEventAreRenewedWithoutAFailure() throws InterruptedException {
+    startCluster(true);
+    cluster.statefulSetPod(NS, "cart", "198.19.4.32");
+    // Watches of 1 s on a cluster where nothing changes: each ends with an empty answer.
+    startAgent(Duration.ofSeconds(1), Duration.ofSeconds(150), Duration.ofSeconds(30));
+    await("informers synced", names::hasSynced);
+    Thread.sleep(3_500);
+    assertThat(names.errors()).isZero();
+
+    Pod late = cluster.statefulSetPod(NS, "late", "198.19.4.33");
+    await("a change after the empty watches seen", () -> named("198.19.4.33").isPresent());
+    assertThat(named("198.19.4.33")).contains(workload("StatefulSet", "late", late));
+    assertThat(names.errors()).isZero();
+  }
+
+  @Test
   void etcdCompactedWhileTheWatchesWereAwayIsAnsweredGoneAndTheAgentListsAgainLosingNothing() {
     // Without the API server's watch cache, watches are served by etcd, whose compaction is what
     // makes a resource version too old.
