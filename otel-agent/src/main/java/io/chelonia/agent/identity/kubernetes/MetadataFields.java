@@ -94,6 +94,10 @@ record MetadataFields(
   }
 
   private static Map<String, String> labels(JsonReader in, Set<String> keys) throws IOException {
+    if (keys.isEmpty()) {
+      in.skipValue();
+      return Map.of();
+    }
     Map<String, String> labels = new HashMap<>();
     if (isNull(in)) {
       return Map.of();
