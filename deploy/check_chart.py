@@ -223,7 +223,7 @@ for name, caps, docker, pipeline, seccomp, kubelet_root in (
         check("agent: no metrics proxy by default", containers == ["agent"], containers)
     else:
         check_metrics_proxy(objs, pod, metrics_port)
-    check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi"},
+    check("agent: resources", c["resources"] == {"requests": {"cpu": "100m", "memory": "160Mi"},
                                                  "limits": {"cpu": "500m", "memory": "256Mi"}}, c["resources"])
     check("agent: heap capped below the memory limit", env_of(c).get("JAVA_OPTS") == "-Xmx96m", env_of(c).get("JAVA_OPTS"))
     check("agent: runs on every node", {"operator": "Exists"} in pod.get("tolerations", []))
