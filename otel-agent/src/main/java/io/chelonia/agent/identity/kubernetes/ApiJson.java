@@ -18,9 +18,9 @@ final class ApiJson {
     void read(String name) throws IOException;
   }
 
-  /** Reads one element of an array. */
+  /** Reads one value: an array's element, or the field {@link #field} picked. */
   @FunctionalInterface
-  interface ElementReader {
+  interface ValueReader {
     void read() throws IOException;
   }
 
@@ -37,7 +37,7 @@ final class ApiJson {
   }
 
   /** An array's elements, each read by {@code element}; null reads as no element. */
-  static void elements(JsonReader in, ElementReader element) throws IOException {
+  static void elements(JsonReader in, ValueReader element) throws IOException {
     if (isNull(in)) {
       return;
     }
@@ -49,7 +49,7 @@ final class ApiJson {
   }
 
   /** The one field {@code name} of an object read by {@code value}; the others skipped. */
-  static void field(JsonReader in, String name, ElementReader value) throws IOException {
+  static void field(JsonReader in, String name, ValueReader value) throws IOException {
     fields(
         in,
         field -> {

@@ -27,27 +27,23 @@ record CachedNode(String name, String resourceVersion, List<String> ips, String 
   }
 
   @Override
-  public String getApiVersion() {
-    return "v1";
-  }
-
-  @Override
-  public String getKind() {
-    return "Node";
+  public ApiResource<CachedNode> resource() {
+    return ApiResource.NODES;
   }
 
   static CachedNode read(JsonReader in) throws IOException {
-    MetadataFields meta = MetadataFields.NONE;
     List<String> ips = new ArrayList<>(2);
-    in.beginObject();
-    while (in.hasNext()) {
-      switch (in.nextName()) {
-        case "metadata" -> meta = MetadataFields.read(in, TOPOLOGY);
-        case "status" -> field(in, "addresses", () -> elements(in, () -> readAddress(in, ips)));
-        default -> in.skipValue();
-      }
-    }
-    in.endObject();
+    MetadataFields meta =
+        MetadataFields.readObject(
+            in,
+            TOPOLOGY,
+            name -> {
+              if (name.equals("status")) {
+                field(in, "addresses", () -> elements(in, () -> readAddress(in, ips)));
+              } else {
+                in.skipValue();
+              }
+            });
     return new CachedNode(
         meta.name(),
         meta.resourceVersion(),

@@ -22,6 +22,19 @@ sealed interface CachedObject extends KubernetesObject
 
   String resourceVersion();
 
+  /** The kind the object is of. */
+  ApiResource<?> resource();
+
+  @Override
+  default String getKind() {
+    return resource().kind();
+  }
+
+  @Override
+  default String getApiVersion() {
+    return resource().apiVersion();
+  }
+
   /**
    * Never called: client-java's reflector looks these two up to give a listed object without a kind
    * the list's, and warns at every start when they are missing; these objects always have one.

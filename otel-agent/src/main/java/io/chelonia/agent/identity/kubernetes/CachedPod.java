@@ -3,8 +3,8 @@ package io.chelonia.agent.identity.kubernetes;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.bool;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.elements;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.field;
+import static io.chelonia.agent.identity.kubernetes.ApiJson.fields;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.integer;
-import static io.chelonia.agent.identity.kubernetes.ApiJson.isNull;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.shared;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.string;
 
@@ -38,13 +38,8 @@ record CachedPod(
     List<Integer> hostPorts)
     implements CachedObject {
   @Override
-  public String getApiVersion() {
-    return "v1";
-  }
-
-  @Override
-  public String getKind() {
-    return "Pod";
+  public ApiResource<CachedPod> resource() {
+    return ApiResource.PODS;
   }
 
   boolean isRunning() {
@@ -52,19 +47,18 @@ record CachedPod(
   }
 
   static CachedPod read(JsonReader in) throws IOException {
-    MetadataFields meta = MetadataFields.NONE;
-    Spec spec = Spec.NONE;
-    Status status = Status.NONE;
-    in.beginObject();
-    while (in.hasNext()) {
-      switch (in.nextName()) {
-        case "metadata" -> meta = MetadataFields.read(in, Set.of());
-        case "spec" -> spec = Spec.read(in);
-        case "status" -> status = Status.read(in);
-        default -> in.skipValue();
-      }
-    }
-    in.endObject();
+    Body body = new Body();
+    MetadataFields meta =
+        MetadataFields.readObject(
+            in,
+            Set.of(),
+            field -> {
+              switch (field) {
+                case "spec" -> body.readSpec(in);
+                case "status" -> body.readStatus(in);
+                default -> in.skipValue();
+              }
+            });
     return new CachedPod(
         meta.namespace(),
         meta.name(),
@@ -72,89 +66,63 @@ record CachedPod(
         meta.resourceVersion(),
         meta.createdSeconds(),
         meta.owner(),
-        spec.node(),
-        status.phase(),
-        spec.hostNetwork(),
-        status.ips(),
-        spec.hostNetwork() ? spec.ports() : List.of());
+        body.node,
+        body.phase,
+        body.hostNetwork,
+        List.copyOf(body.ips),
+        body.hostNetwork ? List.copyOf(body.ports) : List.of());
   }
 
-  /** What is read of a pod's spec: its ports are kept only when it shares the node's network. */
-  private record Spec(String node, boolean hostNetwork, List<Integer> ports) {
-    static final Spec NONE = new Spec("", false, List.of());
+  /** What is read of a pod's spec and status, as they are read. */
+  private static final class Body {
+    private String node = "";
+    private boolean hostNetwork;
+    private final List<Integer> ports = new ArrayList<>();
+    private String phase = "";
+    private final List<String> ips = new ArrayList<>(2);
 
-    static Spec read(JsonReader in) throws IOException {
-      if (isNull(in)) {
-        return NONE;
-      }
-      String node = "";
-      boolean hostNetwork = false;
-      List<Integer> ports = List.of();
-      in.beginObject();
-      while (in.hasNext()) {
-        switch (in.nextName()) {
-          case "nodeName" -> node = shared(in);
-          case "hostNetwork" -> hostNetwork = bool(in);
-          case "containers" -> ports = containerPorts(in);
-          default -> in.skipValue();
-        }
-      }
-      in.endObject();
-      return new Spec(node, hostNetwork, ports);
+    void readSpec(JsonReader in) throws IOException {
+      fields(
+          in,
+          field -> {
+            switch (field) {
+              case "nodeName" -> node = shared(in);
+              case "hostNetwork" -> hostNetwork = bool(in);
+              case "containers" -> elements(in, () -> field(in, "ports", () -> readPorts(in)));
+              default -> in.skipValue();
+            }
+          });
     }
 
-    /** Every container's declared ports, each once. */
-    private static List<Integer> containerPorts(JsonReader in) throws IOException {
-      List<Integer> ports = new ArrayList<>();
+    /** A container's declared ports, each port once over all containers. */
+    private void readPorts(JsonReader in) throws IOException {
       elements(
           in,
           () ->
               field(
                   in,
-                  "ports",
-                  () ->
-                      elements(
-                          in,
-                          () ->
-                              field(
-                                  in,
-                                  "containerPort",
-                                  () -> {
-                                    int port = integer(in);
-                                    if (!ports.contains(port)) {
-                                      ports.add(port);
-                                    }
-                                  }))));
-      return List.copyOf(ports);
-    }
-  }
-
-  /** What is read of a pod's status. */
-  private record Status(String phase, List<String> ips) {
-    static final Status NONE = new Status("", List.of());
-
-    static Status read(JsonReader in) throws IOException {
-      if (isNull(in)) {
-        return NONE;
-      }
-      String phase = "";
-      List<String> ips = List.of();
-      in.beginObject();
-      while (in.hasNext()) {
-        switch (in.nextName()) {
-          case "phase" -> phase = shared(in);
-          case "podIPs" -> ips = podIps(in);
-          default -> in.skipValue();
-        }
-      }
-      in.endObject();
-      return new Status(phase, ips);
+                  "containerPort",
+                  () -> {
+                    int port = integer(in);
+                    if (!ports.contains(port)) {
+                      ports.add(port);
+                    }
+                  }));
     }
 
-    private static List<String> podIps(JsonReader in) throws IOException {
-      List<String> ips = new ArrayList<>(2);
-      elements(in, () -> field(in, "ip", () -> ClusterIndexes.addCanonical(ips, string(in))));
-      return List.copyOf(ips);
+    void readStatus(JsonReader in) throws IOException {
+      fields(
+          in,
+          field -> {
+            switch (field) {
+              case "phase" -> phase = shared(in);
+              case "podIPs" ->
+                  elements(
+                      in,
+                      () -> field(in, "ip", () -> ClusterIndexes.addCanonical(ips, string(in))));
+              default -> in.skipValue();
+            }
+          });
     }
   }
 }

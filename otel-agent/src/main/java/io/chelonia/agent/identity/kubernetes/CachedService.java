@@ -18,28 +18,23 @@ import java.util.Set;
 record CachedService(String namespace, String name, String resourceVersion, List<String> ips)
     implements CachedObject {
   @Override
-  public String getApiVersion() {
-    return "v1";
-  }
-
-  @Override
-  public String getKind() {
-    return "Service";
+  public ApiResource<CachedService> resource() {
+    return ApiResource.SERVICES;
   }
 
   static CachedService read(JsonReader in) throws IOException {
-    MetadataFields meta = MetadataFields.NONE;
     List<String> ips = new ArrayList<>(2);
-    in.beginObject();
-    while (in.hasNext()) {
-      switch (in.nextName()) {
-        case "metadata" -> meta = MetadataFields.read(in, Set.of());
-        case "spec" -> readSpec(in, ips);
-        case "status" -> readStatus(in, ips);
-        default -> in.skipValue();
-      }
-    }
-    in.endObject();
+    MetadataFields meta =
+        MetadataFields.readObject(
+            in,
+            Set.of(),
+            field -> {
+              switch (field) {
+                case "spec" -> readSpec(in, ips);
+                case "status" -> readStatus(in, ips);
+                default -> in.skipValue();
+              }
+            });
     return new CachedService(
         meta.namespace(), meta.name(), meta.resourceVersion(), List.copyOf(ips));
   }

@@ -51,7 +51,6 @@ final class ClusterCache implements AutoCloseable {
     Informers informers = new Informers(client, timing, health, pageSize);
     pods =
         informers.of(
-            CachedPod.class,
             ApiResource.PODS,
             Map.of(
                 BY_IP,
@@ -60,11 +59,10 @@ final class ClusterCache implements AutoCloseable {
                 ClusterIndexes::podUid,
                 BY_NODE_PORT,
                 ClusterIndexes::hostNetworkPorts));
-    services =
-        informers.of(CachedService.class, ApiResource.SERVICES, Map.of(BY_IP, CachedService::ips));
-    nodes = informers.of(CachedNode.class, ApiResource.NODES, Map.of(BY_IP, CachedNode::ips));
-    replicaSets = informers.of(OwnedObject.class, ApiResource.REPLICA_SETS, Map.of());
-    jobs = informers.of(OwnedObject.class, ApiResource.JOBS, Map.of());
+    services = informers.of(ApiResource.SERVICES, Map.of(BY_IP, CachedService::ips));
+    nodes = informers.of(ApiResource.NODES, Map.of(BY_IP, CachedNode::ips));
+    replicaSets = informers.of(ApiResource.REPLICA_SETS, Map.of());
+    jobs = informers.of(ApiResource.JOBS, Map.of());
     all = List.of(pods, services, nodes, replicaSets, jobs);
     background = Executors.newSingleThreadExecutor(DaemonThreads.named("chelonia-cgroups"));
     cgroups =
@@ -151,9 +149,9 @@ final class ClusterCache implements AutoCloseable {
   private record Informers(
       ApiClient client, InformerTiming timing, ApiHealth health, int pageSize) {
     <T extends CachedObject> ResourceInformer<T> of(
-        Class<T> type, ApiResource<T> resource, Map<String, Function<T, List<String>>> indexers) {
+        ApiResource<T> resource, Map<String, Function<T, List<String>>> indexers) {
       return new ResourceInformer<>(
-          type,
+          resource.type(),
           resource.toString(),
           new PagedLists<>(client, resource, pageSize),
           indexers,

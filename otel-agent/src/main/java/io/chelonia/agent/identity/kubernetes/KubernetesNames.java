@@ -102,8 +102,7 @@ public final class KubernetesNames implements NameSource, AutoCloseable {
 
   /** The pod's workload, in the zone and region of the pod's node. */
   private Optional<Endpoint> workloadOf(CachedPod pod) {
-    return ownerOf(pod)
-        .map(end -> pod.node().isEmpty() ? end : NodeTopology.place(end, cluster.node(pod.node())));
+    return ownerOf(pod).map(end -> NodeTopology.place(end, cluster.node(pod.node())));
   }
 
   /**

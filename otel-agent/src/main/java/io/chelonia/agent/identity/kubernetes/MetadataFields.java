@@ -6,6 +6,7 @@ import static io.chelonia.agent.identity.kubernetes.ApiJson.shared;
 import static io.chelonia.agent.identity.kubernetes.ApiJson.string;
 
 import com.google.gson.stream.JsonReader;
+import io.chelonia.agent.identity.kubernetes.ApiJson.FieldReader;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -29,9 +30,29 @@ record MetadataFields(
     long createdSeconds,
     Owner owner,
     Map<String, String> labels) {
-  static final MetadataFields NONE = new MetadataFields("", "", "", "", 0, null, Map.of());
+  private static final MetadataFields NONE = new MetadataFields("", "", "", "", 0, null, Map.of());
 
-  static MetadataFields read(JsonReader in, Set<String> labelKeys) throws IOException {
+  /**
+   * Reads an object of the API: its metadata here (labels only for {@code labelKeys}), every other
+   * top-level field by {@code others}, which reads or skips it.
+   */
+  static MetadataFields readObject(JsonReader in, Set<String> labelKeys, FieldReader others)
+      throws IOException {
+    MetadataFields meta = NONE;
+    in.beginObject();
+    while (in.hasNext()) {
+      String field = in.nextName();
+      if (field.equals("metadata")) {
+        meta = read(in, labelKeys);
+      } else {
+        others.read(field);
+      }
+    }
+    in.endObject();
+    return meta;
+  }
+
+  private static MetadataFields read(JsonReader in, Set<String> labelKeys) throws IOException {
     if (isNull(in)) {
       return NONE;
     }

@@ -9,7 +9,7 @@ import java.util.List;
  * version to watch from.
  */
 record ObjectList<T extends CachedObject>(
-    String kind, String apiVersion, String resourceVersion, List<T> items)
+    ApiResource<T> resource, String resourceVersion, List<T> items)
     implements KubernetesListObject {
   @Override
   public V1ListMeta getMetadata() {
@@ -24,11 +24,11 @@ record ObjectList<T extends CachedObject>(
   /** The list's kind ({@code PodList}): the reflector then needs no model to tell the items'. */
   @Override
   public String getKind() {
-    return kind + "List";
+    return resource.kind() + "List";
   }
 
   @Override
   public String getApiVersion() {
-    return apiVersion;
+    return resource.apiVersion();
   }
 }

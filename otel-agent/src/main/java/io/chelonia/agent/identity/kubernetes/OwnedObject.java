@@ -11,41 +11,16 @@ import java.util.Set;
  * @param owner null for one made by hand
  */
 record OwnedObject(
-    String kind,
-    String apiVersion,
+    ApiResource<OwnedObject> resource,
     String namespace,
     String name,
     String resourceVersion,
     Owner owner)
     implements CachedObject {
-  @Override
-  public String getApiVersion() {
-    return apiVersion;
-  }
-
-  @Override
-  public String getKind() {
-    return kind;
-  }
-
-  /** Reads objects of {@code kind} in {@code apiVersion}. */
-  static ObjectReader<OwnedObject> reader(String kind, String apiVersion) {
-    return in -> read(in, kind, apiVersion);
-  }
-
-  private static OwnedObject read(JsonReader in, String kind, String apiVersion)
-      throws IOException {
-    MetadataFields meta = MetadataFields.NONE;
-    in.beginObject();
-    while (in.hasNext()) {
-      if (in.nextName().equals("metadata")) {
-        meta = MetadataFields.read(in, Set.of());
-      } else {
-        in.skipValue();
-      }
-    }
-    in.endObject();
+  /** Reads an object of {@code resource}: its metadata, nothing else. */
+  static OwnedObject read(JsonReader in, ApiResource<OwnedObject> resource) throws IOException {
+    MetadataFields meta = MetadataFields.readObject(in, Set.of(), field -> in.skipValue());
     return new OwnedObject(
-        kind, apiVersion, meta.namespace(), meta.name(), meta.resourceVersion(), meta.owner());
+        resource, meta.namespace(), meta.name(), meta.resourceVersion(), meta.owner());
   }
 }

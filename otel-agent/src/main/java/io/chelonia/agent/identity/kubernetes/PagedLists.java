@@ -65,7 +65,7 @@ final class PagedLists<T extends CachedObject> implements ListerWatcher<T, Objec
       }
       page = readPage(newCall(query), items);
     } while (!page.next().isEmpty());
-    return new ObjectList<>(resource.kind(), resource.apiVersion(), page.resourceVersion(), items);
+    return new ObjectList<>(resource, page.resourceVersion(), items);
   }
 
   @Override
